@@ -1,0 +1,283 @@
+//! The incident journal: an append-only, hash-chained SQLite file, one per incident.
+//!
+//! The TUI and the Slack bridge may have the same journal open at once: SQLite's WAL mode
+//! lets readers proceed while one writer appends, and each append is one `IMMEDIATE`
+//! transaction that reads the head and writes the next records atomically.
+
+mod chain;
+mod tail;
+mod verify;
+
+pub use tail::{JournalTask, JournalWriter, TailEvent};
+pub use verify::{VerifyError, VerifyReport};
+
+use crate::model::{NewRecord, Record, RecordBody};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why the journal could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("journal {path} does not exist")]
+    Missing { path: PathBuf },
+    #[error("journal {path}: cannot create its directory: {source}")]
+    Dir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("journal {path} is not a warroom journal (no records table)")]
+    NotAJournal { path: PathBuf },
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS records (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    data      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records(kind);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Records are never changed once written. These triggers stop accidents; deliberate tampering
+-- (dropping them first) is what `warroom verify` catches.
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'journal records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'journal records are append-only'); END;
+";
+
+/// Formats a time the way the journal stores it: RFC 3339, milliseconds, `Z`.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// An open journal file.
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens the journal at `path`, creating it (and its directory) if needed.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| JournalError::Dir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let journal = Journal::connect(path, OpenFlags::default())?;
+        journal
+            .conn
+            .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .and_then(|_| journal.conn.execute_batch(SCHEMA))
+            .map_err(|source| journal.err(source))?;
+        Ok(journal)
+    }
+
+    /// Opens an existing journal without creating anything (verify, replay, export).
+    pub fn open_existing(path: &Path) -> Result<Journal, JournalError> {
+        if !path.exists() {
+            return Err(JournalError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let journal = Journal::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let has_table: bool = journal
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|source| journal.err(source))?;
+        if !has_table {
+            return Err(JournalError::NotAJournal {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(journal)
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Journal, JournalError> {
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| {
+            JournalError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        let journal = Journal {
+            conn,
+            path: path.to_path_buf(),
+        };
+        journal
+            .conn
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(|source| journal.err(source))?;
+        Ok(journal)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> JournalError {
+        JournalError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends records in order and returns them as stored. All or none are written.
+    pub fn append(&mut self, records: &[NewRecord]) -> Result<Vec<Record>, JournalError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let path = self.path.clone();
+        let err = |source| JournalError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let head: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err)?;
+        let (mut seq, mut prev) = head.unwrap_or((0, chain::GENESIS.to_string()));
+        let mut stored = Vec::with_capacity(records.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO records (seq, at, actor, kind, data, prev_hash, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err)?;
+            for rec in records {
+                seq += 1;
+                let at = format_time(rec.at);
+                let kind = rec.body.kind();
+                let data = rec.body.data();
+                let hash = chain::hash(&chain::Row {
+                    seq,
+                    at: &at,
+                    actor: &rec.actor,
+                    kind,
+                    data: &data,
+                    prev_hash: &prev,
+                });
+                insert
+                    .execute(params![seq, at, rec.actor, kind, data, prev, hash])
+                    .map_err(err)?;
+                prev = hash;
+                stored.push(Record {
+                    seq,
+                    // Read back at the stored precision so a reopened journal folds identically.
+                    at: parse_time(&at).unwrap_or(rec.at),
+                    actor: rec.actor.clone(),
+                    body: rec.body.clone(),
+                });
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('head', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![format!("{seq}:{prev}")],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(stored)
+    }
+
+    /// The number of the last record, 0 when empty.
+    pub fn last_seq(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM records", [], |r| r.get(0))
+            .map_err(|source| self.err(source))
+    }
+
+    /// Records after `after_seq`, in order, at most `limit` of them.
+    ///
+    /// A record whose data no longer parses is returned as [`RecordBody::Unknown`] (and
+    /// logged), so one bad row never hides the rest.
+    pub fn read_after(&self, after_seq: i64, limit: usize) -> Result<Vec<Record>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, at, actor, kind, data FROM records WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(|source| self.err(source))?;
+        let rows = stmt
+            .query_map(params![after_seq, limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(|source| self.err(source))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, actor, kind, data) = row.map_err(|source| self.err(source))?;
+            let body = RecordBody::parse(&kind, &data).unwrap_or_else(|e| {
+                tracing::warn!(journal = %self.path.display(), seq, "{e}");
+                RecordBody::Unknown { kind, data }
+            });
+            out.push(Record {
+                seq,
+                at: parse_time(&at).unwrap_or_default(),
+                actor,
+                body,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every record, in order.
+    pub fn read_all(&self) -> Result<Vec<Record>, JournalError> {
+        self.read_after(0, usize::MAX >> 1)
+    }
+
+    /// A value from the journal's metadata table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|source| self.err(source))
+    }
+
+    /// Checks the whole chain; see [`verify`](self::verify).
+    pub fn verify(&self) -> Result<Result<VerifyReport, VerifyError>, JournalError> {
+        verify::verify(&self.conn).map_err(|source| self.err(source))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,201 @@
+use super::verify::Problem;
+use super::*;
+use crate::model::{Note, NewRecord, RecordBody};
+use chrono::{TimeZone, Utc};
+
+fn note(i: usize) -> NewRecord {
+    NewRecord::new(
+        Utc.with_ymd_and_hms(2026, 11, 22, 7, 37, 0).unwrap() + chrono::Duration::seconds(i as i64),
+        "tester",
+        RecordBody::Note(Note {
+            text: format!("note {i}"),
+        }),
+    )
+}
+
+fn journal_with(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incident.sqlite");
+    let mut j = Journal::open(&path).unwrap();
+    let recs: Vec<_> = (1..=n).map(note).collect();
+    j.append(&recs).unwrap();
+    (dir, path)
+}
+
+/// Runs raw SQL the way someone tampering with the file would: triggers dropped first.
+fn tamper(path: &Path, sql: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch("DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete;")
+        .unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+fn verify_err(path: &Path) -> VerifyError {
+    Journal::open_existing(path)
+        .unwrap()
+        .verify()
+        .unwrap()
+        .expect_err("tampering must be detected")
+}
+
+#[test]
+fn reopening_reads_back_exactly_what_was_written() {
+    let (_dir, path) = journal_with(5);
+    let j = Journal::open(&path).unwrap();
+    let all = j.read_all().unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[2].seq, 3);
+    assert_eq!(all[2].body, note(3).body);
+    assert_eq!(all[2].at, note(3).at);
+    assert_eq!(j.read_after(3, 10).unwrap().len(), 2);
+}
+
+#[test]
+fn appends_continue_the_chain_across_reopen() {
+    let (_dir, path) = journal_with(3);
+    let mut j = Journal::open(&path).unwrap();
+    let stored = j.append(&[note(4)]).unwrap();
+    assert_eq!(stored[0].seq, 4);
+    let report = j.verify().unwrap().unwrap();
+    assert_eq!(report.records, 4);
+}
+
+#[test]
+fn intact_journal_verifies() {
+    let (_dir, path) = journal_with(10);
+    let report = Journal::open_existing(&path).unwrap().verify().unwrap().unwrap();
+    assert_eq!(report.records, 10);
+    assert_eq!(report.head.len(), 64);
+}
+
+#[test]
+fn the_file_refuses_ordinary_edits() {
+    let (_dir, path) = journal_with(2);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let err = conn
+        .execute("UPDATE records SET data = '{}' WHERE seq = 1", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(conn.execute("DELETE FROM records WHERE seq = 1", []).is_err());
+}
+
+#[test]
+fn an_edited_record_is_named() {
+    let (_dir, path) = journal_with(10);
+    tamper(
+        &path,
+        r#"UPDATE records SET data = '{"text":"nothing happened"}' WHERE seq = 4"#,
+    );
+    let err = verify_err(&path);
+    assert_eq!((err.seq, err.problem.clone()), (4, Problem::Edited));
+    assert!(err.to_string().starts_with("record 4 (note at "), "{err}");
+}
+
+#[test]
+fn a_deleted_record_is_named() {
+    let (_dir, path) = journal_with(10);
+    tamper(&path, "DELETE FROM records WHERE seq = 6");
+    let err = verify_err(&path);
+    assert_eq!(err.problem, Problem::Missing { first: 6, last: 6 });
+    assert!(err.to_string().contains("record 6 was removed"), "{err}");
+}
+
+#[test]
+fn a_deleted_and_renumbered_record_is_caught() {
+    let (_dir, path) = journal_with(10);
+    tamper(
+        &path,
+        "DELETE FROM records WHERE seq = 6; UPDATE records SET seq = seq - 1 WHERE seq > 6;",
+    );
+    let err = verify_err(&path);
+    assert_eq!(err.seq, 6);
+}
+
+#[test]
+fn reordered_records_are_named() {
+    let (_dir, path) = journal_with(10);
+    tamper(
+        &path,
+        "UPDATE records SET seq = 100 WHERE seq = 3;
+         UPDATE records SET seq = 3 WHERE seq = 4;
+         UPDATE records SET seq = 4 WHERE seq = 100;",
+    );
+    let err = verify_err(&path);
+    assert_eq!(err.seq, 3);
+    assert_eq!(err.problem, Problem::Reordered { written_after: 4 });
+    assert!(err.to_string().contains("out of order"), "{err}");
+}
+
+#[test]
+fn records_removed_from_the_end_are_caught() {
+    let (_dir, path) = journal_with(10);
+    tamper(&path, "DELETE FROM records WHERE seq > 8");
+    let err = verify_err(&path);
+    assert_eq!(err.problem, Problem::Truncated { last: 8, head: 10 });
+}
+
+#[test]
+fn two_writers_on_one_file_keep_one_chain() {
+    let (_dir, path) = journal_with(1);
+    let handles: Vec<_> = (0..2)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut j = Journal::open(&path).unwrap();
+                for i in 0..25 {
+                    j.append(&[note(w * 100 + i)]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let j = Journal::open_existing(&path).unwrap();
+    assert_eq!(j.verify().unwrap().unwrap().records, 51);
+}
+
+#[test]
+fn missing_and_foreign_files_are_refused_with_their_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.sqlite");
+    let err = Journal::open_existing(&missing).err().unwrap();
+    assert!(err.to_string().contains("nope.sqlite"), "{err}");
+    let foreign = dir.path().join("other.sqlite");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x)")
+        .unwrap();
+    let err = Journal::open_existing(&foreign).err().unwrap();
+    assert!(err.to_string().contains("not a warroom journal"), "{err}");
+}
+
+#[test]
+fn the_tail_thread_reports_own_and_foreign_appends_in_order() {
+    let (_dir, path) = journal_with(2);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = JournalTask::spawn(
+            Journal::open(&path).unwrap(),
+            0,
+            tx,
+            std::time::Duration::from_millis(20),
+        );
+        task.writer().append(vec![note(3)]);
+        // Another process (here: another connection) appends too.
+        Journal::open(&path).unwrap().append(&[note(4)]).unwrap();
+        let mut seqs = Vec::new();
+        while seqs.len() < 4 {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await {
+                Ok(Some(TailEvent::Records(recs))) => seqs.extend(recs.iter().map(|r| r.seq)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(seqs, vec![1, 2, 3, 4]);
+        task.shutdown();
+    });
+}

@@ -1,0 +1,4 @@
+//! warroom: a terminal console for AWS incident response.
+
+pub mod journal;
+pub mod model;

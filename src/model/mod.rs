@@ -1,0 +1,253 @@
+//! Domain types: what the console knows about an incident.
+
+mod action;
+mod event;
+mod record;
+
+pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
+pub use event::{CloudTrailEvent, EventParseError, Identity};
+pub use record::{NewRecord, Record, RecordBody};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Severity of an alert or of the incident as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the incident is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentStatus {
+    Investigating,
+    Contained,
+    Resolved,
+}
+
+impl IncidentStatus {
+    pub const ALL: [IncidentStatus; 3] = [
+        IncidentStatus::Investigating,
+        IncidentStatus::Contained,
+        IncidentStatus::Resolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Investigating => "investigating",
+            IncidentStatus::Contained => "contained",
+            IncidentStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IncidentStatus> {
+        IncidentStatus::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for IncidentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The opening facts of an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentOpened {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// `demo`, `live`, … — where the facts come from.
+    pub source: String,
+}
+
+/// A change to the incident made by a responder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "lowercase")]
+pub enum IncidentChange {
+    Title(String),
+    Severity(Severity),
+    Status(IncidentStatus),
+}
+
+/// A free-text note from a responder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+}
+
+/// A resource AWS Config evaluates as non-compliant with a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub rule_description: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub region: String,
+    /// `NON_COMPLIANT`, `COMPLIANT`, …
+    pub compliance: String,
+    #[serde(default)]
+    pub annotation: Option<String>,
+    /// The SSM document of the rule's remediation configuration, when it has one.
+    #[serde(default)]
+    pub remediation: Option<String>,
+    /// The fix as code, for findings that cannot be remediated automatically.
+    #[serde(default)]
+    pub guidance: Option<String>,
+    #[serde(default)]
+    pub evaluated_at: Option<DateTime<Utc>>,
+}
+
+impl Finding {
+    pub fn key(&self) -> (String, String) {
+        (self.rule.clone(), self.resource_id.clone())
+    }
+
+    pub fn is_non_compliant(&self) -> bool {
+        self.compliance == "NON_COMPLIANT"
+    }
+}
+
+/// The state of an access key as IAM reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyStatus {
+    Active,
+    Inactive,
+    Deleted,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "Active",
+            KeyStatus::Inactive => "Inactive",
+            KeyStatus::Deleted => "Deleted",
+        }
+    }
+}
+
+/// One access key and what IAM says about its last use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeySnapshot {
+    pub user: String,
+    pub access_key_id: String,
+    pub status: KeyStatus,
+    pub created: DateTime<Utc>,
+    #[serde(default)]
+    pub last_used: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_used_service: Option<String>,
+    #[serde(default)]
+    pub last_used_region: Option<String>,
+}
+
+/// One IAM user and the inline policies that matter to a responder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSnapshot {
+    pub name: String,
+    pub arn: String,
+    pub created: DateTime<Utc>,
+    #[serde(default)]
+    pub inline_policies: Vec<String>,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+}
+
+/// Where an alert stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStatus {
+    Open,
+    Acknowledged,
+    Resolved,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Open => "open",
+            AlertStatus::Acknowledged => "acked",
+            AlertStatus::Resolved => "resolved",
+        }
+    }
+}
+
+/// A detection's verdict: the same rule and principal grouped into one alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub title: String,
+    /// One line a tired human understands.
+    pub explanation: String,
+    #[serde(default)]
+    pub principal: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub source_ip: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub count: u32,
+    pub event_ids: Vec<String>,
+    /// Estimated spend rate in USD per hour, for alerts about compute launches.
+    #[serde(default)]
+    pub spend_per_hour: Option<f64>,
+}
+
+/// A responder acknowledging or resolving an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertStatusChange {
+    pub alert_id: String,
+    pub status: AlertStatus,
+}
+
+/// A source reporting its health: last refresh, or an error in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    pub source: String,
+    pub ok: bool,
+    pub message: String,
+}
