@@ -1,0 +1,3 @@
+//! The embedded demo: the founding scenario played by a small simulated AWS.
+
+pub mod script;

@@ -1,0 +1,3 @@
+//! Where facts come from: the embedded demo world (and, later, AWS and CloudTrail files).
+
+pub mod demo;
