@@ -1,3 +1,4 @@
 //! The embedded demo: the founding scenario played by a small simulated AWS.
 
 pub mod script;
+pub mod world;

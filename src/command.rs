@@ -1,0 +1,301 @@
+//! The command vocabulary shared by the console's `:` mode and the Slack `/warroom` command.
+
+use crate::model::{IncidentStatus, Severity};
+use std::fmt;
+
+/// A parsed command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Deactivate(String),
+    DeleteKey(String),
+    DenyAll(String),
+    RevokeSessions(String),
+    Remediate { rule: String, resource: Option<String> },
+    Pivot(String),
+    Note(String),
+    Status(Option<IncidentStatus>),
+    Severity(Severity),
+    Title(String),
+    Ack(Option<String>),
+    Resolve(Option<String>),
+    Alerts,
+    Findings,
+    Keys(Option<String>),
+    Timeline(Option<usize>),
+    Help,
+    // Console-only commands.
+    Theme(String),
+    Filter(String),
+    Quit,
+}
+
+/// What kind of value an argument takes, for completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    AccessKey,
+    User,
+    Principal,
+    Rule,
+    PivotTarget,
+    Status,
+    Severity,
+    Alert,
+    Theme,
+    Text,
+    Number,
+}
+
+/// One verb of the vocabulary.
+pub struct Verb {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub usage: &'static str,
+    pub help: &'static str,
+    pub arg: Arg,
+    /// Only meaningful in the console (not offered over Slack).
+    pub console_only: bool,
+}
+
+pub const VERBS: &[Verb] = &[
+    Verb { name: "deactivate", aliases: &["revoke"], usage: "deactivate <key-id>", help: "Deactivate an access key (the playbook's first step)", arg: Arg::AccessKey, console_only: false },
+    Verb { name: "delete-key", aliases: &[], usage: "delete-key <key-id>", help: "Delete an access key for good (asks for its last four characters)", arg: Arg::AccessKey, console_only: false },
+    Verb { name: "deny-all", aliases: &[], usage: "deny-all <user>", help: "Attach an explicit deny-all inline policy to a user", arg: Arg::User, console_only: false },
+    Verb { name: "revoke-sessions", aliases: &[], usage: "revoke-sessions <user|role>", help: "Deny every session issued before now (role/NAME for a role)", arg: Arg::Principal, console_only: false },
+    Verb { name: "remediate", aliases: &[], usage: "remediate <rule> [resource]", help: "Run the Config remediation configured for a rule", arg: Arg::Rule, console_only: false },
+    Verb { name: "pivot", aliases: &[], usage: "pivot <key-id|user|ip>", help: "Show everything done by an access key, principal or IP", arg: Arg::PivotTarget, console_only: false },
+    Verb { name: "note", aliases: &[], usage: "note <text>", help: "Add a note to the incident timeline", arg: Arg::Text, console_only: false },
+    Verb { name: "status", aliases: &[], usage: "status [investigating|contained|resolved]", help: "Show the incident, or set its status", arg: Arg::Status, console_only: false },
+    Verb { name: "severity", aliases: &[], usage: "severity <critical|high|medium|low|info>", help: "Set the incident's severity", arg: Arg::Severity, console_only: false },
+    Verb { name: "title", aliases: &[], usage: "title <text>", help: "Rename the incident", arg: Arg::Text, console_only: false },
+    Verb { name: "ack", aliases: &["acknowledge"], usage: "ack [alert-id]", help: "Acknowledge an alert (the selected one by default)", arg: Arg::Alert, console_only: false },
+    Verb { name: "resolve", aliases: &[], usage: "resolve [alert-id]", help: "Resolve an alert (the selected one by default)", arg: Arg::Alert, console_only: false },
+    Verb { name: "alerts", aliases: &[], usage: "alerts", help: "List the alerts", arg: Arg::None, console_only: false },
+    Verb { name: "findings", aliases: &[], usage: "findings", help: "List the non-compliant resources", arg: Arg::None, console_only: false },
+    Verb { name: "keys", aliases: &[], usage: "keys [user]", help: "List access keys, or one user's", arg: Arg::User, console_only: false },
+    Verb { name: "timeline", aliases: &[], usage: "timeline [n]", help: "Show the timeline (the last n entries)", arg: Arg::Number, console_only: false },
+    Verb { name: "help", aliases: &[], usage: "help", help: "List the commands", arg: Arg::None, console_only: false },
+    Verb { name: "theme", aliases: &[], usage: "theme <name>", help: "Switch the colour theme", arg: Arg::Theme, console_only: true },
+    Verb { name: "filter", aliases: &[], usage: "filter <text>", help: "Fuzzy-filter the current pane", arg: Arg::Text, console_only: true },
+    Verb { name: "quit", aliases: &["q"], usage: "quit", help: "Leave the console (the journal is kept)", arg: Arg::None, console_only: true },
+];
+
+/// Why a command line was not understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandError(pub String);
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+/// The verb a word names, by name or alias.
+pub fn verb(word: &str) -> Option<&'static Verb> {
+    VERBS
+        .iter()
+        .find(|v| v.name == word || v.aliases.contains(&word))
+}
+
+/// Parses one command line (without the leading `:` or `/warroom`).
+pub fn parse(line: &str) -> Result<Command, CommandError> {
+    let line = line.trim();
+    let (word, rest) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(w, r)| (w, r.trim()));
+    if word.is_empty() {
+        return Err(CommandError("empty command: try `help`".into()));
+    }
+    let v = verb(&word.to_ascii_lowercase()).ok_or_else(|| {
+        CommandError(format!(
+            "unknown command `{word}`; commands: {}",
+            VERBS.iter().map(|v| v.name).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let args: Vec<&str> = rest.split_whitespace().collect();
+    let need_one = || -> Result<String, CommandError> {
+        match args.as_slice() {
+            [one] => Ok(one.to_string()),
+            [] => Err(CommandError(format!("usage: {}", v.usage))),
+            _ => Err(CommandError(format!("too many arguments; usage: {}", v.usage))),
+        }
+    };
+    let need_text = || -> Result<String, CommandError> {
+        if rest.is_empty() {
+            Err(CommandError(format!("usage: {}", v.usage)))
+        } else {
+            Ok(rest.to_string())
+        }
+    };
+    let optional = || args.first().map(|s| s.to_string());
+    let no_args = |c: Command| {
+        if args.is_empty() {
+            Ok(c)
+        } else {
+            Err(CommandError(format!("`{}` takes no arguments", v.name)))
+        }
+    };
+    Ok(match v.name {
+        "deactivate" => Command::Deactivate(need_one()?),
+        "delete-key" => Command::DeleteKey(need_one()?),
+        "deny-all" => Command::DenyAll(need_one()?),
+        "revoke-sessions" => Command::RevokeSessions(need_one()?),
+        "remediate" => match args.as_slice() {
+            [rule] => Command::Remediate {
+                rule: rule.to_string(),
+                resource: None,
+            },
+            [rule, resource] => Command::Remediate {
+                rule: rule.to_string(),
+                resource: Some(resource.to_string()),
+            },
+            _ => return Err(CommandError(format!("usage: {}", v.usage))),
+        },
+        "pivot" => Command::Pivot(need_one()?),
+        "note" => Command::Note(need_text()?),
+        "title" => Command::Title(need_text()?),
+        "status" => match optional() {
+            None => Command::Status(None),
+            Some(s) => Command::Status(Some(IncidentStatus::parse(&s).ok_or_else(|| {
+                CommandError(format!(
+                    "unknown status `{s}`: use investigating, contained or resolved"
+                ))
+            })?)),
+        },
+        "severity" => {
+            let s = need_one()?;
+            Command::Severity(Severity::parse(&s).ok_or_else(|| {
+                CommandError(format!(
+                    "unknown severity `{s}`: use critical, high, medium, low or info"
+                ))
+            })?)
+        }
+        "ack" => Command::Ack(optional()),
+        "resolve" => Command::Resolve(optional()),
+        "alerts" => no_args(Command::Alerts)?,
+        "findings" => no_args(Command::Findings)?,
+        "keys" => Command::Keys(optional()),
+        "timeline" => Command::Timeline(match optional() {
+            None => None,
+            Some(n) => Some(n.parse().map_err(|_| {
+                CommandError(format!("`{n}` is not a number; usage: {}", v.usage))
+            })?),
+        }),
+        "help" => Command::Help,
+        "theme" => Command::Theme(need_one()?),
+        "filter" => Command::Filter(rest.to_string()),
+        "quit" => no_args(Command::Quit)?,
+        other => unreachable!("verb {other} has no parser"),
+    })
+}
+
+/// Completions for a partly typed line: whole-line candidates, best first. `values` gives
+/// the known values for an argument kind (key IDs, users, …).
+pub fn complete(line: &str, values: &dyn Fn(Arg) -> Vec<String>) -> Vec<String> {
+    let trimmed = line.trim_start();
+    match trimmed.split_once(char::is_whitespace) {
+        None => VERBS
+            .iter()
+            .filter(|v| v.name.starts_with(trimmed))
+            .map(|v| {
+                if v.arg == Arg::None {
+                    v.name.to_string()
+                } else {
+                    format!("{} ", v.name)
+                }
+            })
+            .collect(),
+        Some((word, rest)) => {
+            let Some(v) = verb(word) else {
+                return Vec::new();
+            };
+            // `remediate <rule> <resource>`: the second word completes resources of the rule.
+            let rest = rest.trim_start();
+            if rest.contains(char::is_whitespace) {
+                return Vec::new();
+            }
+            let lower = rest.to_ascii_lowercase();
+            let mut out: Vec<String> = values(v.arg)
+                .into_iter()
+                .filter(|c| c.to_ascii_lowercase().starts_with(&lower))
+                .map(|c| format!("{} {c}", v.name))
+                .collect();
+            out.dedup();
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_vocabulary() {
+        assert_eq!(parse("deactivate AKIA1"), Ok(Command::Deactivate("AKIA1".into())));
+        assert_eq!(parse("  revoke AKIA1 "), Ok(Command::Deactivate("AKIA1".into())));
+        assert_eq!(
+            parse("remediate s3-rule bucket-1"),
+            Ok(Command::Remediate {
+                rule: "s3-rule".into(),
+                resource: Some("bucket-1".into())
+            })
+        );
+        assert_eq!(
+            parse("note key is off, checking EC2"),
+            Ok(Command::Note("key is off, checking EC2".into()))
+        );
+        assert_eq!(
+            parse("status contained"),
+            Ok(Command::Status(Some(IncidentStatus::Contained)))
+        );
+        assert_eq!(parse("status"), Ok(Command::Status(None)));
+        assert_eq!(parse("timeline 20"), Ok(Command::Timeline(Some(20))));
+        assert_eq!(parse("q"), Ok(Command::Quit));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong_and_how_to_fix_it() {
+        assert!(parse("deactivate").unwrap_err().0.contains("usage: deactivate <key-id>"));
+        assert!(parse("explode now").unwrap_err().0.contains("unknown command `explode`"));
+        assert!(parse("status done").unwrap_err().0.contains("investigating, contained or resolved"));
+        assert!(parse("timeline lots").unwrap_err().0.contains("not a number"));
+        assert!(parse("alerts please").unwrap_err().0.contains("takes no arguments"));
+        assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn completes_verbs_then_arguments() {
+        let values = |arg: Arg| match arg {
+            Arg::AccessKey => vec!["AKIAONE".to_string(), "AKIATWO".to_string()],
+            _ => vec![],
+        };
+        assert_eq!(complete("de", &values), ["deactivate ", "delete-key ", "deny-all "]);
+        assert_eq!(complete("deactivate akiat", &values), ["deactivate AKIATWO"]);
+        assert!(complete("nope x", &values).is_empty());
+    }
+
+    #[test]
+    fn every_verb_parses_its_own_usage_shape() {
+        for v in VERBS {
+            let example = v
+                .usage
+                .replace("<key-id>", "AKIA1")
+                .replace("<user|role>", "u")
+                .replace("<user>", "u")
+                .replace("[user]", "")
+                .replace("<rule>", "r")
+                .replace("[resource]", "")
+                .replace("<key-id|user|ip>", "1.2.3.4")
+                .replace("<text>", "hello")
+                .replace("[investigating|contained|resolved]", "")
+                .replace("<critical|high|medium|low|info>", "low")
+                .replace("[alert-id]", "")
+                .replace("[n]", "")
+                .replace("<name>", "dark");
+            assert!(parse(&example).is_ok(), "{} -> {example}", v.name);
+        }
+    }
+}

@@ -1,0 +1,539 @@
+//! The incident as the console sees it: a pure fold over journal records.
+//!
+//! Live mode, the Slack bridge and replay all build their view the same way: start from
+//! `IncidentState::default()` and `apply` every record in journal order.
+
+use crate::model::{
+    Action, ActionStep, Alert, AlertStatus, ApiCall, CloudTrailEvent, Finding, IncidentChange,
+    IncidentStatus, KeySnapshot, KeyStatus, Origin, Record, RecordBody, Severity, SourceStatus,
+    Step, UserSnapshot,
+};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// The incident's own facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: IncidentStatus,
+    pub source: String,
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+impl Default for IncidentMeta {
+    fn default() -> Self {
+        IncidentMeta {
+            id: String::new(),
+            title: "untitled incident".into(),
+            severity: Severity::High,
+            status: IncidentStatus::Investigating,
+            source: String::new(),
+            opened_at: None,
+        }
+    }
+}
+
+/// An alert and where a responder has taken it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertView {
+    pub alert: Alert,
+    pub status: AlertStatus,
+}
+
+/// Everything known about one action: what was asked and each step since.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionView {
+    pub id: String,
+    pub action: Option<Action>,
+    pub origin: Option<Origin>,
+    pub calls: Vec<ApiCall>,
+    pub steps: Vec<StepView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub step: Step,
+}
+
+impl ActionView {
+    pub fn last(&self) -> Option<&Step> {
+        self.steps.last().map(|s| &s.step)
+    }
+
+    pub fn requested_by(&self) -> Option<&str> {
+        self.steps.first().map(|s| s.actor.as_str())
+    }
+
+    pub fn confirmed_by(&self) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|s| matches!(s.step, Step::Confirmed))
+            .map(|s| s.actor.as_str())
+    }
+
+    /// Neither finished nor abandoned yet.
+    pub fn is_open(&self) -> bool {
+        self.last().is_some_and(|s| !s.is_final())
+    }
+}
+
+/// What a timeline line is about (for colour and for pivots).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryKind {
+    Incident,
+    Note,
+    Event { event_id: String },
+    Alert { alert_id: String, severity: Severity },
+    Finding,
+    Key,
+    User,
+    Action { action_id: String, failed: bool },
+    Source { ok: bool },
+    Other,
+}
+
+/// One line of the Timeline pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub seq: i64,
+    pub actor: String,
+    pub kind: EntryKind,
+    pub summary: String,
+}
+
+/// The incident state: the fold of every record applied so far.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentState {
+    pub meta: IncidentMeta,
+    /// CloudTrail events in time order (oldest first).
+    pub events: Vec<Arc<CloudTrailEvent>>,
+    events_by_id: HashMap<String, Arc<CloudTrailEvent>>,
+    pub alerts: Vec<AlertView>,
+    alert_index: HashMap<String, usize>,
+    /// Event IDs behind any alert: the events that tell the incident's story.
+    notable: HashSet<String>,
+    pub findings: Vec<Finding>,
+    finding_index: HashMap<(String, String), usize>,
+    pub keys: Vec<KeySnapshot>,
+    key_index: HashMap<String, usize>,
+    pub users: Vec<UserSnapshot>,
+    user_index: HashMap<String, usize>,
+    pub actions: Vec<ActionView>,
+    action_index: HashMap<String, usize>,
+    /// Who created a named resource, from the CloudTrail `Create*` call that made it.
+    creators: HashMap<String, String>,
+    pub notes: Vec<TimelineEntry>,
+    pub timeline: Vec<TimelineEntry>,
+    pub sources: BTreeMap<String, (DateTime<Utc>, SourceStatus)>,
+    pub last_seq: i64,
+    /// Bumped on every change, so views know when to recompute.
+    pub version: u64,
+}
+
+/// Parameters of `Create*` calls that name the resource created.
+const CREATED_NAME_PARAMS: [&str; 8] = [
+    "tableName",
+    "bucketName",
+    "userName",
+    "roleName",
+    "functionName",
+    "groupName",
+    "stackName",
+    "groupId",
+];
+
+impl IncidentState {
+    /// Folds many records.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
+        let mut state = IncidentState::default();
+        for r in records {
+            state.apply(r);
+        }
+        state
+    }
+
+    /// Folds one record into the state. Records must come in journal order; a record that
+    /// was already applied (same or lower `seq`) is ignored, so re-reading is harmless.
+    pub fn apply(&mut self, rec: &Record) {
+        if rec.seq != 0 && rec.seq <= self.last_seq {
+            return;
+        }
+        self.last_seq = rec.seq.max(self.last_seq);
+        self.version += 1;
+        match &rec.body {
+            RecordBody::IncidentOpened(o) => {
+                self.meta.id = o.id.clone();
+                self.meta.title = o.title.clone();
+                self.meta.severity = o.severity;
+                self.meta.source = o.source.clone();
+                self.meta.opened_at = Some(rec.at);
+                self.push(
+                    rec,
+                    EntryKind::Incident,
+                    format!("Incident opened: {} ({})", o.title, o.severity),
+                );
+            }
+            RecordBody::IncidentChanged(change) => {
+                let summary = match change {
+                    IncidentChange::Title(t) => {
+                        self.meta.title = t.clone();
+                        format!("Title set to \"{t}\"")
+                    }
+                    IncidentChange::Severity(s) => {
+                        self.meta.severity = *s;
+                        format!("Severity set to {s}")
+                    }
+                    IncidentChange::Status(s) => {
+                        self.meta.status = *s;
+                        format!("Status set to {s}")
+                    }
+                };
+                self.push(rec, EntryKind::Incident, summary);
+            }
+            RecordBody::Note(n) => {
+                let entry = self.entry(rec, EntryKind::Note, format!("Note: {}", n.text));
+                self.notes.push(entry.clone());
+                self.insert_timeline(entry);
+            }
+            RecordBody::Event(e) => self.apply_event(rec, e),
+            RecordBody::Finding(f) => self.apply_finding(rec, f),
+            RecordBody::Key(k) => self.apply_key(rec, k),
+            RecordBody::User(u) => self.apply_user(rec, u),
+            RecordBody::Alert(a) => self.apply_alert(rec, a),
+            RecordBody::AlertStatus(change) => {
+                if let Some(&i) = self.alert_index.get(&change.alert_id) {
+                    self.alerts[i].status = change.status;
+                    let title = self.alerts[i].alert.title.clone();
+                    let severity = self.alerts[i].alert.severity;
+                    self.push(
+                        rec,
+                        EntryKind::Alert {
+                            alert_id: change.alert_id.clone(),
+                            severity,
+                        },
+                        format!("Alert {}: {title}", change.status.as_str()),
+                    );
+                }
+            }
+            RecordBody::Action(step) => self.apply_action(rec, step),
+            RecordBody::SourceStatus(s) => {
+                let changed = self
+                    .sources
+                    .get(&s.source)
+                    .is_none_or(|(_, old)| old.ok != s.ok || (!s.ok && old.message != s.message));
+                self.sources.insert(s.source.clone(), (rec.at, s.clone()));
+                if changed && (!s.ok || self.sources.len() > 1) {
+                    self.push(
+                        rec,
+                        EntryKind::Source { ok: s.ok },
+                        format!("{}: {}", s.source, s.message),
+                    );
+                }
+            }
+            RecordBody::Unknown { kind, .. } => {
+                self.push(rec, EntryKind::Other, format!("{kind} (record of an unknown kind)"))
+            }
+        }
+    }
+
+    fn entry(&self, rec: &Record, kind: EntryKind, summary: String) -> TimelineEntry {
+        TimelineEntry {
+            at: rec.at,
+            seq: rec.seq,
+            actor: rec.actor.clone(),
+            kind,
+            summary,
+        }
+    }
+
+    fn push(&mut self, rec: &Record, kind: EntryKind, summary: String) {
+        let entry = self.entry(rec, kind, summary);
+        self.insert_timeline(entry);
+    }
+
+    /// Keeps the timeline in time order; equal times stay in journal order.
+    fn insert_timeline(&mut self, entry: TimelineEntry) {
+        let pos = self.timeline.partition_point(|e| e.at <= entry.at);
+        self.timeline.insert(pos, entry);
+    }
+
+    fn apply_event(&mut self, rec: &Record, e: &Arc<CloudTrailEvent>) {
+        if self.events_by_id.contains_key(&e.event_id) {
+            return;
+        }
+        self.events_by_id.insert(e.event_id.clone(), e.clone());
+        let pos = self.events.partition_point(|x| x.event_time <= e.event_time);
+        self.events.insert(pos, e.clone());
+        if e.event_name.starts_with("Create") && e.error_code.is_none() {
+            if let Some(params) = e.json().get("requestParameters") {
+                for p in CREATED_NAME_PARAMS {
+                    if let Some(name) = params.get(p).and_then(|v| v.as_str()) {
+                        self.creators
+                            .entry(name.to_string())
+                            .or_insert_with(|| e.event_id.clone());
+                        break;
+                    }
+                }
+            }
+        }
+        let summary = format!(
+            "{} {} by {} from {}{}",
+            e.service(),
+            e.event_name,
+            e.identity.display(),
+            e.source_ip,
+            e.error_code
+                .as_ref()
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default()
+        );
+        let entry = TimelineEntry {
+            at: e.event_time,
+            seq: rec.seq,
+            actor: rec.actor.clone(),
+            kind: EntryKind::Event {
+                event_id: e.event_id.clone(),
+            },
+            summary,
+        };
+        self.insert_timeline(entry);
+    }
+
+    fn apply_finding(&mut self, rec: &Record, f: &Finding) {
+        let key = f.key();
+        let summary = match self.finding_index.get(&key) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut self.findings[i], f.clone());
+                (old.compliance != f.compliance).then(|| {
+                    format!("{} on {} is now {}", f.rule, f.resource_id, f.compliance)
+                })
+            }
+            None => {
+                self.finding_index.insert(key, self.findings.len());
+                self.findings.push(f.clone());
+                Some(format!("{} {} on {}", f.rule, f.compliance, f.resource_id))
+            }
+        };
+        if let Some(s) = summary {
+            self.push(rec, EntryKind::Finding, s);
+        }
+    }
+
+    fn apply_key(&mut self, rec: &Record, k: &KeySnapshot) {
+        match self.key_index.get(&k.access_key_id) {
+            Some(&i) => {
+                let old_status = self.keys[i].status;
+                self.keys[i] = k.clone();
+                if old_status != k.status {
+                    self.push(
+                        rec,
+                        EntryKind::Key,
+                        format!(
+                            "Access key {} of {} is now {}",
+                            k.access_key_id,
+                            k.user,
+                            k.status.as_str()
+                        ),
+                    );
+                }
+            }
+            None => {
+                self.key_index
+                    .insert(k.access_key_id.clone(), self.keys.len());
+                self.keys.push(k.clone());
+            }
+        }
+    }
+
+    fn apply_user(&mut self, rec: &Record, u: &UserSnapshot) {
+        match self.user_index.get(&u.name) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut self.users[i], u.clone());
+                let added: Vec<_> = u
+                    .inline_policies
+                    .iter()
+                    .chain(&u.attached_policies)
+                    .filter(|p| {
+                        !old.inline_policies.contains(p) && !old.attached_policies.contains(p)
+                    })
+                    .cloned()
+                    .collect();
+                if !added.is_empty() {
+                    self.push(
+                        rec,
+                        EntryKind::User,
+                        format!("User {} now has policy {}", u.name, added.join(", ")),
+                    );
+                }
+            }
+            None => {
+                self.user_index.insert(u.name.clone(), self.users.len());
+                self.users.push(u.clone());
+            }
+        }
+    }
+
+    fn apply_alert(&mut self, rec: &Record, a: &Alert) {
+        self.notable.extend(a.event_ids.iter().cloned());
+        let kind = EntryKind::Alert {
+            alert_id: a.id.clone(),
+            severity: a.severity,
+        };
+        match self.alert_index.get(&a.id) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut self.alerts[i].alert, a.clone());
+                if a.severity > old.severity {
+                    self.push(
+                        rec,
+                        kind,
+                        format!("Alert escalated to {}: {}", a.severity, a.title),
+                    );
+                }
+            }
+            None => {
+                self.alert_index.insert(a.id.clone(), self.alerts.len());
+                self.alerts.push(AlertView {
+                    alert: a.clone(),
+                    status: AlertStatus::Open,
+                });
+                self.push(rec, kind, format!("Alert [{}] {}", a.severity, a.title));
+            }
+        }
+    }
+
+    fn apply_action(&mut self, rec: &Record, s: &ActionStep) {
+        let i = *self
+            .action_index
+            .entry(s.action_id.clone())
+            .or_insert_with(|| {
+                self.actions.push(ActionView {
+                    id: s.action_id.clone(),
+                    action: None,
+                    origin: None,
+                    calls: Vec::new(),
+                    steps: Vec::new(),
+                });
+                self.actions.len() - 1
+            });
+        let view = &mut self.actions[i];
+        if let Step::Requested {
+            action,
+            origin,
+            calls,
+        } = &s.step
+        {
+            view.action = Some(action.clone());
+            view.origin = Some(*origin);
+            view.calls = calls.clone();
+        }
+        view.steps.push(StepView {
+            at: rec.at,
+            actor: rec.actor.clone(),
+            step: s.step.clone(),
+        });
+        let what = view
+            .action
+            .as_ref()
+            .map(|a| format!("{} {}", a.verb(), a.subject()))
+            .unwrap_or_else(|| s.action_id.clone());
+        let detail = match &s.step {
+            Step::Refused { reason } | Step::Noop { reason } => format!(": {reason}"),
+            Step::Failed { error } => format!(": {error}"),
+            Step::Succeeded { detail } if !detail.is_empty() => format!(": {detail}"),
+            Step::DryRun { calls } => format!(
+                ": would call {}",
+                calls
+                    .iter()
+                    .map(|c| format!("{}:{}", c.service, c.operation))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => String::new(),
+        };
+        let summary = format!("{what} {}{detail}", s.step.name());
+        let failed = matches!(s.step, Step::Failed { .. });
+        self.push(
+            rec,
+            EntryKind::Action {
+                action_id: s.action_id.clone(),
+                failed,
+            },
+            summary,
+        );
+    }
+
+    pub fn event(&self, id: &str) -> Option<&Arc<CloudTrailEvent>> {
+        self.events_by_id.get(id)
+    }
+
+    pub fn alert(&self, id: &str) -> Option<&AlertView> {
+        self.alert_index.get(id).map(|&i| &self.alerts[i])
+    }
+
+    pub fn key(&self, access_key_id: &str) -> Option<&KeySnapshot> {
+        self.key_index.get(access_key_id).map(|&i| &self.keys[i])
+    }
+
+    pub fn user(&self, name: &str) -> Option<&UserSnapshot> {
+        self.user_index.get(name).map(|&i| &self.users[i])
+    }
+
+    pub fn action(&self, id: &str) -> Option<&ActionView> {
+        self.action_index.get(id).map(|&i| &self.actions[i])
+    }
+
+    /// Whether the event is behind an alert.
+    pub fn is_notable(&self, event_id: &str) -> bool {
+        self.notable.contains(event_id)
+    }
+
+    /// The CloudTrail call that created a named resource, when it is loaded.
+    pub fn creator_of(&self, resource_name: &str) -> Option<&Arc<CloudTrailEvent>> {
+        self.creators
+            .get(resource_name)
+            .and_then(|id| self.events_by_id.get(id))
+    }
+
+    /// Estimated spend rate of all open compute alerts, USD per hour.
+    pub fn spend_per_hour(&self) -> f64 {
+        self.alerts
+            .iter()
+            .filter(|a| a.status != AlertStatus::Resolved)
+            .filter_map(|a| a.alert.spend_per_hour)
+            .sum()
+    }
+
+    /// Whether an access key is known to be unusable.
+    pub fn key_is_inactive(&self, access_key_id: &str) -> bool {
+        self.key(access_key_id)
+            .is_some_and(|k| k.status != KeyStatus::Active)
+    }
+
+    /// Non-compliant findings grouped by rule, rules in first-seen order.
+    pub fn findings_by_rule(&self) -> Vec<(&str, Vec<&Finding>)> {
+        let mut order: Vec<&str> = Vec::new();
+        let mut groups: HashMap<&str, Vec<&Finding>> = HashMap::new();
+        for f in self.findings.iter().filter(|f| f.is_non_compliant()) {
+            groups
+                .entry(f.rule.as_str())
+                .or_insert_with(|| {
+                    order.push(f.rule.as_str());
+                    Vec::new()
+                })
+                .push(f);
+        }
+        order
+            .into_iter()
+            .map(|r| (r, groups.remove(r).unwrap_or_default()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
