@@ -10,7 +10,10 @@ pub enum Command {
     DeleteKey(String),
     DenyAll(String),
     RevokeSessions(String),
-    Remediate { rule: String, resource: Option<String> },
+    Remediate {
+        rule: String,
+        resource: Option<String>,
+    },
     Pivot(String),
     Note(String),
     Status(Option<IncidentStatus>),
@@ -58,26 +61,166 @@ pub struct Verb {
 }
 
 pub const VERBS: &[Verb] = &[
-    Verb { name: "deactivate", aliases: &["revoke"], usage: "deactivate <key-id>", help: "Deactivate an access key (the playbook's first step)", arg: Arg::AccessKey, console_only: false },
-    Verb { name: "delete-key", aliases: &[], usage: "delete-key <key-id>", help: "Delete an access key for good (asks for its last four characters)", arg: Arg::AccessKey, console_only: false },
-    Verb { name: "deny-all", aliases: &[], usage: "deny-all <user>", help: "Attach an explicit deny-all inline policy to a user", arg: Arg::User, console_only: false },
-    Verb { name: "revoke-sessions", aliases: &[], usage: "revoke-sessions <user|role>", help: "Deny every session issued before now (role/NAME for a role)", arg: Arg::Principal, console_only: false },
-    Verb { name: "remediate", aliases: &[], usage: "remediate <rule> [resource]", help: "Run the Config remediation configured for a rule", arg: Arg::Rule, console_only: false },
-    Verb { name: "pivot", aliases: &[], usage: "pivot <key-id|user|ip>", help: "Show everything done by an access key, principal or IP", arg: Arg::PivotTarget, console_only: false },
-    Verb { name: "note", aliases: &[], usage: "note <text>", help: "Add a note to the incident timeline", arg: Arg::Text, console_only: false },
-    Verb { name: "status", aliases: &[], usage: "status [investigating|contained|resolved]", help: "Show the incident, or set its status", arg: Arg::Status, console_only: false },
-    Verb { name: "severity", aliases: &[], usage: "severity <critical|high|medium|low|info>", help: "Set the incident's severity", arg: Arg::Severity, console_only: false },
-    Verb { name: "title", aliases: &[], usage: "title <text>", help: "Rename the incident", arg: Arg::Text, console_only: false },
-    Verb { name: "ack", aliases: &["acknowledge"], usage: "ack [alert-id]", help: "Acknowledge an alert (the selected one by default)", arg: Arg::Alert, console_only: false },
-    Verb { name: "resolve", aliases: &[], usage: "resolve [alert-id]", help: "Resolve an alert (the selected one by default)", arg: Arg::Alert, console_only: false },
-    Verb { name: "alerts", aliases: &[], usage: "alerts", help: "List the alerts", arg: Arg::None, console_only: false },
-    Verb { name: "findings", aliases: &[], usage: "findings", help: "List the non-compliant resources", arg: Arg::None, console_only: false },
-    Verb { name: "keys", aliases: &[], usage: "keys [user]", help: "List access keys, or one user's", arg: Arg::User, console_only: false },
-    Verb { name: "timeline", aliases: &[], usage: "timeline [n]", help: "Show the timeline (the last n entries)", arg: Arg::Number, console_only: false },
-    Verb { name: "help", aliases: &[], usage: "help", help: "List the commands", arg: Arg::None, console_only: false },
-    Verb { name: "theme", aliases: &[], usage: "theme <name>", help: "Switch the colour theme", arg: Arg::Theme, console_only: true },
-    Verb { name: "filter", aliases: &[], usage: "filter <text>", help: "Fuzzy-filter the current pane", arg: Arg::Text, console_only: true },
-    Verb { name: "quit", aliases: &["q"], usage: "quit", help: "Leave the console (the journal is kept)", arg: Arg::None, console_only: true },
+    Verb {
+        name: "deactivate",
+        aliases: &["revoke"],
+        usage: "deactivate <key-id>",
+        help: "Deactivate an access key (the playbook's first step)",
+        arg: Arg::AccessKey,
+        console_only: false,
+    },
+    Verb {
+        name: "delete-key",
+        aliases: &[],
+        usage: "delete-key <key-id>",
+        help: "Delete an access key for good (asks for its last four characters)",
+        arg: Arg::AccessKey,
+        console_only: false,
+    },
+    Verb {
+        name: "deny-all",
+        aliases: &[],
+        usage: "deny-all <user>",
+        help: "Attach an explicit deny-all inline policy to a user",
+        arg: Arg::User,
+        console_only: false,
+    },
+    Verb {
+        name: "revoke-sessions",
+        aliases: &[],
+        usage: "revoke-sessions <user|role>",
+        help: "Deny every session issued before now (role/NAME for a role)",
+        arg: Arg::Principal,
+        console_only: false,
+    },
+    Verb {
+        name: "remediate",
+        aliases: &[],
+        usage: "remediate <rule> [resource]",
+        help: "Run the Config remediation configured for a rule",
+        arg: Arg::Rule,
+        console_only: false,
+    },
+    Verb {
+        name: "pivot",
+        aliases: &[],
+        usage: "pivot <key-id|user|ip>",
+        help: "Show everything done by an access key, principal or IP",
+        arg: Arg::PivotTarget,
+        console_only: false,
+    },
+    Verb {
+        name: "note",
+        aliases: &[],
+        usage: "note <text>",
+        help: "Add a note to the incident timeline",
+        arg: Arg::Text,
+        console_only: false,
+    },
+    Verb {
+        name: "status",
+        aliases: &[],
+        usage: "status [investigating|contained|resolved]",
+        help: "Show the incident, or set its status",
+        arg: Arg::Status,
+        console_only: false,
+    },
+    Verb {
+        name: "severity",
+        aliases: &[],
+        usage: "severity <critical|high|medium|low|info>",
+        help: "Set the incident's severity",
+        arg: Arg::Severity,
+        console_only: false,
+    },
+    Verb {
+        name: "title",
+        aliases: &[],
+        usage: "title <text>",
+        help: "Rename the incident",
+        arg: Arg::Text,
+        console_only: false,
+    },
+    Verb {
+        name: "ack",
+        aliases: &["acknowledge"],
+        usage: "ack [alert-id]",
+        help: "Acknowledge an alert (the selected one by default)",
+        arg: Arg::Alert,
+        console_only: false,
+    },
+    Verb {
+        name: "resolve",
+        aliases: &[],
+        usage: "resolve [alert-id]",
+        help: "Resolve an alert (the selected one by default)",
+        arg: Arg::Alert,
+        console_only: false,
+    },
+    Verb {
+        name: "alerts",
+        aliases: &[],
+        usage: "alerts",
+        help: "List the alerts",
+        arg: Arg::None,
+        console_only: false,
+    },
+    Verb {
+        name: "findings",
+        aliases: &[],
+        usage: "findings",
+        help: "List the non-compliant resources",
+        arg: Arg::None,
+        console_only: false,
+    },
+    Verb {
+        name: "keys",
+        aliases: &[],
+        usage: "keys [user]",
+        help: "List access keys, or one user's",
+        arg: Arg::User,
+        console_only: false,
+    },
+    Verb {
+        name: "timeline",
+        aliases: &[],
+        usage: "timeline [n]",
+        help: "Show the timeline (the last n entries)",
+        arg: Arg::Number,
+        console_only: false,
+    },
+    Verb {
+        name: "help",
+        aliases: &[],
+        usage: "help",
+        help: "List the commands",
+        arg: Arg::None,
+        console_only: false,
+    },
+    Verb {
+        name: "theme",
+        aliases: &[],
+        usage: "theme <name>",
+        help: "Switch the colour theme",
+        arg: Arg::Theme,
+        console_only: true,
+    },
+    Verb {
+        name: "filter",
+        aliases: &[],
+        usage: "filter <text>",
+        help: "Fuzzy-filter the current pane",
+        arg: Arg::Text,
+        console_only: true,
+    },
+    Verb {
+        name: "quit",
+        aliases: &["q"],
+        usage: "quit",
+        help: "Leave the console (the journal is kept)",
+        arg: Arg::None,
+        console_only: true,
+    },
 ];
 
 /// Why a command line was not understood.
@@ -119,7 +262,10 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         match args.as_slice() {
             [one] => Ok(one.to_string()),
             [] => Err(CommandError(format!("usage: {}", v.usage))),
-            _ => Err(CommandError(format!("too many arguments; usage: {}", v.usage))),
+            _ => Err(CommandError(format!(
+                "too many arguments; usage: {}",
+                v.usage
+            ))),
         }
     };
     let need_text = || -> Result<String, CommandError> {
@@ -177,12 +323,14 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "alerts" => no_args(Command::Alerts)?,
         "findings" => no_args(Command::Findings)?,
         "keys" => Command::Keys(optional()),
-        "timeline" => Command::Timeline(match optional() {
-            None => None,
-            Some(n) => Some(n.parse().map_err(|_| {
-                CommandError(format!("`{n}` is not a number; usage: {}", v.usage))
-            })?),
-        }),
+        "timeline" => {
+            Command::Timeline(match optional() {
+                None => None,
+                Some(n) => Some(n.parse().map_err(|_| {
+                    CommandError(format!("`{n}` is not a number; usage: {}", v.usage))
+                })?),
+            })
+        }
         "help" => Command::Help,
         "theme" => Command::Theme(need_one()?),
         "filter" => Command::Filter(rest.to_string()),
@@ -234,8 +382,14 @@ mod tests {
 
     #[test]
     fn parses_the_vocabulary() {
-        assert_eq!(parse("deactivate AKIA1"), Ok(Command::Deactivate("AKIA1".into())));
-        assert_eq!(parse("  revoke AKIA1 "), Ok(Command::Deactivate("AKIA1".into())));
+        assert_eq!(
+            parse("deactivate AKIA1"),
+            Ok(Command::Deactivate("AKIA1".into()))
+        );
+        assert_eq!(
+            parse("  revoke AKIA1 "),
+            Ok(Command::Deactivate("AKIA1".into()))
+        );
         assert_eq!(
             parse("remediate s3-rule bucket-1"),
             Ok(Command::Remediate {
@@ -258,11 +412,36 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong_and_how_to_fix_it() {
-        assert!(parse("deactivate").unwrap_err().0.contains("usage: deactivate <key-id>"));
-        assert!(parse("explode now").unwrap_err().0.contains("unknown command `explode`"));
-        assert!(parse("status done").unwrap_err().0.contains("investigating, contained or resolved"));
-        assert!(parse("timeline lots").unwrap_err().0.contains("not a number"));
-        assert!(parse("alerts please").unwrap_err().0.contains("takes no arguments"));
+        assert!(
+            parse("deactivate")
+                .unwrap_err()
+                .0
+                .contains("usage: deactivate <key-id>")
+        );
+        assert!(
+            parse("explode now")
+                .unwrap_err()
+                .0
+                .contains("unknown command `explode`")
+        );
+        assert!(
+            parse("status done")
+                .unwrap_err()
+                .0
+                .contains("investigating, contained or resolved")
+        );
+        assert!(
+            parse("timeline lots")
+                .unwrap_err()
+                .0
+                .contains("not a number")
+        );
+        assert!(
+            parse("alerts please")
+                .unwrap_err()
+                .0
+                .contains("takes no arguments")
+        );
         assert!(parse("").is_err());
     }
 
@@ -272,8 +451,14 @@ mod tests {
             Arg::AccessKey => vec!["AKIAONE".to_string(), "AKIATWO".to_string()],
             _ => vec![],
         };
-        assert_eq!(complete("de", &values), ["deactivate ", "delete-key ", "deny-all "]);
-        assert_eq!(complete("deactivate akiat", &values), ["deactivate AKIATWO"]);
+        assert_eq!(
+            complete("de", &values),
+            ["deactivate ", "delete-key ", "deny-all "]
+        );
+        assert_eq!(
+            complete("deactivate akiat", &values),
+            ["deactivate AKIATWO"]
+        );
         assert!(complete("nope x", &values).is_empty());
     }
 

@@ -1,10 +1,16 @@
 //! warroom: a terminal console for AWS incident response.
 
-pub mod journal;
-pub mod model;
-pub mod source;
+pub mod cli;
 pub mod clock;
 pub mod command;
+pub mod commands;
+pub mod config;
 pub mod detect;
+pub mod journal;
+pub mod logging;
+pub mod model;
+pub mod paths;
 pub mod respond;
+pub mod source;
 pub mod state;
+pub mod tui;

@@ -57,7 +57,12 @@ impl Detector {
     }
 
     /// Adds `e` to the alert `id`, creating it with `make` the first time.
-    fn bump(&mut self, id: String, e: &CloudTrailEvent, make: impl FnOnce() -> Alert) -> &mut Alert {
+    fn bump(
+        &mut self,
+        id: String,
+        e: &CloudTrailEvent,
+        make: impl FnOnce() -> Alert,
+    ) -> &mut Alert {
         let alert = self.alerts.entry(id).or_insert_with(|| {
             let mut a = make();
             a.first_seen = e.event_time;
@@ -118,7 +123,11 @@ impl Detector {
     }
 
     fn expensive_launch(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
-        if e.failed() || !matches!(e.event_name.as_str(), "RunInstances" | "RequestSpotInstances")
+        if e.failed()
+            || !matches!(
+                e.event_name.as_str(),
+                "RunInstances" | "RequestSpotInstances"
+            )
         {
             return;
         }
@@ -170,7 +179,10 @@ impl Detector {
             return;
         }
         let json = e.json();
-        let params = json.get("requestParameters").cloned().unwrap_or(Value::Null);
+        let params = json
+            .get("requestParameters")
+            .cloned()
+            .unwrap_or(Value::Null);
         let target = params
             .get("userName")
             .and_then(Value::as_str)
@@ -292,7 +304,10 @@ impl Detector {
 
 /// The instance types and the number of instances a launch call started.
 fn launched(json: &Value) -> (Vec<String>, u32) {
-    let params = json.get("requestParameters").cloned().unwrap_or(Value::Null);
+    let params = json
+        .get("requestParameters")
+        .cloned()
+        .unwrap_or(Value::Null);
     let ty = params
         .get("instanceType")
         .or_else(|| params.pointer("/launchSpecification/instanceType"))

@@ -76,7 +76,13 @@ mod tests {
 
     #[test]
     fn gpu_and_huge_types_are_expensive_small_ones_are_not() {
-        for t in ["p3.16xlarge", "g4dn.xlarge", "inf2.48xlarge", "c5.24xlarge", "m5.metal"] {
+        for t in [
+            "p3.16xlarge",
+            "g4dn.xlarge",
+            "inf2.48xlarge",
+            "c5.24xlarge",
+            "m5.metal",
+        ] {
             assert!(is_expensive(t), "{t}");
         }
         for t in ["t3.micro", "m5.large", "c5.4xlarge", "gp3", "garbage"] {

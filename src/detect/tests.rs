@@ -94,7 +94,10 @@ fn gpu_launches_estimate_the_spend_rate() {
         .unwrap()
     };
     let mut d = Detector::new();
-    assert!(d.observe(&launch(1, "us-east-1", "t3.micro", 2, "")).is_empty());
+    assert!(
+        d.observe(&launch(1, "us-east-1", "t3.micro", 2, ""))
+            .is_empty()
+    );
     d.observe(&launch(2, "us-east-1", "p3.16xlarge", 2, ""));
     let failed = launch(
         3,

@@ -119,12 +119,11 @@ impl Journal {
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Journal, JournalError> {
-        let conn = Connection::open_with_flags(path, flags).map_err(|source| {
-            JournalError::Sqlite {
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| JournalError::Sqlite {
                 path: path.to_path_buf(),
                 source,
-            }
-        })?;
+            })?;
         let journal = Journal {
             conn,
             path: path.to_path_buf(),
@@ -217,7 +216,9 @@ impl Journal {
     /// The number of the last record, 0 when empty.
     pub fn last_seq(&self) -> Result<i64, JournalError> {
         self.conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM records", [], |r| r.get(0))
+            .query_row("SELECT coalesce(max(seq), 0) FROM records", [], |r| {
+                r.get(0)
+            })
             .map_err(|source| self.err(source))
     }
 

@@ -1,6 +1,6 @@
 use super::verify::Problem;
 use super::*;
-use crate::model::{Note, NewRecord, RecordBody};
+use crate::model::{NewRecord, Note, RecordBody};
 use chrono::{TimeZone, Utc};
 
 fn note(i: usize) -> NewRecord {
@@ -63,7 +63,11 @@ fn appends_continue_the_chain_across_reopen() {
 #[test]
 fn intact_journal_verifies() {
     let (_dir, path) = journal_with(10);
-    let report = Journal::open_existing(&path).unwrap().verify().unwrap().unwrap();
+    let report = Journal::open_existing(&path)
+        .unwrap()
+        .verify()
+        .unwrap()
+        .unwrap();
     assert_eq!(report.records, 10);
     assert_eq!(report.head.len(), 64);
 }
@@ -76,7 +80,10 @@ fn the_file_refuses_ordinary_edits() {
         .execute("UPDATE records SET data = '{}' WHERE seq = 1", [])
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
-    assert!(conn.execute("DELETE FROM records WHERE seq = 1", []).is_err());
+    assert!(
+        conn.execute("DELETE FROM records WHERE seq = 1", [])
+            .is_err()
+    );
 }
 
 #[test]

@@ -43,7 +43,11 @@ impl fmt::Display for VerifyError {
         match &self.problem {
             Problem::Edited => write!(f, "{what} was edited: its contents do not match its hash"),
             Problem::Missing { first, last } if first == last => {
-                write!(f, "record {first} was removed: {what} follows record {}", first - 1)
+                write!(
+                    f,
+                    "record {first} was removed: {what} follows record {}",
+                    first - 1
+                )
             }
             Problem::Missing { first, last } => write!(
                 f,
@@ -78,9 +82,8 @@ struct Row {
 }
 
 pub(super) fn verify(conn: &Connection) -> rusqlite::Result<Result<VerifyReport, VerifyError>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, kind, data, prev_hash, hash FROM records ORDER BY seq",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT seq, at, actor, kind, data, prev_hash, hash FROM records ORDER BY seq")?;
     let rows: Vec<Row> = stmt
         .query_map([], |r| {
             Ok(Row {
@@ -95,7 +98,9 @@ pub(super) fn verify(conn: &Connection) -> rusqlite::Result<Result<VerifyReport,
         })?
         .collect::<rusqlite::Result<_>>()?;
     let head: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'head'", [], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'head'", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(check(&rows, head.as_deref()))
 }
@@ -167,11 +172,10 @@ fn check(rows: &[Row], head: Option<&str>) -> Result<VerifyReport, VerifyError> 
                 },
             });
         }
-        if head_seq == last_seq && head_hash != expected_prev {
-            if let Some(row) = rows.last() {
+        if head_seq == last_seq && head_hash != expected_prev
+            && let Some(row) = rows.last() {
                 return Err(fail(row, Problem::Unchained));
             }
-        }
     }
     Ok(VerifyReport {
         records: last_seq,

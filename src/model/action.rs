@@ -108,9 +108,8 @@ impl Action {
     /// The access key, user or role the action is about (for pivots and the timeline).
     pub fn subject(&self) -> String {
         match self {
-            Action::DeactivateKey { access_key_id, .. } | Action::DeleteKey { access_key_id, .. } => {
-                access_key_id.clone()
-            }
+            Action::DeactivateKey { access_key_id, .. }
+            | Action::DeleteKey { access_key_id, .. } => access_key_id.clone(),
             Action::DenyAll { user } => user.clone(),
             Action::RevokeSessions { principal, .. } => principal.name().to_string(),
             Action::Remediate { rule, .. } => rule.clone(),
@@ -166,16 +165,24 @@ pub enum Step {
     Confirmed,
     Cancelled,
     /// Refused before anything was done (read-only mode, not permitted, …).
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
     /// Nothing to do: the world is already as the action would make it.
-    Noop { reason: String },
+    Noop {
+        reason: String,
+    },
     /// Confirmed under `--dry-run`: these calls would have been made.
-    DryRun { calls: Vec<ApiCall> },
+    DryRun {
+        calls: Vec<ApiCall>,
+    },
     Succeeded {
         #[serde(default)]
         detail: String,
     },
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 impl Step {

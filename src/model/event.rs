@@ -196,8 +196,9 @@ fn synthetic_id(raw: &str) -> String {
 mod tests {
     use super::*;
 
-    const STRATUS: &str =
-        include_str!("../../tests/data/stratus-detonation-logs/aws.persistence.iam-backdoor-user.json");
+    const STRATUS: &str = include_str!(
+        "../../tests/data/stratus-detonation-logs/aws.persistence.iam-backdoor-user.json"
+    );
 
     #[test]
     fn parses_real_stratus_event_without_validating_anonymised_values() {
@@ -206,7 +207,10 @@ mod tests {
         assert_eq!(e.event_name, "CreateAccessKey");
         assert_eq!(e.aws_region, "ap-central-2r");
         assert_eq!(e.source_ip, "211.9.016.253");
-        assert_eq!(e.identity.access_key_id.as_deref(), Some("AKIA30BEZSJBVKOFKZW0"));
+        assert_eq!(
+            e.identity.access_key_id.as_deref(),
+            Some("AKIA30BEZSJBVKOFKZW0")
+        );
         assert_eq!(e.identity.display(), "christophe");
         assert_eq!(e.service(), "iam");
         assert!(e.error_code.is_none());
@@ -231,6 +235,9 @@ mod tests {
             CloudTrailEvent::from_json(r#"{"eventTime":"yesterday"}"#),
             Err(EventParseError::BadTime(_))
         ));
-        assert!(matches!(CloudTrailEvent::from_json("{"), Err(EventParseError::Json(_))));
+        assert!(matches!(
+            CloudTrailEvent::from_json("{"),
+            Err(EventParseError::Json(_))
+        ));
     }
 }

@@ -24,7 +24,10 @@ pub enum RecordBody {
     Action(ActionStep),
     SourceStatus(SourceStatus),
     /// A kind this version does not know (written by a newer one): kept, shown, never lost.
-    Unknown { kind: String, data: String },
+    Unknown {
+        kind: String,
+        data: String,
+    },
 }
 
 /// Why a stored record could not be read back.

@@ -43,7 +43,10 @@ pub async fn execute(api: &dyn ResponseApi, calls: &[ApiCall]) -> Result<String,
                 } else {
                     format!(" (after {} succeeded)", done.join(", "))
                 };
-                return Err(format!("{}:{} failed — {e}{before}", call.service, call.operation));
+                return Err(format!(
+                    "{}:{} failed — {e}{before}",
+                    call.service, call.operation
+                ));
             }
         }
     }

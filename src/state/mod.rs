@@ -87,13 +87,23 @@ impl ActionView {
 pub enum EntryKind {
     Incident,
     Note,
-    Event { event_id: String },
-    Alert { alert_id: String, severity: Severity },
+    Event {
+        event_id: String,
+    },
+    Alert {
+        alert_id: String,
+        severity: Severity,
+    },
     Finding,
     Key,
     User,
-    Action { action_id: String, failed: bool },
-    Source { ok: bool },
+    Action {
+        action_id: String,
+        failed: bool,
+    },
+    Source {
+        ok: bool,
+    },
     Other,
 }
 
@@ -236,9 +246,11 @@ impl IncidentState {
                     );
                 }
             }
-            RecordBody::Unknown { kind, .. } => {
-                self.push(rec, EntryKind::Other, format!("{kind} (record of an unknown kind)"))
-            }
+            RecordBody::Unknown { kind, .. } => self.push(
+                rec,
+                EntryKind::Other,
+                format!("{kind} (record of an unknown kind)"),
+            ),
         }
     }
 
@@ -268,10 +280,12 @@ impl IncidentState {
             return;
         }
         self.events_by_id.insert(e.event_id.clone(), e.clone());
-        let pos = self.events.partition_point(|x| x.event_time <= e.event_time);
+        let pos = self
+            .events
+            .partition_point(|x| x.event_time <= e.event_time);
         self.events.insert(pos, e.clone());
-        if e.event_name.starts_with("Create") && e.error_code.is_none() {
-            if let Some(params) = e.json().get("requestParameters") {
+        if e.event_name.starts_with("Create") && e.error_code.is_none()
+            && let Some(params) = e.json().get("requestParameters") {
                 for p in CREATED_NAME_PARAMS {
                     if let Some(name) = params.get(p).and_then(|v| v.as_str()) {
                         self.creators
@@ -281,7 +295,6 @@ impl IncidentState {
                     }
                 }
             }
-        }
         let summary = format!(
             "{} {} by {} from {}{}",
             e.service(),
@@ -310,9 +323,8 @@ impl IncidentState {
         let summary = match self.finding_index.get(&key) {
             Some(&i) => {
                 let old = std::mem::replace(&mut self.findings[i], f.clone());
-                (old.compliance != f.compliance).then(|| {
-                    format!("{} on {} is now {}", f.rule, f.resource_id, f.compliance)
-                })
+                (old.compliance != f.compliance)
+                    .then(|| format!("{} on {} is now {}", f.rule, f.resource_id, f.compliance))
             }
             None => {
                 self.finding_index.insert(key, self.findings.len());

@@ -83,7 +83,13 @@ fn incident_facts_and_changes_fold_in_order() {
         "alice",
         RecordBody::IncidentChanged(IncidentChange::Severity(Severity::Critical)),
     )
-    .add(t(7), "alice", RecordBody::Note(Note { text: "key deactivated".into() }));
+    .add(
+        t(7),
+        "alice",
+        RecordBody::Note(Note {
+            text: "key deactivated".into(),
+        }),
+    );
     let s = f.state();
     assert_eq!(s.meta.title, "Leaked key");
     assert_eq!(s.meta.status, IncidentStatus::Contained);
@@ -117,8 +123,11 @@ fn events_are_deduplicated_and_kept_in_time_order() {
 #[test]
 fn applying_the_same_records_twice_changes_nothing() {
     let mut f = Feed::new();
-    f.add(t(0), "ct", event("a", 1, "GetUser", ""))
-        .add(t(1), "alice", RecordBody::Note(Note { text: "x".into() }));
+    f.add(t(0), "ct", event("a", 1, "GetUser", "")).add(
+        t(1),
+        "alice",
+        RecordBody::Note(Note { text: "x".into() }),
+    );
     let mut s = f.state();
     let before = (s.events.len(), s.timeline.len(), s.version);
     for r in &f.records {
@@ -166,7 +175,12 @@ fn an_action_collects_its_steps_and_who_took_them() {
     .add(
         t(3),
         "executor",
-        step("act-1", Step::Succeeded { detail: "ok".into() }),
+        step(
+            "act-1",
+            Step::Succeeded {
+                detail: "ok".into(),
+            },
+        ),
     );
     let s = f.state();
     let a = s.action("act-1").unwrap();
@@ -274,5 +288,8 @@ fn creators_are_found_from_create_calls() {
 
 #[test]
 fn principal_refs_display_their_kind() {
-    assert_eq!(PrincipalRef::Role("Deploy".into()).to_string(), "role Deploy");
+    assert_eq!(
+        PrincipalRef::Role("Deploy".into()).to_string(),
+        "role Deploy"
+    );
 }

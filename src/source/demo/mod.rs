@@ -1,4 +1,5 @@
 //! The embedded demo: the founding scenario played by a small simulated AWS.
 
+pub mod scenario;
 pub mod script;
 pub mod world;

@@ -10,10 +10,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Caller {
     /// An IAM user signing with a long-term access key (`AKIA…`).
-    User {
-        user: String,
-        access_key_id: String,
-    },
+    User { user: String, access_key_id: String },
     /// A role session (`ASIA…` key) — CI pipelines, Lambda functions, SSO users.
     Role {
         role: String,
@@ -31,9 +28,16 @@ pub enum Caller {
 /// How a successful call changes the demo world.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    CreateUser { user: String },
-    CreateAccessKey { user: String, access_key_id: String },
-    AttachAdmin { user: String },
+    CreateUser {
+        user: String,
+    },
+    CreateAccessKey {
+        user: String,
+        access_key_id: String,
+    },
+    AttachAdmin {
+        user: String,
+    },
     /// Instances launched: each runs up a bill at `hourly_usd` from launch on.
     Launch {
         instance_type: String,

@@ -3,6 +3,7 @@
 //! denied everything, their calls are refused; remediations make findings compliant.
 
 use super::script::{Caller, Effect, Scenario, ScriptedCall};
+use crate::model::ApiCall;
 use crate::model::{
     CloudTrailEvent, Finding, IncidentOpened, KeySnapshot, KeyStatus, NewRecord, RecordBody,
     Severity, SourceStatus, UserSnapshot,
@@ -10,7 +11,6 @@ use crate::model::{
 use crate::respond::plan::{DENY_ALL_POLICY, REVOKE_SESSIONS_POLICY};
 use crate::respond::{ApiError, ResponseApi, guidance};
 use crate::state::IncidentState;
-use crate::model::ApiCall;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -161,7 +161,11 @@ impl DemoWorld {
                 source: "demo".into(),
             }),
         )];
-        out.extend(st.users.keys().map(|u| user_record(&self.scenario, &st, u, now)));
+        out.extend(
+            st.users
+                .keys()
+                .map(|u| user_record(&self.scenario, &st, u, now)),
+        );
         out.extend(st.keys.keys().map(|k| key_record(&st, k, now)));
         out.extend(
             st.findings
@@ -189,15 +193,14 @@ impl DemoWorld {
             let id = event_id(i);
             if let Some(e) = state.event(&id) {
                 cursor = i + 1;
-                if e.error_code.is_none() {
-                    if let Effect::Launch {
+                if e.error_code.is_none()
+                    && let Effect::Launch {
                         count, hourly_usd, ..
                     } = &call.effect
                     {
                         st.running
                             .push((e.event_time, f64::from(*count) * hourly_usd));
                     }
-                }
             }
         }
         st.cursor = cursor;
@@ -359,11 +362,10 @@ impl DemoWorld {
                         format!("The role with name {role} cannot be found."),
                     ));
                 }
-                if name == REVOKE_SESSIONS_POLICY {
-                    if let Some(cutoff) = token_cutoff(&doc) {
+                if name == REVOKE_SESSIONS_POLICY
+                    && let Some(cutoff) = token_cutoff(&doc) {
                         st.role_revocations.insert(role, cutoff);
                     }
-                }
                 Ok(json!({}))
             }
             ("config", "StartRemediationExecution") => {
@@ -398,10 +400,13 @@ impl DemoWorld {
                             done_at: now + Duration::seconds(REMEDIATION_SECONDS),
                         });
                     } else {
-                        failed.push(json!({"resourceType": k.get("resourceType"), "resourceId": id}));
+                        failed
+                            .push(json!({"resourceType": k.get("resourceType"), "resourceId": id}));
                     }
                 }
-                Ok(json!({"FailureMessage": if failed.is_empty() { Value::Null } else { "resources not found".into() }, "FailedItems": failed}))
+                Ok(
+                    json!({"FailureMessage": if failed.is_empty() { Value::Null } else { "resources not found".into() }, "FailedItems": failed}),
+                )
             }
             (service, op) => Err(ApiError::new(
                 "UnsupportedOperation",
@@ -552,7 +557,10 @@ fn play(
                     )
                 })
             } else if deny_all {
-                Some(denied(&format!("arn:aws:iam::{}:user/{user}", sc.account_id)))
+                Some(denied(&format!(
+                    "arn:aws:iam::{}:user/{user}",
+                    sc.account_id
+                )))
             } else {
                 None
             }
@@ -581,7 +589,10 @@ fn play(
         apply_effect(st, &call.effect, at);
         if let Caller::User { access_key_id, .. } = &call.caller {
             let region = call.region.clone();
-            let service = call.event_source.trim_end_matches(".amazonaws.com").to_string();
+            let service = call
+                .event_source
+                .trim_end_matches(".amazonaws.com")
+                .to_string();
             if let Some(k) = st.keys.get_mut(access_key_id) {
                 let stale = k.last_used.as_ref().is_none_or(|(t, _, _)| {
                     at - *t >= Duration::minutes(LAST_USED_GRANULARITY_MINUTES)

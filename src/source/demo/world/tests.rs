@@ -65,13 +65,39 @@ fn tiny() -> Scenario {
         }],
         roles: vec!["Deploy".into()],
         calls: vec![
-            call(-60, deployer(-61), "cloudformation", "DescribeStacks", Effect::None),
+            call(
+                -60,
+                deployer(-61),
+                "cloudformation",
+                "DescribeStacks",
+                Effect::None,
+            ),
             call(0, admin(), "sts", "GetCallerIdentity", Effect::None),
             call(5, admin(), "ec2", "RunInstances", launch.clone()),
             call(10, admin(), "ec2", "RunInstances", launch),
-            call(12, deployer(-61), "cloudformation", "DescribeStacks", Effect::None),
-            call(12, deployer(11), "cloudformation", "DescribeStacks", Effect::None),
-            call(15, admin(), "iam", "CreateUser", Effect::CreateUser { user: "svc-backup".into() }),
+            call(
+                12,
+                deployer(-61),
+                "cloudformation",
+                "DescribeStacks",
+                Effect::None,
+            ),
+            call(
+                12,
+                deployer(11),
+                "cloudformation",
+                "DescribeStacks",
+                Effect::None,
+            ),
+            call(
+                15,
+                admin(),
+                "iam",
+                "CreateUser",
+                Effect::CreateUser {
+                    user: "svc-backup".into(),
+                },
+            ),
         ],
         findings: vec![Finding {
             rule: "s3-bucket-public-read-prohibited".into(),
@@ -113,7 +139,9 @@ fn keys(records: &[NewRecord]) -> Vec<KeySnapshot> {
 }
 
 fn run(world: &DemoWorld, action: Action) -> Result<String, String> {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(crate::respond::execute(world, &plan(&action)))
 }
 
@@ -130,7 +158,10 @@ fn plays_calls_as_they_fall_due_and_not_before() {
     let first = events(&w.advance(start()));
     assert_eq!(first.len(), 2, "history and the first call");
     assert_eq!(first[1].event_name, "GetCallerIdentity");
-    assert_eq!(first[1].identity.access_key_id.as_deref(), Some("AKIALEAKED0000000001"));
+    assert_eq!(
+        first[1].identity.access_key_id.as_deref(),
+        Some("AKIALEAKED0000000001")
+    );
     assert_eq!(first[1].event_time, start());
     assert!(events(&w.advance(start() + Duration::minutes(4))).is_empty());
     assert_eq!(events(&w.advance(start() + Duration::minutes(5))).len(), 1);
@@ -141,7 +172,10 @@ fn plays_calls_as_they_fall_due_and_not_before() {
 fn a_deactivated_key_stops_the_attacker_and_shows_in_iam() {
     let w = DemoWorld::new(tiny());
     let before = events(&w.advance(start() + Duration::minutes(5)));
-    assert!(before.last().unwrap().error_code.is_none(), "first launch succeeds");
+    assert!(
+        before.last().unwrap().error_code.is_none(),
+        "first launch succeeds"
+    );
     assert_eq!(run(&w, deactivate()), Ok("iam:UpdateAccessKey ok".into()));
     let after = w.advance(start() + Duration::minutes(15));
     let statuses: Vec<_> = keys(&after).iter().map(|k| k.status).collect();
@@ -155,8 +189,14 @@ fn a_deactivated_key_stops_the_attacker_and_shows_in_iam() {
         .filter(|e| e.identity.access_key_id.as_deref() == Some("AKIALEAKED0000000001"))
         .collect();
     assert_eq!(attacker.len(), 2);
-    assert_eq!(attacker[0].error_code.as_deref(), Some("Client.AuthFailure"));
-    assert_eq!(attacker[1].error_code.as_deref(), Some("InvalidClientTokenId"));
+    assert_eq!(
+        attacker[0].error_code.as_deref(),
+        Some("Client.AuthFailure")
+    );
+    assert_eq!(
+        attacker[1].error_code.as_deref(),
+        Some("InvalidClientTokenId")
+    );
     // The failed launch ran up no bill, the one before it did.
     let spend = w.spend_so_far(start() + Duration::minutes(65));
     assert!((spend - 2.0 * 24.48).abs() < 0.01, "{spend}");
@@ -166,7 +206,13 @@ fn a_deactivated_key_stops_the_attacker_and_shows_in_iam() {
 fn deny_all_refuses_every_later_call_of_the_user() {
     let w = DemoWorld::new(tiny());
     w.advance(start());
-    run(&w, Action::DenyAll { user: "admin-ops".into() }).unwrap();
+    run(
+        &w,
+        Action::DenyAll {
+            user: "admin-ops".into(),
+        },
+    )
+    .unwrap();
     let evs = events(&w.advance(start() + Duration::minutes(15)));
     let codes: Vec<_> = evs
         .iter()
@@ -175,7 +221,11 @@ fn deny_all_refuses_every_later_call_of_the_user() {
         .collect();
     assert_eq!(
         codes,
-        ["Client.UnauthorizedOperation", "Client.UnauthorizedOperation", "AccessDenied"]
+        [
+            "Client.UnauthorizedOperation",
+            "Client.UnauthorizedOperation",
+            "AccessDenied"
+        ]
     );
 }
 
@@ -213,7 +263,11 @@ fn remediation_makes_the_finding_compliant_after_it_runs() {
     };
     run(&w, action).unwrap();
     let soon = w.advance(start() + Duration::seconds(5));
-    assert!(!soon.iter().any(|r| matches!(r.body, RecordBody::Finding(_))));
+    assert!(
+        !soon
+            .iter()
+            .any(|r| matches!(r.body, RecordBody::Finding(_)))
+    );
     let later = w.advance(start() + Duration::seconds(30));
     let f = later
         .iter()
@@ -236,7 +290,10 @@ fn aws_errors_are_the_ones_aws_gives() {
         },
     )
     .unwrap_err();
-    assert!(err.starts_with("iam:UpdateAccessKey failed — NoSuchEntity"), "{err}");
+    assert!(
+        err.starts_with("iam:UpdateAccessKey failed — NoSuchEntity"),
+        "{err}"
+    );
     let err = run(
         &w,
         Action::Remediate {
@@ -248,7 +305,10 @@ fn aws_errors_are_the_ones_aws_gives() {
         },
     )
     .unwrap_err();
-    assert!(err.contains("NoSuchRemediationConfigurationException"), "{err}");
+    assert!(
+        err.contains("NoSuchRemediationConfigurationException"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,0 +1,1250 @@
+//! The console's state and its one `update`: every key, click, tick and journal record
+//! goes through here, and what must happen outside (journal appends, AWS calls) comes
+//! back out as effects. Nothing in here does I/O, so all of it is testable as is.
+
+use super::confirm::{Button, Confirm, ConfirmOutcome};
+use super::input::{Input, InputKind, InputOutcome};
+use super::keymap::{KeyAction, Keymap};
+use super::layout;
+use super::pivot::{self, Pivot};
+use super::theme::Theme;
+use super::views::{self, Item, Lens, Pane, PaneRows};
+use crate::command::{self, Arg, Command};
+use crate::model::{
+    Action, ActionStep, AlertStatus, AlertStatusChange, ApiCall, IncidentChange, NewRecord, Note,
+    Origin, PrincipalRef, Record, RecordBody, ResourceKey, Step,
+};
+use crate::respond::plan;
+use crate::state::{EntryKind, IncidentState};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+/// How the console was started.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModeKind {
+    Demo { speed: f64 },
+    Live,
+    Replay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mode {
+    pub kind: ModeKind,
+    pub read_only: bool,
+    pub dry_run: bool,
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time passes (on the incident's clock).
+    Tick(DateTime<Utc>),
+    /// New journal records, in order.
+    Records(Vec<Record>),
+    /// A background task's trouble, in words.
+    Problem(String),
+}
+
+/// What the console asks the outside world to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Append(Vec<NewRecord>),
+    Execute {
+        action_id: String,
+        calls: Vec<ApiCall>,
+    },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A message in the status bar that fades after a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    ticks_left: u16,
+}
+
+/// Ticks a flash message stays (a tick is a quarter second).
+const FLASH_TICKS: u16 = 24;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Detail { item: Item, scroll: u16 },
+    Confirm(Confirm),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+/// One level of pivot: what it follows, the other things it could follow, and where to
+/// go back to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PivotFrame {
+    pub candidates: Vec<Pivot>,
+    pub index: usize,
+    return_pane: Pane,
+    saved: [Cursor; 5],
+}
+
+impl PivotFrame {
+    pub fn pivot(&self) -> &Pivot {
+        &self.candidates[self.index]
+    }
+}
+
+pub struct App {
+    pub state: IncidentState,
+    pub mode: Mode,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Who is at the keyboard, as journaled: `alice@tui`.
+    pub actor: String,
+    /// Distinguishes this console's action IDs from other processes on the same journal.
+    session_tag: String,
+    pub now: DateTime<Utc>,
+    pub pane: Pane,
+    pub cursors: [Cursor; 5],
+    pub filters: [String; 5],
+    pub pivots: Vec<PivotFrame>,
+    pub input: Option<Input>,
+    pub overlay: Option<Overlay>,
+    pub flash: Option<Flash>,
+    pub show_all_events: bool,
+    pub size: (u16, u16),
+    pub rows: [PaneRows; 5],
+    pub history: Vec<String>,
+    pub quit: bool,
+    next_action: u64,
+    rows_version: u64,
+}
+
+impl App {
+    pub fn new(
+        state: IncidentState,
+        mode: Mode,
+        keymap: Keymap,
+        theme: Theme,
+        actor: String,
+        session_tag: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut app = App {
+            state,
+            mode,
+            keymap,
+            theme,
+            actor,
+            session_tag,
+            now,
+            pane: Pane::Alerts,
+            cursors: [Cursor::default(); 5],
+            filters: Default::default(),
+            pivots: Vec::new(),
+            input: None,
+            overlay: None,
+            flash: None,
+            show_all_events: false,
+            size: (120, 40),
+            rows: Default::default(),
+            history: Vec::new(),
+            quit: false,
+            next_action: 0,
+            rows_version: u64::MAX,
+        };
+        app.refresh_rows(true);
+        let last = app.rows[Pane::Timeline.index()]
+            .rows
+            .len()
+            .saturating_sub(1);
+        app.cursors[Pane::Timeline.index()].selected = last;
+        app.clamp_all();
+        app
+    }
+
+    pub fn pivot(&self) -> Option<&Pivot> {
+        self.pivots.last().map(PivotFrame::pivot)
+    }
+
+    pub fn current_rows(&self) -> &PaneRows {
+        &self.rows[self.pane.index()]
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        self.cursors[self.pane.index()]
+    }
+
+    pub fn selected_item(&self) -> Option<&Item> {
+        let rows = self.current_rows();
+        rows.rows.get(self.cursor().selected).map(|r| &r.item)
+    }
+
+    fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            level,
+            ticks_left: FLASH_TICKS,
+        });
+    }
+
+    fn screen(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    /// Rows of the list that fit on screen.
+    pub fn page(&self) -> usize {
+        (layout::compute(self.screen(), self).rows.height as usize).max(1)
+    }
+
+    /// The one entry point: applies `msg`, returns what must be done outside.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            Msg::Key(_) => vec![],
+            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                vec![]
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                if let Some(f) = &mut self.flash {
+                    f.ticks_left = f.ticks_left.saturating_sub(1);
+                    if f.ticks_left == 0 {
+                        self.flash = None;
+                    }
+                }
+                // Ages and "last used" read the clock.
+                self.rebuild_pane(Pane::Keys);
+                vec![]
+            }
+            Msg::Records(records) => {
+                for r in &records {
+                    self.state.apply(r);
+                }
+                self.after_records(&records);
+                vec![]
+            }
+            Msg::Problem(text) => {
+                self.flash(Level::Error, text);
+                vec![]
+            }
+        };
+        self.refresh_rows(false);
+        self.clamp_all();
+        effects
+    }
+
+    /// Surfaces what other actors did: a Slack-confirmed action, a failed call.
+    fn after_records(&mut self, records: &[Record]) {
+        for r in records {
+            if let RecordBody::Action(step) = &r.body {
+                let what = self
+                    .state
+                    .action(&step.action_id)
+                    .and_then(|a| a.action.as_ref())
+                    .map(|a| a.describe())
+                    .unwrap_or_else(|| step.action_id.clone());
+                match &step.step {
+                    Step::Succeeded { .. } => self.flash(Level::Info, format!("Done: {what}")),
+                    Step::Failed { error } => {
+                        self.flash(Level::Error, format!("Failed: {what} — {error}"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    // ---- rows -------------------------------------------------------------------------
+
+    fn lens(&self, pane: Pane) -> Lens<'_> {
+        Lens {
+            pivot: self.pivot(),
+            filter: &self.filters[pane.index()],
+            show_all_events: self.show_all_events,
+            now: self.now,
+        }
+    }
+
+    fn rebuild_pane(&mut self, pane: Pane) {
+        let i = pane.index();
+        let old = &self.rows[i];
+        let cursor = self.cursors[i];
+        let selected_id = old.rows.get(cursor.selected).map(|r| r.id.clone());
+        // New events arrive at the top of Activity and the bottom of Timeline: a cursor
+        // parked at that edge follows them, like `tail -f`.
+        let following = match pane {
+            Pane::Activity => cursor.selected == 0,
+            Pane::Timeline => cursor.selected + 1 >= old.rows.len(),
+            _ => false,
+        };
+        let new = views::build(pane, &self.state, &self.lens(pane));
+        let selected = if following {
+            match pane {
+                Pane::Timeline => new.rows.len().saturating_sub(1),
+                _ => 0,
+            }
+        } else {
+            selected_id
+                .and_then(|id| new.rows.iter().position(|r| r.id == id))
+                .unwrap_or(cursor.selected)
+        };
+        self.rows[i] = new;
+        self.cursors[i].selected = selected;
+    }
+
+    fn refresh_rows(&mut self, force: bool) {
+        if force || self.rows_version != self.state.version {
+            for pane in Pane::ALL {
+                self.rebuild_pane(pane);
+            }
+            self.rows_version = self.state.version;
+        }
+    }
+
+    fn rebuild_all(&mut self) {
+        self.refresh_rows(true);
+    }
+
+    /// Keeps every cursor on a row, skipping headings, and its row on screen.
+    fn clamp_all(&mut self) {
+        let page = self.page();
+        for pane in Pane::ALL {
+            let i = pane.index();
+            let rows = &self.rows[i].rows;
+            let c = &mut self.cursors[i];
+            if rows.is_empty() {
+                *c = Cursor::default();
+                continue;
+            }
+            c.selected = c.selected.min(rows.len() - 1);
+            if rows[c.selected].banner {
+                // Headings are not selectable on their own unless nothing else is near.
+                if c.selected + 1 < rows.len() {
+                    c.selected += 1;
+                }
+            }
+            if c.selected < c.offset {
+                c.offset = c.selected;
+            } else if c.selected >= c.offset + page {
+                c.offset = c.selected + 1 - page;
+            }
+            c.offset = c.offset.min(rows.len().saturating_sub(1));
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let i = self.pane.index();
+        let len = self.rows[i].rows.len();
+        if len == 0 {
+            return;
+        }
+        let mut pos = self.cursors[i].selected as isize + delta;
+        pos = pos.clamp(0, len as isize - 1);
+        // Step over headings in the direction of travel.
+        let rows = &self.rows[i].rows;
+        while rows[pos as usize].banner {
+            let next = pos + delta.signum().max(if delta == 0 { 1 } else { -1 });
+            if next < 0 || next >= len as isize {
+                break;
+            }
+            pos = next;
+        }
+        self.cursors[i].selected = pos as usize;
+    }
+
+    fn go_to(&mut self, pane: Pane) {
+        self.pane = pane;
+    }
+
+    // ---- keys -------------------------------------------------------------------------
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(Overlay::Confirm(confirm)) = &mut self.overlay {
+            let outcome = confirm.handle(&key);
+            return self.on_confirm_outcome(outcome);
+        }
+        if self.input.is_some() {
+            return self.on_input_key(key);
+        }
+        let Some(action) = self.keymap.lookup(&key) else {
+            return vec![];
+        };
+        match &mut self.overlay {
+            Some(Overlay::Help { scroll }) | Some(Overlay::Detail { scroll, .. }) => {
+                match action {
+                    KeyAction::Down => *scroll = scroll.saturating_add(1),
+                    KeyAction::Up => *scroll = scroll.saturating_sub(1),
+                    KeyAction::PageDown => *scroll = scroll.saturating_add(10),
+                    KeyAction::PageUp => *scroll = scroll.saturating_sub(10),
+                    KeyAction::Top => *scroll = 0,
+                    KeyAction::Bottom => *scroll = u16::MAX / 2,
+                    KeyAction::Back | KeyAction::Quit | KeyAction::Detail | KeyAction::Help => {
+                        self.overlay = None
+                    }
+                    other => {
+                        // Anything else acts on the item being looked at.
+                        self.overlay = None;
+                        return self.on_action(other);
+                    }
+                }
+                vec![]
+            }
+            _ => self.on_action(action),
+        }
+    }
+
+    fn on_action(&mut self, action: KeyAction) -> Vec<Effect> {
+        match action {
+            KeyAction::Quit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            KeyAction::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            KeyAction::Filter => {
+                let current = self.filters[self.pane.index()].clone();
+                self.input = Some(Input::new(InputKind::Filter, &current));
+            }
+            KeyAction::Command => self.input = Some(Input::new(InputKind::Command, "")),
+            KeyAction::NextPane => self.go_to(Pane::ALL[(self.pane.index() + 1) % Pane::ALL.len()]),
+            KeyAction::PrevPane => {
+                self.go_to(Pane::ALL[(self.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()])
+            }
+            KeyAction::Pane(n) => {
+                if let Some(&p) = Pane::ALL.get(usize::from(n).saturating_sub(1)) {
+                    self.go_to(p);
+                }
+            }
+            KeyAction::Down => self.move_by(1),
+            KeyAction::Up => self.move_by(-1),
+            KeyAction::PageDown => self.move_by(self.page() as isize),
+            KeyAction::PageUp => self.move_by(-(self.page() as isize)),
+            KeyAction::Top => {
+                self.cursors[self.pane.index()].selected = 0;
+                self.move_by(0);
+            }
+            KeyAction::Bottom => {
+                let len = self.current_rows().rows.len();
+                self.cursors[self.pane.index()].selected = len.saturating_sub(1);
+            }
+            KeyAction::Detail => {
+                if let Some(item) = self.selected_item().cloned() {
+                    self.overlay = Some(Overlay::Detail { item, scroll: 0 });
+                }
+            }
+            KeyAction::Back => self.back(),
+            KeyAction::Pivot => self.pivot_on_selection(),
+            KeyAction::DeactivateKey => return self.respond_on_selection(Verb::Deactivate),
+            KeyAction::DeleteKey => return self.respond_on_selection(Verb::Delete),
+            KeyAction::DenyAll => return self.respond_on_selection(Verb::DenyAll),
+            KeyAction::RevokeSessions => return self.respond_on_selection(Verb::Revoke),
+            KeyAction::Remediate => return self.respond_on_selection(Verb::Remediate),
+            KeyAction::Acknowledge => {
+                return self.set_alert_status(None, AlertStatus::Acknowledged);
+            }
+            KeyAction::ResolveAlert => return self.set_alert_status(None, AlertStatus::Resolved),
+            KeyAction::ToggleEvents => {
+                self.show_all_events = !self.show_all_events;
+                self.rebuild_all();
+                self.flash(
+                    Level::Info,
+                    if self.show_all_events {
+                        "Timeline: every CloudTrail event"
+                    } else {
+                        "Timeline: only the events behind alerts"
+                    },
+                );
+            }
+            KeyAction::Yank => return self.yank(),
+        }
+        vec![]
+    }
+
+    fn back(&mut self) {
+        let i = self.pane.index();
+        if !self.filters[i].is_empty() {
+            self.filters[i].clear();
+            self.rebuild_pane(self.pane);
+        } else if let Some(frame) = self.pivots.pop() {
+            self.pane = frame.return_pane;
+            self.rebuild_all();
+            self.cursors = frame.saved;
+        }
+    }
+
+    fn on_input_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(input) = &mut self.input else {
+            return vec![];
+        };
+        let outcome = input.handle(&key);
+        let kind = input.kind;
+        match (kind, outcome) {
+            (InputKind::Filter, InputOutcome::Edited) => {
+                let text = input.text.clone();
+                self.filters[self.pane.index()] = text;
+                self.cursors[self.pane.index()] = Cursor::default();
+                self.rebuild_pane(self.pane);
+                self.move_by(0);
+            }
+            (InputKind::Filter, InputOutcome::Submit) => self.input = None,
+            (InputKind::Filter, InputOutcome::Cancel) => {
+                self.input = None;
+                self.filters[self.pane.index()].clear();
+                self.rebuild_pane(self.pane);
+            }
+            (InputKind::Command, InputOutcome::Submit) => {
+                let line = input.text.trim().to_string();
+                self.input = None;
+                if line.is_empty() {
+                    return vec![];
+                }
+                if self.history.last() != Some(&line) {
+                    self.history.push(line.clone());
+                }
+                return match command::parse(&line) {
+                    Ok(cmd) => self.run_command(cmd),
+                    Err(e) => {
+                        self.flash(Level::Error, e.0);
+                        vec![]
+                    }
+                };
+            }
+            (InputKind::Command, InputOutcome::Cancel) => self.input = None,
+            (InputKind::Command, InputOutcome::Complete) => {
+                let values = |arg: Arg| self.completion_values(arg);
+                let candidates = command::complete(
+                    &self
+                        .input
+                        .as_ref()
+                        .map(|i| i.text.clone())
+                        .unwrap_or_default(),
+                    &values,
+                );
+                if let Some(input) = &mut self.input {
+                    input.complete_with(|_| candidates);
+                }
+            }
+            (InputKind::Command, InputOutcome::HistoryPrev | InputOutcome::HistoryNext) => {
+                let n = self.history.len();
+                if n > 0 {
+                    let idx = match (outcome, input.history_index) {
+                        (InputOutcome::HistoryPrev, None) => Some(n - 1),
+                        (InputOutcome::HistoryPrev, Some(i)) => Some(i.saturating_sub(1)),
+                        (_, Some(i)) if i + 1 < n => Some(i + 1),
+                        _ => None,
+                    };
+                    input.history_index = idx;
+                    let text = idx.map(|i| self.history[i].clone()).unwrap_or_default();
+                    input.set(&text);
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Known values for completing an argument.
+    pub fn completion_values(&self, arg: Arg) -> Vec<String> {
+        let s = &self.state;
+        let mut v: Vec<String> = match arg {
+            Arg::AccessKey => s.keys.iter().map(|k| k.access_key_id.clone()).collect(),
+            Arg::User => s.users.iter().map(|u| u.name.clone()).collect(),
+            Arg::Principal => s
+                .users
+                .iter()
+                .map(|u| u.name.clone())
+                .chain(s.events.iter().filter(|&e| e.identity.kind == "AssumedRole").map(|e| format!("role/{}", e.identity.principal_name())))
+                .collect(),
+            Arg::Rule => s
+                .findings_by_rule()
+                .iter()
+                .map(|(r, _)| r.to_string())
+                .collect(),
+            Arg::PivotTarget => s
+                .keys
+                .iter()
+                .map(|k| k.access_key_id.clone())
+                .chain(s.users.iter().map(|u| u.name.clone()))
+                .chain(s.alerts.iter().filter_map(|a| a.alert.source_ip.clone()))
+                .collect(),
+            Arg::Status => crate::model::IncidentStatus::ALL
+                .iter()
+                .map(|x| x.as_str().to_string())
+                .collect(),
+            Arg::Severity => crate::model::Severity::ALL
+                .iter()
+                .map(|x| x.as_str().to_string())
+                .collect(),
+            Arg::Alert => s.alerts.iter().map(|a| a.alert.id.clone()).collect(),
+            Arg::Theme => Theme::BUILTIN.iter().map(|t| t.to_string()).collect(),
+            Arg::None | Arg::Text | Arg::Number => vec![],
+        };
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    // ---- mouse ------------------------------------------------------------------------
+
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        let screen = self.screen();
+        if let Some(Overlay::Confirm(confirm)) = &mut self.overlay {
+            if let MouseEventKind::Down(MouseButton::Left) = m.kind {
+                let lines = super::render::confirm_lines(confirm, &self.theme);
+                let confirm_label = super::render::confirm_label(confirm);
+                let d = layout::dialog(screen, lines.len() as u16, &confirm_label);
+                let at = Position::new(m.column, m.row);
+                let outcome = if d.cancel.contains(at) {
+                    confirm.press(Button::Cancel)
+                } else if d.confirm.contains(at) {
+                    confirm.press(Button::Confirm)
+                } else {
+                    ConfirmOutcome::Pending
+                };
+                return self.on_confirm_outcome(outcome);
+            }
+            return vec![];
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let delta = if m.kind == MouseEventKind::ScrollDown {
+                    1
+                } else {
+                    -1
+                };
+                match &mut self.overlay {
+                    Some(Overlay::Help { scroll }) | Some(Overlay::Detail { scroll, .. }) => {
+                        *scroll = scroll.saturating_add_signed(delta * 3);
+                    }
+                    _ => self.move_by(delta as isize * 3),
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                    return vec![];
+                }
+                let l = layout::compute(screen, self);
+                if m.row == l.tabs.y {
+                    if let Some(p) = layout::tab_at(self, m.column) {
+                        self.go_to(p);
+                    }
+                } else if l.rows.contains(Position::new(m.column, m.row)) {
+                    let i = self.pane.index();
+                    let index = self.cursors[i].offset + (m.row - l.rows.y) as usize;
+                    if index < self.rows[i].rows.len() {
+                        // A click on the selected row opens it, like a double-click.
+                        if self.cursors[i].selected == index {
+                            return self.on_action(KeyAction::Detail);
+                        }
+                        self.cursors[i].selected = index;
+                    }
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    // ---- pivots -----------------------------------------------------------------------
+
+    /// The pivots the selected row offers.
+    fn pivots_of_selection(&self) -> Vec<Pivot> {
+        match self.selected_item() {
+            Some(Item::Event(e)) => pivot::from_event(e),
+            Some(Item::Alert(i)) => pivot::from_alert(&self.state.alerts[*i].alert),
+            Some(Item::Key(i)) => pivot::from_key(&self.state.keys[*i]),
+            Some(Item::Finding(i)) => {
+                let f = &self.state.findings[*i];
+                if f.resource_type == "AWS::IAM::User" {
+                    vec![Pivot::Principal(f.resource_id.clone())]
+                } else {
+                    vec![]
+                }
+            }
+            Some(Item::Entry(i)) => match &self.state.timeline[*i].kind {
+                EntryKind::Event { event_id } => self
+                    .state
+                    .event(event_id)
+                    .map(|e| pivot::from_event(e))
+                    .unwrap_or_default(),
+                EntryKind::Alert { alert_id, .. } => self
+                    .state
+                    .alert(alert_id)
+                    .map(|a| pivot::from_alert(&a.alert))
+                    .unwrap_or_default(),
+                EntryKind::Action { action_id, .. } => self
+                    .state
+                    .action(action_id)
+                    .and_then(|a| a.action.as_ref())
+                    .map(|a| vec![Pivot::parse(&a.subject())])
+                    .unwrap_or_default(),
+                _ => vec![],
+            },
+            Some(Item::Rule(_)) | None => vec![],
+        }
+    }
+
+    fn pivot_on_selection(&mut self) {
+        let candidates = self.pivots_of_selection();
+        if candidates.is_empty() {
+            self.flash(
+                Level::Warning,
+                "Nothing to pivot on here: select an event, alert or key",
+            );
+            return;
+        }
+        // Pressing pivot again on the same thing follows the next of its identities.
+        if let Some(top) = self.pivots.last_mut()
+            && top.candidates == candidates {
+                top.index = (top.index + 1) % top.candidates.len();
+                self.after_pivot();
+                return;
+            }
+        self.push_pivot(candidates);
+    }
+
+    pub fn push_pivot(&mut self, candidates: Vec<Pivot>) {
+        self.pivots.push(PivotFrame {
+            candidates,
+            index: 0,
+            return_pane: self.pane,
+            saved: self.cursors,
+        });
+        self.after_pivot();
+    }
+
+    fn after_pivot(&mut self) {
+        for f in &mut self.filters {
+            f.clear();
+        }
+        self.pane = Pane::Activity;
+        self.rebuild_all();
+        self.cursors = [Cursor::default(); 5];
+        let last = self.rows[Pane::Timeline.index()]
+            .rows
+            .len()
+            .saturating_sub(1);
+        self.cursors[Pane::Timeline.index()].selected = last;
+    }
+
+    // ---- responses --------------------------------------------------------------------
+
+    fn new_action_id(&mut self) -> String {
+        self.next_action += 1;
+        format!(
+            "act-{}-{}-{}",
+            self.now.format("%Y%m%dT%H%M%S"),
+            self.session_tag,
+            self.next_action
+        )
+    }
+
+    fn record(&self, body: RecordBody) -> NewRecord {
+        NewRecord::new(self.now, self.actor.clone(), body)
+    }
+
+    fn step(&self, action_id: &str, step: Step) -> NewRecord {
+        self.record(RecordBody::Action(ActionStep {
+            action_id: action_id.to_string(),
+            step,
+        }))
+    }
+
+    /// Starts an action: journals the request, then refuses it, records it as a no-op,
+    /// or opens the confirmation.
+    pub fn request(&mut self, action: Action) -> Vec<Effect> {
+        let id = self.new_action_id();
+        let calls = plan::plan(&action);
+        let mut records = vec![self.step(
+            &id,
+            Step::Requested {
+                action: action.clone(),
+                origin: Origin::Tui,
+                calls: calls.clone(),
+            },
+        )];
+        if self.mode.read_only {
+            let reason = "the console is read-only (--read-only)".to_string();
+            self.flash(
+                Level::Warning,
+                format!("Refused: {} — {reason}", action.describe()),
+            );
+            records.push(self.step(&id, Step::Refused { reason }));
+        } else if let Some(reason) = plan::already_done(&action, &self.state) {
+            self.flash(Level::Info, format!("Nothing to do: {reason} (recorded)"));
+            records.push(self.step(&id, Step::Noop { reason }));
+        } else {
+            let mut confirm = Confirm::new(id, action, calls, self.mode.dry_run);
+            confirm.warning = self.warning_for(&confirm.action);
+            self.overlay = Some(Overlay::Confirm(confirm));
+        }
+        vec![Effect::Append(records)]
+    }
+
+    /// Extra caution shown in the dialog.
+    fn warning_for(&self, action: &Action) -> Option<String> {
+        match action {
+            Action::DeleteKey { .. } => {
+                Some("Deleting cannot be undone; deactivating is usually enough.".into())
+            }
+            Action::DenyAll { user } => Some(format!(
+                "Everything {user} does will be refused, including by legitimate automation."
+            )),
+            _ => None,
+        }
+    }
+
+    fn on_confirm_outcome(&mut self, outcome: ConfirmOutcome) -> Vec<Effect> {
+        let Some(Overlay::Confirm(confirm)) = &self.overlay else {
+            return vec![];
+        };
+        let confirm = confirm.clone();
+        match outcome {
+            ConfirmOutcome::Pending => vec![],
+            ConfirmOutcome::Cancelled => {
+                self.overlay = None;
+                self.flash(
+                    Level::Info,
+                    format!("Cancelled: {}", confirm.action.describe()),
+                );
+                vec![Effect::Append(vec![
+                    self.step(&confirm.action_id, Step::Cancelled),
+                ])]
+            }
+            ConfirmOutcome::Confirmed => {
+                self.overlay = None;
+                let mut records = vec![self.step(&confirm.action_id, Step::Confirmed)];
+                if confirm.dry_run {
+                    let calls = confirm.calls.clone();
+                    self.flash(
+                        Level::Info,
+                        format!(
+                            "Dry run — would call: {}",
+                            calls
+                                .iter()
+                                .map(|c| c.to_string())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                    );
+                    records.push(self.step(&confirm.action_id, Step::DryRun { calls }));
+                    vec![Effect::Append(records)]
+                } else {
+                    self.flash(
+                        Level::Info,
+                        format!("Running: {}", confirm.action.describe()),
+                    );
+                    vec![
+                        Effect::Append(records),
+                        Effect::Execute {
+                            action_id: confirm.action_id,
+                            calls: confirm.calls,
+                        },
+                    ]
+                }
+            }
+        }
+    }
+
+    /// The access key a row is about, with its user.
+    fn key_of(&self, item: &Item) -> Option<(String, String)> {
+        let key_id = match item {
+            Item::Key(i) => Some(self.state.keys[*i].access_key_id.clone()),
+            Item::Event(e) => e.identity.access_key_id.clone(),
+            Item::Alert(i) => self.state.alerts[*i].alert.access_key_id.clone(),
+            Item::Entry(i) => match &self.state.timeline[*i].kind {
+                EntryKind::Event { event_id } => self
+                    .state
+                    .event(event_id)
+                    .and_then(|e| e.identity.access_key_id.clone()),
+                EntryKind::Alert { alert_id, .. } => self
+                    .state
+                    .alert(alert_id)
+                    .and_then(|a| a.alert.access_key_id.clone()),
+                _ => None,
+            },
+            _ => None,
+        }?;
+        let user = self.state.key(&key_id)?.user.clone();
+        Some((user, key_id))
+    }
+
+    /// The principal a row is about.
+    fn principal_of(&self, item: &Item) -> Option<PrincipalRef> {
+        let from_event = |e: &crate::model::CloudTrailEvent| match e.identity.kind.as_str() {
+            "IAMUser" => e.identity.user_name.clone().map(PrincipalRef::User),
+            "AssumedRole" => e.identity.user_name.clone().map(PrincipalRef::Role),
+            _ => None,
+        };
+        match item {
+            Item::Key(i) => Some(PrincipalRef::User(self.state.keys[*i].user.clone())),
+            Item::Event(e) => from_event(e),
+            Item::Alert(i) => {
+                let a = &self.state.alerts[*i].alert;
+                a.access_key_id
+                    .as_ref()
+                    .and_then(|k| self.state.key(k))
+                    .map(|k| PrincipalRef::User(k.user.clone()))
+                    .or_else(|| {
+                        a.principal.as_ref().map(|p| {
+                            if self.state.user(p).is_some() {
+                                PrincipalRef::User(p.clone())
+                            } else {
+                                PrincipalRef::Role(p.split('/').next().unwrap_or(p).to_string())
+                            }
+                        })
+                    })
+            }
+            Item::Finding(i) => {
+                let f = &self.state.findings[*i];
+                (f.resource_type == "AWS::IAM::User")
+                    .then(|| PrincipalRef::User(f.resource_id.clone()))
+            }
+            Item::Entry(i) => match &self.state.timeline[*i].kind {
+                EntryKind::Event { event_id } => {
+                    self.state.event(event_id).and_then(|e| from_event(e))
+                }
+                _ => None,
+            },
+            Item::Rule(_) => None,
+        }
+    }
+
+    fn respond_on_selection(&mut self, verb: Verb) -> Vec<Effect> {
+        let Some(item) = self.selected_item().cloned() else {
+            self.flash(Level::Warning, "Nothing selected");
+            return vec![];
+        };
+        let action = match verb {
+            Verb::Deactivate | Verb::Delete => match self.key_of(&item) {
+                Some((user, access_key_id)) if verb == Verb::Deactivate => Action::DeactivateKey {
+                    user,
+                    access_key_id,
+                },
+                Some((user, access_key_id)) => Action::DeleteKey {
+                    user,
+                    access_key_id,
+                },
+                None => {
+                    self.flash(
+                        Level::Warning,
+                        "No known access key here: select a key, or an event or alert made with one",
+                    );
+                    return vec![];
+                }
+            },
+            Verb::DenyAll => match self.principal_of(&item) {
+                Some(PrincipalRef::User(user)) => Action::DenyAll { user },
+                Some(PrincipalRef::Role(role)) => {
+                    self.flash(
+                        Level::Warning,
+                        format!("deny-all applies to users; for role {role} use revoke-sessions"),
+                    );
+                    return vec![];
+                }
+                None => {
+                    self.flash(Level::Warning, "No IAM user here to deny");
+                    return vec![];
+                }
+            },
+            Verb::Revoke => match self.principal_of(&item) {
+                Some(principal) => Action::RevokeSessions {
+                    principal,
+                    issued_before: self.now,
+                },
+                None => {
+                    self.flash(
+                        Level::Warning,
+                        "No user or role here whose sessions to revoke",
+                    );
+                    return vec![];
+                }
+            },
+            Verb::Remediate => {
+                let (rule, only) = match &item {
+                    Item::Rule(rule) => (rule.clone(), None),
+                    Item::Finding(i) => {
+                        let f = &self.state.findings[*i];
+                        (f.rule.clone(), Some(f.resource_id.clone()))
+                    }
+                    _ => {
+                        self.flash(
+                            Level::Warning,
+                            "Select a finding (Findings pane) to remediate",
+                        );
+                        return vec![];
+                    }
+                };
+                return self.remediate(&rule, only.as_deref());
+            }
+        };
+        self.request(action)
+    }
+
+    fn remediate(&mut self, rule: &str, only: Option<&str>) -> Vec<Effect> {
+        let groups = self.state.findings_by_rule();
+        let Some((_, findings)) = groups.iter().find(|(r, _)| *r == rule) else {
+            self.flash(
+                Level::Error,
+                format!("No non-compliant resources for rule {rule}"),
+            );
+            return vec![];
+        };
+        if findings.iter().all(|f| f.remediation.is_none()) {
+            self.flash(
+                Level::Warning,
+                format!("{rule} has no automatic remediation: open the finding (enter) for the fix as code"),
+            );
+            return vec![];
+        }
+        let resources: Vec<ResourceKey> = findings
+            .iter()
+            .filter(|f| only.is_none_or(|o| f.resource_id == o))
+            .map(|f| ResourceKey {
+                resource_type: f.resource_type.clone(),
+                resource_id: f.resource_id.clone(),
+            })
+            .collect();
+        if resources.is_empty() {
+            self.flash(
+                Level::Error,
+                format!(
+                    "{} is not non-compliant under {rule}",
+                    only.unwrap_or_default()
+                ),
+            );
+            return vec![];
+        }
+        self.request(Action::Remediate {
+            rule: rule.to_string(),
+            resources,
+        })
+    }
+
+    fn set_alert_status(&mut self, id: Option<String>, status: AlertStatus) -> Vec<Effect> {
+        let id = id.or_else(|| match self.selected_item() {
+            Some(Item::Alert(i)) => Some(self.state.alerts[*i].alert.id.clone()),
+            Some(Item::Entry(i)) => match &self.state.timeline[*i].kind {
+                EntryKind::Alert { alert_id, .. } => Some(alert_id.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        let Some(id) = id.filter(|id| self.state.alert(id).is_some()) else {
+            self.flash(Level::Warning, "Select an alert first (Alerts pane)");
+            return vec![];
+        };
+        vec![Effect::Append(vec![self.record(RecordBody::AlertStatus(
+            AlertStatusChange {
+                alert_id: id,
+                status,
+            },
+        ))])]
+    }
+
+    fn yank(&mut self) -> Vec<Effect> {
+        let text = match self.selected_item() {
+            Some(Item::Key(i)) => Some(self.state.keys[*i].access_key_id.clone()),
+            Some(Item::Event(e)) => Some(e.event_id.clone()),
+            Some(Item::Alert(i)) => Some(self.state.alerts[*i].alert.id.clone()),
+            Some(Item::Finding(i)) => Some(self.state.findings[*i].resource_id.clone()),
+            Some(Item::Rule(r)) => Some(r.clone()),
+            Some(Item::Entry(i)) => Some(self.state.timeline[*i].summary.clone()),
+            None => None,
+        };
+        match text {
+            Some(t) => {
+                self.flash(Level::Info, format!("Copied {t}"));
+                vec![Effect::Copy(t)]
+            }
+            None => vec![],
+        }
+    }
+
+    // ---- commands ---------------------------------------------------------------------
+
+    pub fn run_command(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Deactivate(key) | Command::DeleteKey(key)
+                if self.state.key(&key).is_none() =>
+            {
+                self.flash(
+                    Level::Error,
+                    format!("Unknown access key {key}: see the Keys pane (tab completes)"),
+                );
+                vec![]
+            }
+            Command::Deactivate(key) => {
+                let user = self
+                    .state
+                    .key(&key)
+                    .map(|k| k.user.clone())
+                    .unwrap_or_default();
+                self.request(Action::DeactivateKey {
+                    user,
+                    access_key_id: key,
+                })
+            }
+            Command::DeleteKey(key) => {
+                let user = self
+                    .state
+                    .key(&key)
+                    .map(|k| k.user.clone())
+                    .unwrap_or_default();
+                self.request(Action::DeleteKey {
+                    user,
+                    access_key_id: key,
+                })
+            }
+            Command::DenyAll(user) => {
+                if self.state.user(&user).is_none() {
+                    self.flash(Level::Error, format!("Unknown IAM user {user}"));
+                    return vec![];
+                }
+                self.request(Action::DenyAll { user })
+            }
+            Command::RevokeSessions(target) => {
+                let principal = principal_from_text(&target, &self.state);
+                self.request(Action::RevokeSessions {
+                    principal,
+                    issued_before: self.now,
+                })
+            }
+            Command::Remediate { rule, resource } => self.remediate(&rule, resource.as_deref()),
+            Command::Pivot(target) => {
+                self.push_pivot(vec![Pivot::parse(&target)]);
+                vec![]
+            }
+            Command::Note(text) => {
+                self.flash(Level::Info, "Note added");
+                vec![Effect::Append(vec![
+                    self.record(RecordBody::Note(Note { text })),
+                ])]
+            }
+            Command::Status(None) => {
+                let m = &self.state.meta;
+                let open = self
+                    .state
+                    .alerts
+                    .iter()
+                    .filter(|a| a.status == AlertStatus::Open)
+                    .count();
+                self.flash(
+                    Level::Info,
+                    format!(
+                        "{} — {}, severity {}; {open} open alerts, {} findings",
+                        m.title,
+                        m.status,
+                        m.severity,
+                        self.state
+                            .findings
+                            .iter()
+                            .filter(|f| f.is_non_compliant())
+                            .count()
+                    ),
+                );
+                vec![]
+            }
+            Command::Status(Some(s)) => self.change(IncidentChange::Status(s)),
+            Command::Severity(s) => self.change(IncidentChange::Severity(s)),
+            Command::Title(t) => self.change(IncidentChange::Title(t)),
+            Command::Ack(id) => self.set_alert_status(id, AlertStatus::Acknowledged),
+            Command::Resolve(id) => self.set_alert_status(id, AlertStatus::Resolved),
+            Command::Alerts => {
+                self.go_to(Pane::Alerts);
+                vec![]
+            }
+            Command::Findings => {
+                self.go_to(Pane::Findings);
+                vec![]
+            }
+            Command::Keys(user) => {
+                self.go_to(Pane::Keys);
+                self.filters[Pane::Keys.index()] = user.unwrap_or_default();
+                self.rebuild_pane(Pane::Keys);
+                vec![]
+            }
+            Command::Timeline(_) => {
+                self.go_to(Pane::Timeline);
+                self.on_action(KeyAction::Bottom)
+            }
+            Command::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                vec![]
+            }
+            Command::Theme(name) => {
+                match Theme::load(Some(&name), self.theme.no_color) {
+                    Ok(theme) => {
+                        self.theme = theme;
+                        self.flash(Level::Info, format!("Theme: {name}"));
+                    }
+                    Err(e) => self.flash(Level::Error, e.to_string()),
+                }
+                vec![]
+            }
+            Command::Filter(text) => {
+                self.filters[self.pane.index()] = text;
+                self.rebuild_pane(self.pane);
+                vec![]
+            }
+            Command::Quit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+    }
+
+    fn change(&mut self, change: IncidentChange) -> Vec<Effect> {
+        vec![Effect::Append(vec![
+            self.record(RecordBody::IncidentChanged(change)),
+        ])]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Deactivate,
+    Delete,
+    DenyAll,
+    Revoke,
+    Remediate,
+}
+
+/// `role/NAME`, `user/NAME`, an IAM ARN, or a bare name (a user if one is known by that
+/// name, a role otherwise).
+pub fn principal_from_text(text: &str, state: &IncidentState) -> PrincipalRef {
+    let t = text.trim();
+    let tail = t.rsplit(':').next().unwrap_or(t);
+    if let Some(r) = tail.strip_prefix("role/") {
+        return PrincipalRef::Role(r.rsplit('/').next().unwrap_or(r).to_string());
+    }
+    if let Some(u) = tail.strip_prefix("user/") {
+        return PrincipalRef::User(u.rsplit('/').next().unwrap_or(u).to_string());
+    }
+    if state.user(t).is_some() {
+        PrincipalRef::User(t.to_string())
+    } else {
+        PrincipalRef::Role(t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+//! The confirmation every destructive action goes through. Cancel has the focus; the worst
+//! actions also ask for part of the target's ID to be typed.
+
+use crate::model::{Action, ApiCall};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Cancel,
+    Confirm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Pending,
+    Confirmed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub action_id: String,
+    pub action: Action,
+    pub calls: Vec<ApiCall>,
+    pub focus: Button,
+    /// Characters the responder must type before Confirm is allowed.
+    pub code: Option<String>,
+    pub typed: String,
+    pub dry_run: bool,
+    /// A line of extra caution (e.g. "this is the only active key of admin-ops").
+    pub warning: Option<String>,
+}
+
+impl Confirm {
+    pub fn new(action_id: String, action: Action, calls: Vec<ApiCall>, dry_run: bool) -> Self {
+        let code = action.confirmation_code();
+        Confirm {
+            action_id,
+            action,
+            calls,
+            focus: Button::Cancel,
+            code,
+            typed: String::new(),
+            dry_run,
+            warning: None,
+        }
+    }
+
+    /// Whether Confirm may be pressed: always, unless a code is asked for and not typed.
+    pub fn armed(&self) -> bool {
+        self.code
+            .as_ref()
+            .is_none_or(|c| c.eq_ignore_ascii_case(self.typed.trim()))
+    }
+
+    /// Presses a button (by key or mouse).
+    pub fn press(&mut self, button: Button) -> ConfirmOutcome {
+        match button {
+            Button::Cancel => ConfirmOutcome::Cancelled,
+            Button::Confirm if self.armed() => ConfirmOutcome::Confirmed,
+            Button::Confirm => ConfirmOutcome::Pending,
+        }
+    }
+
+    pub fn handle(&mut self, key: &KeyEvent) -> ConfirmOutcome {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return ConfirmOutcome::Cancelled;
+        }
+        match key.code {
+            KeyCode::Esc => ConfirmOutcome::Cancelled,
+            KeyCode::Enter => self.press(self.focus),
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                self.focus = match self.focus {
+                    Button::Cancel => Button::Confirm,
+                    Button::Confirm => Button::Cancel,
+                };
+                ConfirmOutcome::Pending
+            }
+            // With a code to type, letters are the code, not shortcuts.
+            KeyCode::Char(c) if self.code.is_some() => {
+                self.typed.push(c);
+                if self.armed() {
+                    self.focus = Button::Confirm;
+                }
+                ConfirmOutcome::Pending
+            }
+            KeyCode::Backspace if self.code.is_some() => {
+                self.typed.pop();
+                if !self.armed() {
+                    self.focus = Button::Cancel;
+                }
+                ConfirmOutcome::Pending
+            }
+            KeyCode::Char('y') | KeyCode::Char('Y') => self.press(Button::Confirm),
+            KeyCode::Char('n') | KeyCode::Char('N') => ConfirmOutcome::Cancelled,
+            KeyCode::Char('h') => {
+                self.focus = Button::Cancel;
+                ConfirmOutcome::Pending
+            }
+            KeyCode::Char('l') => {
+                self.focus = Button::Confirm;
+                ConfirmOutcome::Pending
+            }
+            _ => ConfirmOutcome::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn deactivate() -> Confirm {
+        Confirm::new(
+            "a1".into(),
+            Action::DeactivateKey {
+                user: "u".into(),
+                access_key_id: "AKIA0000000000001234".into(),
+            },
+            vec![],
+            false,
+        )
+    }
+
+    fn delete() -> Confirm {
+        Confirm::new(
+            "a2".into(),
+            Action::DeleteKey {
+                user: "u".into(),
+                access_key_id: "AKIA0000000000001234".into(),
+            },
+            vec![],
+            false,
+        )
+    }
+
+    #[test]
+    fn cancel_is_focused_so_enter_cancels() {
+        let mut c = deactivate();
+        assert_eq!(c.focus, Button::Cancel);
+        assert_eq!(c.handle(&key(KeyCode::Enter)), ConfirmOutcome::Cancelled);
+    }
+
+    #[test]
+    fn y_confirms_n_and_esc_cancel() {
+        assert_eq!(
+            deactivate().handle(&key(KeyCode::Char('y'))),
+            ConfirmOutcome::Confirmed
+        );
+        assert_eq!(
+            deactivate().handle(&key(KeyCode::Char('n'))),
+            ConfirmOutcome::Cancelled
+        );
+        assert_eq!(
+            deactivate().handle(&key(KeyCode::Esc)),
+            ConfirmOutcome::Cancelled
+        );
+    }
+
+    #[test]
+    fn tab_then_enter_confirms() {
+        let mut c = deactivate();
+        c.handle(&key(KeyCode::Tab));
+        assert_eq!(c.handle(&key(KeyCode::Enter)), ConfirmOutcome::Confirmed);
+    }
+
+    #[test]
+    fn deleting_a_key_needs_its_last_four_characters() {
+        let mut c = delete();
+        assert_eq!(c.code.as_deref(), Some("1234"));
+        // `y` is just a character here, and Confirm stays disarmed.
+        assert_eq!(c.handle(&key(KeyCode::Char('y'))), ConfirmOutcome::Pending);
+        assert_eq!(c.press(Button::Confirm), ConfirmOutcome::Pending);
+        c.handle(&key(KeyCode::Backspace));
+        for ch in "1234".chars() {
+            c.handle(&key(KeyCode::Char(ch)));
+        }
+        assert!(c.armed());
+        assert_eq!(c.focus, Button::Confirm);
+        assert_eq!(c.handle(&key(KeyCode::Enter)), ConfirmOutcome::Confirmed);
+    }
+
+    #[test]
+    fn a_wrong_code_never_confirms() {
+        let mut c = delete();
+        for ch in "1235".chars() {
+            c.handle(&key(KeyCode::Char(ch)));
+        }
+        c.focus = Button::Confirm;
+        assert_eq!(c.handle(&key(KeyCode::Enter)), ConfirmOutcome::Pending);
+    }
+}

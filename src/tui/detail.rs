@@ -1,0 +1,512 @@
+//! What the detail view and the preview say about a row.
+
+use super::app::App;
+use super::keymap::KeyAction;
+use super::render::{severity_color, tone_style};
+use super::views::{Item, Tone, ago, full_time};
+use crate::model::{CloudTrailEvent, Finding, KeyStatus};
+use crate::respond::guidance;
+use crate::state::EntryKind;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+fn label(app: &App, name: &str, value: impl Into<String>) -> Line<'static> {
+    let t = &app.theme;
+    Line::from(vec![
+        Span::styled(format!("{name:<14}"), Style::default().fg(t.muted)),
+        Span::styled(value.into(), Style::default().fg(t.foreground)),
+    ])
+}
+
+fn heading(app: &App, text: impl Into<String>) -> Line<'static> {
+    Line::from(Span::styled(
+        text.into(),
+        Style::default()
+            .fg(app.theme.title)
+            .add_modifier(Modifier::BOLD),
+    ))
+}
+
+fn plain(app: &App, text: impl Into<String>) -> Line<'static> {
+    Line::from(Span::styled(
+        text.into(),
+        Style::default().fg(app.theme.foreground),
+    ))
+}
+
+fn muted(app: &App, text: impl Into<String>) -> Line<'static> {
+    Line::from(Span::styled(
+        text.into(),
+        tone_style(&app.theme, Tone::Muted),
+    ))
+}
+
+fn code(app: &App, text: &str) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    text.lines()
+        .map(|l| {
+            Line::from(Span::styled(
+                format!("  {l}"),
+                Style::default().fg(t.code_fg).bg(t.code_bg),
+            ))
+        })
+        .collect()
+}
+
+fn key(app: &App, action: KeyAction) -> String {
+    app.keymap
+        .keys_for(action)
+        .first()
+        .cloned()
+        .unwrap_or_else(|| ":".into())
+}
+
+/// The detail view: a title and every line there is.
+pub fn lines(app: &App, item: &Item) -> (String, Vec<Line<'static>>) {
+    match item {
+        Item::Event(e) => (format!("Event {}", e.event_name), event_lines(app, e, true)),
+        Item::Alert(i) => ("Alert".into(), alert_lines(app, *i, true)),
+        Item::Finding(i) => (
+            "Finding".into(),
+            finding_lines(app, &app.state.findings[*i], true),
+        ),
+        Item::Rule(rule) => (format!("Rule {rule}"), rule_lines(app, rule)),
+        Item::Key(i) => ("Access key".into(), key_lines(app, *i, true)),
+        Item::Entry(i) => entry_lines(app, *i),
+    }
+}
+
+/// A few lines for the preview under the list.
+pub fn preview(app: &App, item: &Item) -> Vec<Line<'static>> {
+    match item {
+        Item::Event(e) => event_lines(app, e, false),
+        Item::Alert(i) => alert_lines(app, *i, false),
+        Item::Finding(i) => finding_lines(app, &app.state.findings[*i], false),
+        Item::Rule(rule) => rule_lines(app, rule),
+        Item::Key(i) => key_lines(app, *i, false),
+        Item::Entry(i) => entry_lines(app, *i).1,
+    }
+}
+
+fn event_lines(app: &App, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>> {
+    let mut out = vec![
+        heading(
+            app,
+            format!(
+                "{}:{} by {} ({})",
+                e.service(),
+                e.event_name,
+                e.identity.display(),
+                e.identity.kind
+            ),
+        ),
+        label(app, "Time", format!("{} UTC", full_time(e.event_time))),
+        label(app, "From", format!("{}  —  {}", e.source_ip, e.user_agent)),
+        label(
+            app,
+            "Key / region",
+            format!(
+                "{}  —  {}",
+                e.identity
+                    .access_key_id
+                    .clone()
+                    .unwrap_or_else(|| "-".into()),
+                e.aws_region
+            ),
+        ),
+    ];
+    if let Some(code) = &e.error_code {
+        out.push(Line::from(Span::styled(
+            format!(
+                "{:<14}{code}: {}",
+                "Error",
+                e.error_message.clone().unwrap_or_default()
+            ),
+            tone_style(&app.theme, Tone::Error),
+        )));
+    }
+    if full {
+        out.push(Line::default());
+        out.push(muted(app, "Raw event (as CloudTrail recorded it):"));
+        out.extend(code(app, &e.pretty()));
+    }
+    out
+}
+
+fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
+    let view = &app.state.alerts[i];
+    let a = &view.alert;
+    let t = &app.theme;
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("[{}] ", a.severity.as_str().to_uppercase()),
+                Style::default()
+                    .fg(severity_color(t, a.severity))
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                a.title.clone(),
+                Style::default()
+                    .fg(t.foreground)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!("  ({})", view.status.as_str()),
+                Style::default().fg(t.muted),
+            ),
+        ]),
+        plain(app, a.explanation.clone()),
+        label(
+            app,
+            "Seen",
+            format!(
+                "{} × from {} to {} UTC",
+                a.count,
+                full_time(a.first_seen),
+                full_time(a.last_seen)
+            ),
+        ),
+        label(
+            app,
+            "Who",
+            format!(
+                "{}  key {}  from {}",
+                a.principal.clone().unwrap_or_else(|| "-".into()),
+                a.access_key_id.clone().unwrap_or_else(|| "-".into()),
+                a.source_ip.clone().unwrap_or_else(|| "-".into())
+            ),
+        ),
+    ];
+    if let Some(spend) = a.spend_per_hour {
+        out.push(label(
+            app,
+            "Spend",
+            format!("about ${spend:.2} per hour while they run"),
+        ));
+    }
+    out.push(Line::default());
+    out.push(heading(app, "Suggested responses, in playbook order"));
+    let mut step = 1;
+    if let Some(k) = &a.access_key_id {
+        let state = app.state.key(k).map(|k| k.status);
+        let done = if state.is_some_and(|s| s != KeyStatus::Active) {
+            " (done)"
+        } else {
+            ""
+        };
+        out.push(plain(
+            app,
+            format!(
+                "  {step}. {}  deactivate key {k}{done}",
+                key(app, KeyAction::DeactivateKey)
+            ),
+        ));
+        step += 1;
+    }
+    if let Some(p) = &a.principal {
+        out.push(plain(
+            app,
+            format!(
+                "  {step}. {}  deny-all on {p}",
+                key(app, KeyAction::DenyAll)
+            ),
+        ));
+        step += 1;
+        out.push(plain(
+            app,
+            format!(
+                "  {step}. {}  revoke older sessions of {p}",
+                key(app, KeyAction::RevokeSessions)
+            ),
+        ));
+        step += 1;
+    }
+    out.push(plain(
+        app,
+        format!(
+            "  {step}. {}  review what it did and created (pivot)",
+            key(app, KeyAction::Pivot)
+        ),
+    ));
+    if full {
+        out.push(Line::default());
+        out.push(heading(
+            app,
+            format!("Events behind it ({})", a.event_ids.len()),
+        ));
+        for id in &a.event_ids {
+            match app.state.event(id) {
+                Some(e) => out.push(plain(
+                    app,
+                    format!(
+                        "  {}  {:<12} {}:{} {}",
+                        full_time(e.event_time),
+                        e.aws_region,
+                        e.service(),
+                        e.event_name,
+                        e.error_code.clone().unwrap_or_default()
+                    ),
+                )),
+                None => out.push(muted(app, format!("  {id} (not loaded)"))),
+            }
+        }
+    }
+    out
+}
+
+fn finding_lines(app: &App, f: &Finding, full: bool) -> Vec<Line<'static>> {
+    let mut out = vec![
+        heading(app, format!("{} — {}", f.rule, f.compliance)),
+        plain(app, f.rule_description.clone()),
+        label(
+            app,
+            "Resource",
+            format!("{} {} ({})", f.resource_type, f.resource_id, f.region),
+        ),
+    ];
+    if let Some(a) = &f.annotation {
+        out.push(label(app, "Annotation", a.clone()));
+    }
+    match &f.remediation {
+        Some(doc) => out.push(label(
+            app,
+            "Remediation",
+            format!("{doc} — press {} to run it", key(app, KeyAction::Remediate)),
+        )),
+        None => out.push(label(
+            app,
+            "Remediation",
+            "none configured: fix it at the source",
+        )),
+    }
+    match app.state.creator_of(&f.resource_id) {
+        Some(e) => out.push(label(
+            app,
+            "Created by",
+            format!(
+                "{} on {} UTC ({}:{} from {})",
+                e.identity.display(),
+                full_time(e.event_time),
+                e.service(),
+                e.event_name,
+                e.source_ip
+            ),
+        )),
+        None => out.push(label(app, "Created by", "not in the loaded CloudTrail")),
+    }
+    let guide = guidance::for_rule(&f.rule);
+    if full || f.remediation.is_none() {
+        if let Some(g) = &guide {
+            out.push(Line::default());
+            out.push(heading(app, "The fix, as code"));
+            out.push(plain(app, g.summary));
+            out.extend(code(app, g.code));
+        } else if let Some(text) = &f.guidance {
+            out.push(Line::default());
+            out.push(heading(app, "The fix, as code"));
+            out.extend(code(app, text));
+        }
+    }
+    out
+}
+
+fn rule_lines(app: &App, rule: &str) -> Vec<Line<'static>> {
+    let findings: Vec<&Finding> = app
+        .state
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule && f.is_non_compliant())
+        .collect();
+    let mut out = vec![heading(
+        app,
+        format!("{rule}: {} non-compliant", findings.len()),
+    )];
+    if let Some(f) = findings.first() {
+        out.push(plain(app, f.rule_description.clone()));
+        out.push(label(
+            app,
+            "Remediation",
+            f.remediation
+                .clone()
+                .map(|d| {
+                    format!(
+                        "{d} — {} runs it on all of them",
+                        key(app, KeyAction::Remediate)
+                    )
+                })
+                .unwrap_or_else(|| "none: see each resource for the fix as code".into()),
+        ));
+    }
+    for f in findings {
+        out.push(plain(app, format!("  {} ({})", f.resource_id, f.region)));
+    }
+    out
+}
+
+fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
+    let k = &app.state.keys[i];
+    let events: Vec<_> = app
+        .state
+        .events
+        .iter()
+        .filter(|e| e.identity.access_key_id.as_deref() == Some(&k.access_key_id))
+        .collect();
+    let mut ips: Vec<&str> = events.iter().map(|e| e.source_ip.as_str()).collect();
+    ips.sort();
+    ips.dedup();
+    let status_tone = match k.status {
+        KeyStatus::Active => Tone::Ok,
+        KeyStatus::Inactive => Tone::Warning,
+        KeyStatus::Deleted => Tone::Muted,
+    };
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{}  ", k.access_key_id),
+                Style::default()
+                    .fg(app.theme.foreground)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(k.status.as_str(), tone_style(&app.theme, status_tone)),
+        ]),
+        label(app, "User", k.user.clone()),
+        label(
+            app,
+            "Created",
+            format!("{} UTC ({})", full_time(k.created), ago(k.created, app.now)),
+        ),
+        label(
+            app,
+            "Last used",
+            match k.last_used {
+                Some(t) => format!(
+                    "{} UTC — {} in {}",
+                    full_time(t),
+                    k.last_used_service.clone().unwrap_or_default(),
+                    k.last_used_region.clone().unwrap_or_default()
+                ),
+                None => "never".into(),
+            },
+        ),
+        label(
+            app,
+            "Loaded events",
+            format!(
+                "{} from {} IPs: {}",
+                events.len(),
+                ips.len(),
+                ips.join(", ")
+            ),
+        ),
+    ];
+    if let Some(u) = app.state.user(&k.user) {
+        let policies: Vec<String> = u
+            .attached_policies
+            .iter()
+            .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+            .chain(u.inline_policies.iter().map(|p| format!("{p} (inline)")))
+            .collect();
+        out.push(label(
+            app,
+            "Policies",
+            if policies.is_empty() {
+                "-".into()
+            } else {
+                policies.join(", ")
+            },
+        ));
+    }
+    if full {
+        out.push(Line::default());
+        out.push(muted(
+            app,
+            format!(
+                "{} deactivate · {} delete · {} deny-all on {} · {} pivot",
+                key(app, KeyAction::DeactivateKey),
+                key(app, KeyAction::DeleteKey),
+                key(app, KeyAction::DenyAll),
+                k.user,
+                key(app, KeyAction::Pivot)
+            ),
+        ));
+    }
+    out
+}
+
+fn entry_lines(app: &App, i: usize) -> (String, Vec<Line<'static>>) {
+    let e = &app.state.timeline[i];
+    match &e.kind {
+        EntryKind::Event { event_id } => {
+            if let Some(ev) = app.state.event(event_id) {
+                return (
+                    format!("Event {}", ev.event_name),
+                    event_lines(app, ev, true),
+                );
+            }
+        }
+        EntryKind::Alert { alert_id, .. } => {
+            if let Some(pos) = app
+                .state
+                .alerts
+                .iter()
+                .position(|a| a.alert.id == *alert_id)
+            {
+                return ("Alert".into(), alert_lines(app, pos, true));
+            }
+        }
+        EntryKind::Action { action_id, .. } => {
+            if let Some(a) = app.state.action(action_id) {
+                let mut out = vec![heading(
+                    app,
+                    a.action
+                        .as_ref()
+                        .map(|x| x.describe())
+                        .unwrap_or_else(|| a.id.clone()),
+                )];
+                out.push(label(app, "Action ID", a.id.clone()));
+                for s in &a.steps {
+                    out.push(plain(
+                        app,
+                        format!(
+                            "  {}  {:<10} by {}",
+                            full_time(s.at),
+                            s.step.name(),
+                            s.actor
+                        ),
+                    ));
+                    match &s.step {
+                        crate::model::Step::Refused { reason }
+                        | crate::model::Step::Noop { reason } => {
+                            out.push(muted(app, format!("      {reason}")))
+                        }
+                        crate::model::Step::Failed { error } => out.push(Line::from(Span::styled(
+                            format!("      {error}"),
+                            tone_style(&app.theme, Tone::Error),
+                        ))),
+                        crate::model::Step::Succeeded { detail } => {
+                            out.push(muted(app, format!("      {detail}")))
+                        }
+                        _ => {}
+                    }
+                }
+                out.push(Line::default());
+                out.push(muted(app, "API calls:"));
+                for c in &a.calls {
+                    out.extend(code(app, &c.to_string()));
+                }
+                return ("Action".into(), out);
+            }
+        }
+        _ => {}
+    }
+    (
+        "Timeline entry".into(),
+        vec![
+            heading(app, e.summary.clone()),
+            label(app, "When", format!("{} UTC", full_time(e.at))),
+            label(app, "By", e.actor.clone()),
+            label(app, "Record", format!("#{}", e.seq)),
+        ],
+    )
+}

@@ -1,0 +1,16 @@
+//! The terminal console.
+
+pub mod app;
+pub mod confirm;
+pub mod detail;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod input;
+pub mod keymap;
+pub mod layout;
+pub mod pivot;
+pub mod render;
+pub mod run;
+pub mod terminal;
+pub mod theme;
+pub mod views;

@@ -1,0 +1,176 @@
+//! Pivots: from one event, alert or key to everything done by the same access key,
+//! principal or source IP.
+
+use crate::model::{Alert, CloudTrailEvent, KeySnapshot};
+use crate::state::{EntryKind, IncidentState, TimelineEntry};
+use std::fmt;
+
+/// What a pivot follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pivot {
+    Key(String),
+    Principal(String),
+    Ip(String),
+}
+
+impl fmt::Display for Pivot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pivot::Key(k) => write!(f, "access key {k}"),
+            Pivot::Principal(p) => write!(f, "principal {p}"),
+            Pivot::Ip(ip) => write!(f, "source IP {ip}"),
+        }
+    }
+}
+
+impl Pivot {
+    /// Reads a typed pivot target: key IDs by their prefix, IPs by their shape, and
+    /// anything else as a principal name.
+    pub fn parse(text: &str) -> Pivot {
+        let t = text.trim();
+        let looks_like_key = t.len() >= 16
+            && (t.starts_with("AKIA") || t.starts_with("ASIA"))
+            && t.chars().all(|c| c.is_ascii_alphanumeric());
+        // Anonymised logs carry IPs like 211.9.016.253, so accept any dotted digits too.
+        let looks_like_ip = t.parse::<std::net::IpAddr>().is_ok()
+            || (t.split('.').count() == 4
+                && t.split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())));
+        if looks_like_key {
+            Pivot::Key(t.to_string())
+        } else if looks_like_ip {
+            Pivot::Ip(t.to_string())
+        } else {
+            Pivot::Principal(t.to_string())
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        match self {
+            Pivot::Key(v) | Pivot::Principal(v) | Pivot::Ip(v) => v,
+        }
+    }
+
+    pub fn matches_event(&self, e: &CloudTrailEvent) -> bool {
+        match self {
+            Pivot::Key(k) => e.identity.access_key_id.as_deref() == Some(k),
+            Pivot::Principal(p) => e.identity.principal_name() == *p || e.identity.display() == *p,
+            Pivot::Ip(ip) => e.source_ip == *ip,
+        }
+    }
+
+    pub fn matches_alert(&self, a: &Alert) -> bool {
+        match self {
+            Pivot::Key(k) => a.access_key_id.as_deref() == Some(k),
+            Pivot::Principal(p) => a.principal.as_deref() == Some(p),
+            Pivot::Ip(ip) => a.source_ip.as_deref() == Some(ip),
+        }
+    }
+
+    pub fn matches_key(&self, k: &KeySnapshot, state: &IncidentState) -> bool {
+        match self {
+            Pivot::Key(id) => k.access_key_id == *id,
+            Pivot::Principal(p) => k.user == *p,
+            Pivot::Ip(ip) => state.events.iter().any(|e| {
+                e.source_ip == *ip && e.identity.access_key_id.as_deref() == Some(&k.access_key_id)
+            }),
+        }
+    }
+
+    pub fn matches_entry(&self, entry: &TimelineEntry, state: &IncidentState) -> bool {
+        match &entry.kind {
+            EntryKind::Event { event_id } => {
+                state.event(event_id).is_some_and(|e| self.matches_event(e))
+            }
+            EntryKind::Alert { alert_id, .. } => state
+                .alert(alert_id)
+                .is_some_and(|a| self.matches_alert(&a.alert)),
+            EntryKind::Action { action_id, .. } => state
+                .action(action_id)
+                .and_then(|a| a.action.as_ref())
+                .is_some_and(|a| {
+                    a.subject() == self.value() || a.describe().contains(self.value())
+                }),
+            _ => entry.summary.contains(self.value()),
+        }
+    }
+}
+
+/// The pivots an event offers, most specific first.
+pub fn from_event(e: &CloudTrailEvent) -> Vec<Pivot> {
+    let mut out = Vec::new();
+    if let Some(k) = &e.identity.access_key_id {
+        out.push(Pivot::Key(k.clone()));
+    }
+    let p = e.identity.principal_name();
+    if !p.is_empty() {
+        out.push(Pivot::Principal(p));
+    }
+    if !e.source_ip.is_empty() {
+        out.push(Pivot::Ip(e.source_ip.clone()));
+    }
+    out
+}
+
+/// The pivots an alert offers.
+pub fn from_alert(a: &Alert) -> Vec<Pivot> {
+    let mut out = Vec::new();
+    out.extend(a.access_key_id.clone().map(Pivot::Key));
+    out.extend(a.principal.clone().map(Pivot::Principal));
+    out.extend(a.source_ip.clone().map(Pivot::Ip));
+    out
+}
+
+/// The pivots an access key offers.
+pub fn from_key(k: &KeySnapshot) -> Vec<Pivot> {
+    vec![
+        Pivot::Key(k.access_key_id.clone()),
+        Pivot::Principal(k.user.clone()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_targets_are_classified() {
+        assert_eq!(
+            Pivot::parse("AKIA3OPSLEAKEDK3Y7QZ"),
+            Pivot::Key("AKIA3OPSLEAKEDK3Y7QZ".into())
+        );
+        assert_eq!(
+            Pivot::parse("203.0.113.77"),
+            Pivot::Ip("203.0.113.77".into())
+        );
+        assert_eq!(
+            Pivot::parse("211.9.016.253"),
+            Pivot::Ip("211.9.016.253".into())
+        );
+        assert_eq!(Pivot::parse("2001:db8::1"), Pivot::Ip("2001:db8::1".into()));
+        assert_eq!(
+            Pivot::parse("admin-ops"),
+            Pivot::Principal("admin-ops".into())
+        );
+        assert_eq!(Pivot::parse("AKIA"), Pivot::Principal("AKIA".into()));
+    }
+
+    #[test]
+    fn events_offer_key_then_principal_then_ip() {
+        let e = CloudTrailEvent::from_json(
+            r#"{"eventTime":"2026-01-01T00:00:00Z","sourceIPAddress":"203.0.113.77","userIdentity":{"type":"IAMUser","userName":"admin-ops","accessKeyId":"AKIA1"}}"#,
+        )
+        .unwrap();
+        let p = from_event(&e);
+        assert_eq!(
+            p,
+            [
+                Pivot::Key("AKIA1".into()),
+                Pivot::Principal("admin-ops".into()),
+                Pivot::Ip("203.0.113.77".into())
+            ]
+        );
+        assert!(p.iter().all(|p| p.matches_event(&e)));
+        assert!(!Pivot::Key("AKIA2".into()).matches_event(&e));
+    }
+}

@@ -1,0 +1,830 @@
+//! Drawing: reads the app, never changes it, never waits.
+
+use super::app::{App, Level, ModeKind, Overlay};
+use super::confirm::{Button, Confirm};
+use super::detail;
+use super::layout::{self, AppLayout, CANCEL_LABEL};
+use super::theme::Theme;
+use super::views::{Column, Pane, Row, Tone};
+use crate::command::VERBS;
+use crate::model::Severity;
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+/// Draws the whole console.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    let t = &app.theme;
+    frame.render_widget(Block::default().style(base(t)), area);
+    let l = layout::compute(area, app);
+    header(frame, app, l.header);
+    tabs(frame, app, l.tabs);
+    if let Some(r) = l.pivot {
+        pivot_bar(frame, app, r);
+    }
+    pane(frame, app, &l);
+    if let Some(r) = l.preview {
+        preview(frame, app, r);
+    }
+    status(frame, app, l.status);
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll),
+        Some(Overlay::Detail { item, scroll }) => {
+            let (title, lines) = detail::lines(app, item);
+            scrolled_box(frame, app, area, &title, lines, *scroll, detail_hint(app));
+        }
+        Some(Overlay::Confirm(c)) => confirm(frame, app, area, c),
+        None => {}
+    }
+}
+
+fn base(t: &Theme) -> Style {
+    Style::default().fg(t.foreground).bg(t.background)
+}
+
+/// The style of a tone, for text in the normal background.
+pub fn tone_style(t: &Theme, tone: Tone) -> Style {
+    let fg = match tone {
+        Tone::Normal => t.foreground,
+        Tone::Muted => t.muted,
+        Tone::Severity(s) => severity_color(t, s),
+        Tone::Ok => t.ok,
+        Tone::Warning => t.warning,
+        Tone::Error => t.error,
+        Tone::Accent => t.accent,
+    };
+    let mut style = Style::default().fg(fg);
+    if matches!(tone, Tone::Severity(Severity::Critical) | Tone::Error) {
+        style = style.add_modifier(Modifier::BOLD);
+    }
+    if t.no_color && tone == Tone::Muted {
+        style = style.add_modifier(Modifier::DIM);
+    }
+    style
+}
+
+pub fn severity_color(t: &Theme, s: Severity) -> Color {
+    match s {
+        Severity::Critical => t.critical,
+        Severity::High => t.high,
+        Severity::Medium => t.medium,
+        Severity::Low => t.low,
+        Severity::Info => t.info,
+    }
+}
+
+fn selection(t: &Theme) -> Style {
+    if t.no_color {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default()
+            .fg(t.selection_fg)
+            .bg(t.selection_bg)
+            .add_modifier(Modifier::BOLD)
+    }
+}
+
+fn matched(t: &Theme) -> Style {
+    let s = Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    if t.no_color { s } else { s.fg(t.match_fg) }
+}
+
+fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = &app.theme;
+    let m = &app.state.meta;
+    let mut spans = vec![
+        Span::styled(
+            " warroom ",
+            Style::default().fg(t.title).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled("│ ", Style::default().fg(t.border)),
+        Span::styled(
+            m.title.clone(),
+            Style::default()
+                .fg(t.foreground)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(" │ ", Style::default().fg(t.border)),
+        Span::styled(
+            m.severity.as_str().to_uppercase(),
+            Style::default()
+                .fg(severity_color(t, m.severity))
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(" │ ", Style::default().fg(t.border)),
+        Span::styled(m.status.as_str(), Style::default().fg(t.accent)),
+    ];
+    let spend = app.state.spend_per_hour();
+    if spend > 0.0 {
+        spans.push(Span::styled(" │ ", Style::default().fg(t.border)));
+        spans.push(Span::styled(
+            format!("est. ${spend:.0}/h"),
+            Style::default().fg(t.critical).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let clock = format!("{} UTC ", app.now.format("%a %Y-%m-%d %H:%M:%S"));
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + clock.width());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(clock, Style::default().fg(t.muted)));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn tabs(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (pane, label) in layout::tab_labels(app) {
+        let style = if pane == app.pane {
+            let s = Style::default().add_modifier(Modifier::BOLD);
+            if t.no_color {
+                s.add_modifier(Modifier::REVERSED)
+            } else {
+                s.fg(t.tab_active_fg).bg(t.tab_active_bg)
+            }
+        } else {
+            Style::default().fg(t.tab_fg)
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = &app.theme;
+    let Some(frame_) = app.pivots.last() else {
+        return;
+    };
+    let events = app.rows[Pane::Activity.index()].unfiltered;
+    let alerts = app.rows[Pane::Alerts.index()].unfiltered;
+    let others: Vec<String> = frame_
+        .candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != frame_.index)
+        .map(|(_, p)| p.to_string())
+        .collect();
+    let mut spans = vec![
+        Span::styled(
+            " PIVOT ",
+            Style::default()
+                .fg(t.mode_fg)
+                .bg(t.mode_bg)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            format!(" {} ", frame_.pivot()),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            format!("· {events} events · {alerts} alerts "),
+            Style::default().fg(t.foreground),
+        ),
+    ];
+    let key = |a| app.keymap.keys_for(a).first().cloned().unwrap_or_default();
+    if !others.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                "│ {}: {} ",
+                key(super::keymap::KeyAction::Pivot),
+                others.join(", ")
+            ),
+            Style::default().fg(t.muted),
+        ));
+    }
+    spans.push(Span::styled(
+        format!("│ {}: back", key(super::keymap::KeyAction::Back)),
+        Style::default().fg(t.muted),
+    ));
+    if app.pivots.len() > 1 {
+        spans.push(Span::styled(
+            format!(" ({} levels)", app.pivots.len()),
+            Style::default().fg(t.muted),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Widths of the columns for a given inner width, one space between columns.
+pub fn column_widths(columns: &[Column], width: u16) -> Vec<u16> {
+    let gaps = columns.len().saturating_sub(1) as u16;
+    let fixed: u16 = columns.iter().map(|c| c.fixed).sum();
+    let shares: u16 = columns.iter().map(|c| c.fill).sum();
+    let left = width.saturating_sub(fixed + gaps);
+    let mut given = 0;
+    let mut out: Vec<u16> = columns
+        .iter()
+        .map(|c| {
+            if c.fill == 0 {
+                c.fixed
+            } else {
+                let w = left * c.fill / shares.max(1);
+                given += w;
+                w
+            }
+        })
+        .collect();
+    // Rounding leftovers go to the last flexible column.
+    if let Some(i) = columns.iter().rposition(|c| c.fill > 0) {
+        out[i] += left.saturating_sub(given);
+    }
+    out
+}
+
+/// Cuts text to `width` columns, marking the cut with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return format!("{text:width$}");
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in text.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    w += 1;
+    out.push_str(&" ".repeat(width.saturating_sub(w)));
+    out
+}
+
+/// One cell as spans, with fuzzy-matched characters highlighted.
+fn cell_spans(
+    text: &str,
+    width: usize,
+    matches: &[usize],
+    style: Style,
+    hl: Style,
+) -> Vec<Span<'static>> {
+    let fitted = fit(text, width);
+    if matches.is_empty() {
+        return vec![Span::styled(fitted, style)];
+    }
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_hl = false;
+    for (i, c) in fitted.chars().enumerate() {
+        let is_hl = matches.contains(&i);
+        if is_hl != run_hl && !run.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_hl { style.patch(hl) } else { style },
+            ));
+        }
+        run_hl = is_hl;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(
+            run,
+            if run_hl { style.patch(hl) } else { style },
+        ));
+    }
+    spans
+}
+
+/// Which cells a row's tone colours.
+fn toned_cell(pane: Pane) -> Option<usize> {
+    match pane {
+        Pane::Alerts => Some(0),
+        Pane::Keys => Some(2),
+        Pane::Activity | Pane::Timeline | Pane::Findings => None,
+    }
+}
+
+fn row_line(app: &App, pane: Pane, row: &Row, widths: &[u16], selected: bool) -> Line<'static> {
+    let t = &app.theme;
+    let tone = tone_style(t, row.tone);
+    let normal = Style::default().fg(t.foreground);
+    let hl = matched(t);
+    let mut spans = Vec::new();
+    if row.banner {
+        let text = format!(
+            "{}   {}",
+            row.cells[0],
+            row.cells.last().cloned().unwrap_or_default()
+        );
+        let total: usize =
+            widths.iter().map(|w| *w as usize).sum::<usize>() + widths.len().saturating_sub(1);
+        let style = tone.add_modifier(Modifier::BOLD);
+        spans.extend(cell_spans(&text, total, &row.matches[0], style, hl));
+    } else {
+        for (i, (cell, w)) in row.cells.iter().zip(widths).enumerate() {
+            let style = match toned_cell(pane) {
+                Some(c) if c == i => tone,
+                Some(_) => normal,
+                None => tone,
+            };
+            if i > 0 {
+                spans.push(Span::raw(" "));
+            }
+            spans.extend(cell_spans(cell, *w as usize, &row.matches[i], style, hl));
+        }
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(selection(t))
+    } else {
+        line
+    }
+}
+
+fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
+    let t = &app.theme;
+    let pane = app.pane;
+    let rows = app.current_rows();
+    let filter = &app.filters[pane.index()];
+    let shown = rows.rows.iter().filter(|r| !r.banner).count();
+    let mut title = format!(" {} ", pane.title());
+    if !filter.is_empty() {
+        title.push_str(&format!(
+            "— {shown} of {} matching \"{filter}\" ",
+            rows.unfiltered
+        ));
+    }
+    if pane == Pane::Timeline && app.show_all_events {
+        title.push_str("— all events ");
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(t.border_focused))
+        .title(Span::styled(
+            title,
+            Style::default().fg(t.title).add_modifier(Modifier::BOLD),
+        ));
+    frame.render_widget(block, l.pane);
+    let inner_width = l.rows.width;
+    let widths = column_widths(pane.columns(), inner_width);
+    let head: Vec<Span> = pane
+        .columns()
+        .iter()
+        .zip(&widths)
+        .enumerate()
+        .flat_map(|(i, (c, w))| {
+            let sep = (i > 0).then(|| Span::raw(" "));
+            sep.into_iter().chain(std::iter::once(Span::styled(
+                fit(c.title, *w as usize),
+                Style::default()
+                    .fg(t.header_fg)
+                    .add_modifier(Modifier::BOLD),
+            )))
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(Line::from(head)),
+        Rect {
+            y: l.rows.y.saturating_sub(1),
+            height: 1,
+            ..l.rows
+        },
+    );
+    if rows.rows.is_empty() {
+        let msg = if !filter.is_empty() {
+            format!("Nothing matches \"{filter}\" — esc clears the filter")
+        } else {
+            empty_message(pane).to_string()
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(msg, Style::default().fg(t.muted))),
+            l.rows,
+        );
+        return;
+    }
+    let cursor = app.cursor();
+    let lines: Vec<Line> = rows
+        .rows
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(l.rows.height as usize)
+        .map(|(i, r)| row_line(app, pane, r, &widths, i == cursor.selected))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), l.rows);
+}
+
+fn empty_message(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Alerts => "No alerts yet — detections run on every event as it arrives",
+        Pane::Findings => "No non-compliant resources",
+        Pane::Activity => "No CloudTrail events yet",
+        Pane::Keys => "No access keys known",
+        Pane::Timeline => "Nothing has happened yet",
+    }
+}
+
+fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = &app.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(t.border))
+        .title(Span::styled(
+            " Preview (enter: full detail) ",
+            Style::default().fg(t.muted),
+        ));
+    let lines = match app.selected_item() {
+        Some(item) => detail::preview(app, item),
+        None => vec![],
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn mode_badges(app: &App) -> Vec<String> {
+    let mut out = vec![match app.mode.kind {
+        ModeKind::Demo { speed } => format!(" DEMO {speed}× "),
+        ModeKind::Live => " LIVE ".into(),
+        ModeKind::Replay => " REPLAY ".into(),
+    }];
+    if app.mode.read_only {
+        out.push(" READ-ONLY ".into());
+    }
+    if app.mode.dry_run {
+        out.push(" DRY-RUN ".into());
+    }
+    out
+}
+
+/// Key hints for the current pane, from the live keymap.
+pub fn hints(app: &App) -> Vec<(String, &'static str)> {
+    use super::keymap::KeyAction as K;
+    let mut wanted = vec![
+        (K::Help, "help"),
+        (K::Filter, "filter"),
+        (K::Command, "command"),
+    ];
+    wanted.extend(match app.pane {
+        Pane::Alerts => vec![
+            (K::Pivot, "pivot"),
+            (K::DeactivateKey, "deactivate key"),
+            (K::Acknowledge, "ack"),
+        ],
+        Pane::Findings => vec![(K::Detail, "fix"), (K::Remediate, "remediate")],
+        Pane::Activity => vec![
+            (K::Detail, "JSON"),
+            (K::Pivot, "pivot"),
+            (K::DeactivateKey, "deactivate key"),
+        ],
+        Pane::Keys => vec![
+            (K::Pivot, "pivot"),
+            (K::DeactivateKey, "deactivate"),
+            (K::DeleteKey, "delete"),
+            (K::DenyAll, "deny-all"),
+        ],
+        Pane::Timeline => vec![(K::ToggleEvents, "all events"), (K::Detail, "detail")],
+    });
+    wanted.push((K::Quit, "quit"));
+    wanted
+        .into_iter()
+        .filter_map(|(a, label)| app.keymap.keys_for(a).first().map(|k| (k.clone(), label)))
+        .collect()
+}
+
+fn status(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let t = &app.theme;
+    if let Some(input) = &app.input {
+        let prompt = match input.kind {
+            super::input::InputKind::Filter => "/",
+            super::input::InputKind::Command => ":",
+        };
+        let mut spans = vec![
+            Span::styled(
+                prompt,
+                Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(input.text.clone(), Style::default().fg(t.foreground)),
+        ];
+        if input.completions.len() > 1 {
+            spans.push(Span::styled(
+                format!("   tab: {}", input.completions.join(" │ ")),
+                Style::default().fg(t.muted),
+            ));
+        } else if input.kind == super::input::InputKind::Command && input.text.is_empty() {
+            spans.push(Span::styled(
+                "   tab completes · help lists commands · esc cancels",
+                Style::default().fg(t.muted),
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let before: String = input.text.chars().take(input.cursor).collect();
+        frame.set_cursor_position(Position::new(area.x + 1 + before.width() as u16, area.y));
+        return;
+    }
+    let mut spans = Vec::new();
+    for badge in mode_badges(app) {
+        spans.push(Span::styled(
+            badge,
+            if t.no_color {
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::default()
+                    .fg(t.mode_fg)
+                    .bg(t.mode_bg)
+                    .add_modifier(Modifier::BOLD)
+            },
+        ));
+        spans.push(Span::raw(" "));
+    }
+    match &app.flash {
+        Some(f) => {
+            let color = match f.level {
+                Level::Info => t.ok,
+                Level::Warning => t.warning,
+                Level::Error => t.error,
+            };
+            spans.push(Span::styled(
+                f.text.clone(),
+                Style::default().fg(color).add_modifier(Modifier::BOLD),
+            ));
+        }
+        None => {
+            for (key, label) in hints(app) {
+                spans.push(Span::styled(
+                    key,
+                    Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+                ));
+                spans.push(Span::styled(
+                    format!(" {label}  "),
+                    Style::default().fg(t.status_fg),
+                ));
+            }
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::default().bg(t.status_bg)),
+        area,
+    );
+}
+
+fn detail_hint(app: &App) -> String {
+    use super::keymap::KeyAction as K;
+    let key = |a| {
+        app.keymap
+            .keys_for(a)
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "?".into())
+    };
+    format!(
+        " {} close · {}/{} scroll · {} pivot · {} deactivate key ",
+        key(K::Back),
+        key(K::Down),
+        key(K::Up),
+        key(K::Pivot),
+        key(K::DeactivateKey)
+    )
+}
+
+fn scrolled_box(
+    frame: &mut Frame<'_>,
+    app: &App,
+    screen: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+    hint: String,
+) {
+    let t = &app.theme;
+    let area = layout::centered(
+        screen,
+        screen.width.saturating_sub(6).max(20),
+        screen.height.saturating_sub(4).max(5),
+    );
+    frame.render_widget(Clear, area);
+    let inner_h = area.height.saturating_sub(2);
+    let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
+    let scroll = scroll.min(max_scroll);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(t.border_focused))
+        .title(Span::styled(
+            format!(" {title} "),
+            Style::default().fg(t.title).add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Span::styled(hint, Style::default().fg(t.muted)))
+        .style(base(t));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll, 0))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// The help overlay: generated from the active keymap, so it never lies.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    for (group, entries) in app.keymap.help_entries() {
+        lines.push(Line::from(Span::styled(
+            group.to_string(),
+            Style::default().fg(t.title).add_modifier(Modifier::BOLD),
+        )));
+        for (keys, desc) in entries {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<22}"), Style::default().fg(t.accent)),
+                Span::styled(desc.to_string(), Style::default().fg(t.foreground)),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    lines.push(Line::from(Span::styled(
+        "Commands (press : then type; tab completes)",
+        Style::default().fg(t.title).add_modifier(Modifier::BOLD),
+    )));
+    for v in VERBS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<42}", v.usage), Style::default().fg(t.accent)),
+            Span::styled(v.help.to_string(), Style::default().fg(t.foreground)),
+        ]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "Dialogs: y confirms, n or esc cancels, enter presses the focused button (Cancel first), tab switches.",
+        Style::default().fg(t.muted),
+    )));
+    lines.push(Line::from(Span::styled(
+        "Mouse: wheel scrolls, click selects, click a selected row to open it, click a tab to switch.",
+        Style::default().fg(t.muted),
+    )));
+    lines
+}
+
+fn help(frame: &mut Frame<'_>, app: &App, area: Rect, scroll: u16) {
+    let hint = format!(
+        " {} close ",
+        app.keymap
+            .keys_for(super::keymap::KeyAction::Back)
+            .first()
+            .cloned()
+            .unwrap_or_default()
+    );
+    scrolled_box(
+        frame,
+        app,
+        area,
+        "Help — keys of the active keymap",
+        help_lines(app),
+        scroll,
+        hint,
+    );
+}
+
+/// The text of the confirm button.
+pub fn confirm_label(c: &Confirm) -> String {
+    let verb = match c.action.verb() {
+        "deactivate" => "Deactivate",
+        "delete-key" => "Delete key",
+        "deny-all" => "Deny all",
+        "revoke-sessions" => "Revoke sessions",
+        _ => "Remediate",
+    };
+    if c.dry_run {
+        format!("  {verb} (dry run)  ")
+    } else {
+        format!("  {verb}  ")
+    }
+}
+
+/// The body of the confirmation dialog.
+pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        c.action.describe(),
+        Style::default()
+            .fg(t.foreground)
+            .add_modifier(Modifier::BOLD),
+    ))];
+    if let Some(w) = &c.warning {
+        lines.push(Line::from(Span::styled(
+            w.clone(),
+            Style::default().fg(t.warning),
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        if c.dry_run {
+            "Dry run: these calls will be shown, not made:"
+        } else {
+            "API calls:"
+        },
+        Style::default().fg(t.muted),
+    )));
+    for call in &c.calls {
+        let mut text = call.to_string();
+        if text.chars().count() > 78 {
+            text = format!("{}…", text.chars().take(77).collect::<String>());
+        }
+        lines.push(Line::from(Span::styled(
+            format!("  {text}"),
+            Style::default().fg(t.code_fg),
+        )));
+    }
+    if let Some(code) = &c.code {
+        lines.push(Line::default());
+        let typed_ok = c.armed();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "Type the last {} characters of the key ID to enable it: ",
+                    code.len()
+                ),
+                Style::default().fg(t.warning),
+            ),
+            Span::styled(
+                format!("[{:<4}]", c.typed),
+                Style::default()
+                    .fg(if typed_ok { t.ok } else { t.foreground })
+                    .add_modifier(Modifier::BOLD),
+            ),
+        ]));
+    } else {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            "y confirms · n / esc cancels · enter presses the focused button",
+            Style::default().fg(t.muted),
+        )));
+    }
+    lines
+}
+
+fn confirm(frame: &mut Frame<'_>, app: &App, screen: Rect, c: &Confirm) {
+    let t = &app.theme;
+    let lines = confirm_lines(c, t);
+    let label = confirm_label(c);
+    let d = layout::dialog(screen, lines.len() as u16, &label);
+    frame.render_widget(Clear, d.area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(
+            Style::default()
+                .fg(t.dialog_border)
+                .add_modifier(Modifier::BOLD),
+        )
+        .title(Span::styled(
+            if c.dry_run {
+                " Confirm (dry run) "
+            } else {
+                " Confirm "
+            },
+            Style::default()
+                .fg(t.dialog_border)
+                .add_modifier(Modifier::BOLD),
+        ))
+        .style(base(t));
+    frame.render_widget(Paragraph::new(lines).block(block), d.area);
+    let button = |focused: bool, enabled: bool| {
+        let s = if t.no_color {
+            if focused {
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::default()
+            }
+        } else if focused {
+            Style::default()
+                .fg(t.button_focused_fg)
+                .bg(t.button_focused_bg)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(t.button_fg).bg(t.button_bg)
+        };
+        if enabled {
+            s
+        } else {
+            s.add_modifier(Modifier::DIM | Modifier::CROSSED_OUT)
+        }
+    };
+    let focus = c.focus;
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            CANCEL_LABEL,
+            button(focus == Button::Cancel, true),
+        )),
+        d.cancel,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            label,
+            button(focus == Button::Confirm, c.armed()),
+        )),
+        d.confirm,
+    );
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! Snapshots of every pane and overlay, drawn on a test backend from the fixed incident.
+//! Each snapshot was read before it was accepted: a change to one is a change to what
+//! responders see.
+
+use crate::tui::app::{App, Msg};
+use crate::tui::fixture::*;
+use crate::tui::views::Pane;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| super::draw(f, app)).unwrap();
+    term.backend().to_string()
+}
+
+fn sized(w: u16, h: u16) -> App {
+    let mut a = app();
+    a.update(Msg::Resize(w, h));
+    a
+}
+
+#[test]
+fn alerts_pane() {
+    let a = sized(120, 30);
+    insta::assert_snapshot!(screen(&a, 120, 30));
+}
+
+#[test]
+fn findings_pane_groups_by_rule_and_previews_the_fix() {
+    let mut a = sized(120, 30);
+    press(&mut a, KeyCode::Char('2'));
+    insta::assert_snapshot!(screen(&a, 120, 30));
+}
+
+#[test]
+fn activity_pane() {
+    let mut a = sized(120, 30);
+    press(&mut a, KeyCode::Char('3'));
+    insta::assert_snapshot!(screen(&a, 120, 30));
+}
+
+#[test]
+fn keys_pane_shows_full_key_ids() {
+    let mut a = sized(120, 30);
+    press(&mut a, KeyCode::Char('4'));
+    let s = screen(&a, 120, 30);
+    assert!(s.contains(LEAKED), "full key ID on screen");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn timeline_pane() {
+    let mut a = sized(120, 30);
+    press(&mut a, KeyCode::Char('5'));
+    insta::assert_snapshot!(screen(&a, 120, 30));
+}
+
+#[test]
+fn pivot_bar_and_filtered_activity() {
+    let mut a = sized(120, 24);
+    press(&mut a, KeyCode::Char('3'));
+    press(&mut a, KeyCode::Char('j'));
+    press(&mut a, KeyCode::Char('p'));
+    insta::assert_snapshot!(screen(&a, 120, 24));
+}
+
+#[test]
+fn filter_line_while_typing() {
+    let mut a = sized(100, 20);
+    press(&mut a, KeyCode::Char('3'));
+    press(&mut a, KeyCode::Char('/'));
+    typ(&mut a, "runin");
+    insta::assert_snapshot!(screen(&a, 100, 20));
+}
+
+#[test]
+fn help_overlay_is_generated_from_the_keymap() {
+    let mut a = sized(110, 60);
+    press(&mut a, KeyCode::Char('?'));
+    let s = screen(&a, 110, 60);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_follows_a_rebound_key() {
+    let mut a = sized(110, 60);
+    a.keymap = crate::tui::keymap::Keymap::from_toml(
+        "[keys]\n\"Z\" = \"pivot\"\n\"p\" = \"unbind\"\n",
+        "mine.toml",
+    )
+    .unwrap();
+    press(&mut a, KeyCode::Char('?'));
+    let s = screen(&a, 110, 60);
+    let pivot_line = s.lines().find(|l| l.contains("Pivot on")).unwrap();
+    assert!(
+        pivot_line.contains('Z') && !pivot_line.contains(" p "),
+        "{pivot_line}"
+    );
+}
+
+#[test]
+fn confirm_dialog_with_cancel_focused() {
+    let mut a = sized(100, 24);
+    press(&mut a, KeyCode::Char(':'));
+    typ(&mut a, &format!("deactivate {LEAKED}"));
+    press(&mut a, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&a, 100, 24));
+}
+
+#[test]
+fn delete_dialog_asks_for_the_last_four_characters() {
+    let mut a = sized(100, 24);
+    press(&mut a, KeyCode::Char(':'));
+    typ(&mut a, &format!("delete-key {DANA_KEY}"));
+    press(&mut a, KeyCode::Enter);
+    typ(&mut a, "00");
+    insta::assert_snapshot!(screen(&a, 100, 24));
+}
+
+#[test]
+fn event_detail_shows_the_raw_json() {
+    let mut a = sized(100, 30);
+    press(&mut a, KeyCode::Char('3'));
+    press(&mut a, KeyCode::Enter);
+    let s = screen(&a, 100, 30);
+    assert!(s.contains("\"eventName\": \"DescribeVolumes\""), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn finding_detail_shows_the_fix_as_code() {
+    let mut a = sized(100, 40);
+    press(&mut a, KeyCode::Char('2'));
+    press(&mut a, KeyCode::Enter);
+    let s = screen(&a, 100, 40);
+    assert!(s.contains("SSESpecification:"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn small_terminals_still_draw() {
+    for (w, h) in [(40, 8), (20, 5), (1, 1)] {
+        let mut a = sized(w, h);
+        for pane in Pane::ALL {
+            a.pane = pane;
+            screen(&a, w, h);
+        }
+        press(&mut a, KeyCode::Char('?'));
+        screen(&a, w, h);
+    }
+}
+
+#[test]
+fn no_color_draws_the_selection_in_reverse() {
+    let mut a = sized(80, 20);
+    a.theme = crate::tui::theme::Theme::load(None, true).unwrap();
+    let mut term = Terminal::new(TestBackend::new(80, 20)).unwrap();
+    term.draw(|f| super::draw(f, &a)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let colored = buf
+        .content
+        .iter()
+        .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
+    assert!(!colored, "NO_COLOR: no colour anywhere");
+    let l = crate::tui::layout::compute(ratatui::layout::Rect::new(0, 0, 80, 20), &a);
+    let cell = &buf[(l.rows.x + 1, l.rows.y)];
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+}

@@ -1,0 +1,114 @@
+//! The console's event loop: terminal input, journal records and the clock in; effects out.
+//! I/O happens here and in the tasks it starts; `App::update` stays pure.
+
+use super::app::{App, Effect, Msg};
+use super::render;
+use super::terminal::{self, TerminalGuard};
+use crate::clock::SharedClock;
+use crate::journal::{JournalWriter, TailEvent};
+use crate::model::{ActionStep, NewRecord, RecordBody, Step};
+use crate::respond::{self, ResponseApi};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinSet;
+
+/// What the console talks to.
+pub struct Services {
+    pub clock: SharedClock,
+    pub writer: JournalWriter,
+    pub tail: UnboundedReceiver<TailEvent>,
+    /// Where responses go; `None` when nothing can be changed (replay).
+    pub api: Option<Arc<dyn ResponseApi>>,
+}
+
+/// How often the clock ticks on screen.
+const TICK: Duration = Duration::from_millis(250);
+/// How long quitting waits for AWS calls already under way.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Runs the console until the user quits. Returns the app as it was at the end.
+pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    let mut running: JoinSet<()> = JoinSet::new();
+    guard.terminal.draw(|f| render::draw(f, &app))?;
+    loop {
+        let msg = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => Msg::Problem(format!("terminal input: {e}")),
+                None => break,
+            },
+            tail = services.tail.recv() => match tail {
+                Some(TailEvent::Records(mut records)) => {
+                    // Fold everything already waiting before drawing once.
+                    while let Ok(TailEvent::Records(more)) = services.tail.try_recv() {
+                        records.extend(more);
+                    }
+                    Msg::Records(records)
+                }
+                Some(TailEvent::Error(e)) => Msg::Problem(e),
+                None => Msg::Problem("the journal stopped".into()),
+            },
+            _ = tick.tick() => Msg::Tick(services.clock.now()),
+            Some(_) = running.join_next(), if !running.is_empty() => continue,
+        };
+        for effect in app.update(msg) {
+            match effect {
+                Effect::Append(records) => services.writer.append(records),
+                Effect::Execute { action_id, calls } => match &services.api {
+                    Some(api) => {
+                        let api = api.clone();
+                        let writer = services.writer.clone();
+                        let clock = services.clock.clone();
+                        let actor = app.actor.clone();
+                        running.spawn(async move {
+                            let step = match respond::execute(api.as_ref(), &calls).await {
+                                Ok(detail) => Step::Succeeded { detail },
+                                Err(error) => Step::Failed { error },
+                            };
+                            tracing::info!(action_id, step = step.name(), "action finished");
+                            writer.append(vec![NewRecord::new(
+                                clock.now(),
+                                actor,
+                                RecordBody::Action(ActionStep { action_id, step }),
+                            )]);
+                        });
+                    }
+                    None => services.writer.append(vec![NewRecord::new(
+                        services.clock.now(),
+                        app.actor.clone(),
+                        RecordBody::Action(ActionStep {
+                            action_id,
+                            step: Step::Refused {
+                                reason: "nothing to act on in this mode".into(),
+                            },
+                        }),
+                    )]),
+                },
+                Effect::Copy(text) => terminal::copy_to_clipboard(&text),
+                Effect::Quit => {}
+            }
+        }
+        if app.quit {
+            break;
+        }
+        guard.terminal.draw(|f| render::draw(f, &app))?;
+    }
+    // Let calls already made to AWS finish and be journaled.
+    let _ = tokio::time::timeout(DRAIN, async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
+    drop(guard);
+    Ok(app)
+}
