@@ -172,10 +172,12 @@ fn check(rows: &[Row], head: Option<&str>) -> Result<VerifyReport, VerifyError> 
                 },
             });
         }
-        if head_seq == last_seq && head_hash != expected_prev
-            && let Some(row) = rows.last() {
-                return Err(fail(row, Problem::Unchained));
-            }
+        if head_seq == last_seq
+            && head_hash != expected_prev
+            && let Some(row) = rows.last()
+        {
+            return Err(fail(row, Problem::Unchained));
+        }
     }
     Ok(VerifyReport {
         records: last_seq,

@@ -284,17 +284,19 @@ impl IncidentState {
             .events
             .partition_point(|x| x.event_time <= e.event_time);
         self.events.insert(pos, e.clone());
-        if e.event_name.starts_with("Create") && e.error_code.is_none()
-            && let Some(params) = e.json().get("requestParameters") {
-                for p in CREATED_NAME_PARAMS {
-                    if let Some(name) = params.get(p).and_then(|v| v.as_str()) {
-                        self.creators
-                            .entry(name.to_string())
-                            .or_insert_with(|| e.event_id.clone());
-                        break;
-                    }
+        if e.event_name.starts_with("Create")
+            && e.error_code.is_none()
+            && let Some(params) = e.json().get("requestParameters")
+        {
+            for p in CREATED_NAME_PARAMS {
+                if let Some(name) = params.get(p).and_then(|v| v.as_str()) {
+                    self.creators
+                        .entry(name.to_string())
+                        .or_insert_with(|| e.event_id.clone());
+                    break;
                 }
             }
+        }
         let summary = format!(
             "{} {} by {} from {}{}",
             e.service(),

@@ -570,7 +570,12 @@ impl App {
                 .users
                 .iter()
                 .map(|u| u.name.clone())
-                .chain(s.events.iter().filter(|&e| e.identity.kind == "AssumedRole").map(|e| format!("role/{}", e.identity.principal_name())))
+                .chain(
+                    s.events
+                        .iter()
+                        .filter(|&e| e.identity.kind == "AssumedRole")
+                        .map(|e| format!("role/{}", e.identity.principal_name())),
+                )
                 .collect(),
             Arg::Rule => s
                 .findings_by_rule()
@@ -713,11 +718,12 @@ impl App {
         }
         // Pressing pivot again on the same thing follows the next of its identities.
         if let Some(top) = self.pivots.last_mut()
-            && top.candidates == candidates {
-                top.index = (top.index + 1) % top.candidates.len();
-                self.after_pivot();
-                return;
-            }
+            && top.candidates == candidates
+        {
+            top.index = (top.index + 1) % top.candidates.len();
+            self.after_pivot();
+            return;
+        }
         self.push_pivot(candidates);
     }
 

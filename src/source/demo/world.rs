@@ -197,10 +197,10 @@ impl DemoWorld {
                     && let Effect::Launch {
                         count, hourly_usd, ..
                     } = &call.effect
-                    {
-                        st.running
-                            .push((e.event_time, f64::from(*count) * hourly_usd));
-                    }
+                {
+                    st.running
+                        .push((e.event_time, f64::from(*count) * hourly_usd));
+                }
             }
         }
         st.cursor = cursor;
@@ -363,9 +363,10 @@ impl DemoWorld {
                     ));
                 }
                 if name == REVOKE_SESSIONS_POLICY
-                    && let Some(cutoff) = token_cutoff(&doc) {
-                        st.role_revocations.insert(role, cutoff);
-                    }
+                    && let Some(cutoff) = token_cutoff(&doc)
+                {
+                    st.role_revocations.insert(role, cutoff);
+                }
                 Ok(json!({}))
             }
             ("config", "StartRemediationExecution") => {
