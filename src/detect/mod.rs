@@ -17,8 +17,22 @@ const MAX_EVENT_IDS: usize = 500;
 
 #[derive(Default)]
 struct KeyBaseline {
-    ips: HashSet<String>,
+    /// Networks (/24 for IPv4, /48 for IPv6) the key has been used from.
+    networks: HashSet<String>,
     events: u32,
+}
+
+/// The network an address belongs to, coarse enough that a CI fleet or an office's DHCP
+/// pool is one network. `None` for what is not an address (`AWS Internal`, service names).
+fn network_of(ip: &str) -> Option<String> {
+    if let Ok(std::net::IpAddr::V6(v6)) = ip.parse::<std::net::IpAddr>() {
+        let s = v6.segments();
+        return Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]));
+    }
+    // Dotted digits, leniently: anonymised logs carry addresses such as 211.9.016.253.
+    let parts: Vec<&str> = ip.split('.').collect();
+    (parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+        .then(|| format!("{}.{}.{}.0/24", parts[0], parts[1], parts[2]))
 }
 
 #[derive(Default)]
@@ -33,7 +47,8 @@ struct LaunchTally {
 #[derive(Default)]
 pub struct Detector {
     baselines: HashMap<String, KeyBaseline>,
-    /// `(access key, source IP)` pairs already alerted on: later use keeps counting.
+    /// `(access key, source IP)` pairs already alerted on: later use keeps counting (and never
+    /// becomes part of the baseline).
     flagged_sources: HashSet<(String, String)>,
     launches: HashMap<String, LaunchTally>,
     persistence: HashMap<String, BTreeSet<String>>,
@@ -85,15 +100,15 @@ impl Detector {
             return;
         };
         // Session keys (ASIA…) live for hours: a new IP for one says little.
-        if !key.starts_with("AKIA") || e.source_ip.is_empty() {
+        let Some(network) = network_of(&e.source_ip).filter(|_| key.starts_with("AKIA")) else {
             return;
-        }
+        };
         let source = (key.clone(), e.source_ip.clone());
         let baseline = self.baselines.entry(key.clone()).or_default();
-        let known = baseline.ips.contains(&e.source_ip);
+        let known = baseline.networks.contains(&network);
         let established = baseline.events >= BASELINE_MIN_EVENTS;
-        if known || (!established && !self.flagged_sources.contains(&source)) {
-            baseline.ips.insert(e.source_ip.clone());
+        if !self.flagged_sources.contains(&source) && (known || !established) {
+            baseline.networks.insert(network);
             baseline.events += 1;
             return;
         }
@@ -106,7 +121,7 @@ impl Detector {
             severity: Severity::High,
             title: format!("Access key of {principal} used from a new IP"),
             explanation: format!(
-                "{key} ({principal}) is being used from {} with agent \"{}\", never seen for this key before: it may be stolen",
+                "{key} ({principal}) is being used from {} with agent \"{}\", a network never seen for this key: it may be stolen",
                 e.source_ip,
                 truncate(&e.user_agent, 60)
             ),

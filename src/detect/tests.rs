@@ -75,6 +75,17 @@ fn a_key_used_from_a_new_ip_after_its_baseline_is_flagged_and_grouped() {
 }
 
 #[test]
+fn a_neighbour_in_the_same_network_is_not_new() {
+    let mut d = Detector::new();
+    for n in 0..5 {
+        d.observe(&event(n, "192.0.2.11", ""));
+    }
+    assert!(d.observe(&event(6, "192.0.2.12", "")).is_empty());
+    assert!(d.observe(&event(7, "AWS Internal", "")).is_empty());
+    assert_eq!(network_of("2001:db8:1:2::5").as_deref(), Some("2001:db8:1::/48"));
+}
+
+#[test]
 fn a_key_without_a_baseline_is_not_flagged() {
     let mut d = Detector::new();
     assert!(d.observe(&event(0, "203.0.113.77", "")).is_empty());

@@ -100,7 +100,33 @@ pub struct PivotFrame {
     pub candidates: Vec<Pivot>,
     pub index: usize,
     return_pane: Pane,
-    saved: [Cursor; 5],
+    saved: [SavedCursor; 5],
+}
+
+/// Where a pane's cursor was, remembered by row identity so it survives new rows.
+#[derive(Debug, Clone, PartialEq)]
+struct SavedCursor {
+    cursor: Cursor,
+    row_id: Option<String>,
+    following: bool,
+}
+
+/// Whether a cursor sits at the edge where new rows arrive (the top of Activity, the bottom
+/// of the Timeline), and so should move with them, like `tail -f`.
+fn is_following(pane: Pane, cursor: Cursor, rows: usize) -> bool {
+    match pane {
+        Pane::Activity => cursor.selected == 0,
+        Pane::Timeline => cursor.selected + 1 >= rows,
+        _ => false,
+    }
+}
+
+/// The edge a following cursor sticks to.
+fn following_edge(pane: Pane, rows: usize) -> usize {
+    match pane {
+        Pane::Timeline => rows.saturating_sub(1),
+        _ => 0,
+    }
 }
 
 impl PivotFrame {
@@ -288,19 +314,10 @@ impl App {
         let old = &self.rows[i];
         let cursor = self.cursors[i];
         let selected_id = old.rows.get(cursor.selected).map(|r| r.id.clone());
-        // New events arrive at the top of Activity and the bottom of Timeline: a cursor
-        // parked at that edge follows them, like `tail -f`.
-        let following = match pane {
-            Pane::Activity => cursor.selected == 0,
-            Pane::Timeline => cursor.selected + 1 >= old.rows.len(),
-            _ => false,
-        };
+        let following = is_following(pane, cursor, old.rows.len());
         let new = views::build(pane, &self.state, &self.lens(pane));
         let selected = if following {
-            match pane {
-                Pane::Timeline => new.rows.len().saturating_sub(1),
-                _ => 0,
-            }
+            following_edge(pane, new.rows.len())
         } else {
             selected_id
                 .and_then(|id| new.rows.iter().position(|r| r.id == id))
@@ -485,7 +502,40 @@ impl App {
         } else if let Some(frame) = self.pivots.pop() {
             self.pane = frame.return_pane;
             self.rebuild_all();
-            self.cursors = frame.saved;
+            self.restore_cursors(&frame.saved);
+        }
+    }
+
+    fn save_cursors(&self) -> [SavedCursor; 5] {
+        Pane::ALL.map(|pane| {
+            let i = pane.index();
+            let cursor = self.cursors[i];
+            let rows = &self.rows[i].rows;
+            SavedCursor {
+                cursor,
+                row_id: rows.get(cursor.selected).map(|r| r.id.clone()),
+                following: is_following(pane, cursor, rows.len()),
+            }
+        })
+    }
+
+    fn restore_cursors(&mut self, saved: &[SavedCursor; 5]) {
+        for pane in Pane::ALL {
+            let i = pane.index();
+            let s = &saved[i];
+            let rows = &self.rows[i].rows;
+            let selected = if s.following {
+                following_edge(pane, rows.len())
+            } else {
+                s.row_id
+                    .as_ref()
+                    .and_then(|id| rows.iter().position(|r| &r.id == id))
+                    .unwrap_or(s.cursor.selected)
+            };
+            self.cursors[i] = Cursor {
+                selected,
+                offset: s.cursor.offset,
+            };
         }
     }
 
@@ -732,7 +782,7 @@ impl App {
             candidates,
             index: 0,
             return_pane: self.pane,
-            saved: self.cursors,
+            saved: self.save_cursors(),
         });
         self.after_pivot();
     }

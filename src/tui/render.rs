@@ -701,6 +701,9 @@ pub fn confirm_label(c: &Confirm) -> String {
     }
 }
 
+/// Characters of an API call per dialog line (the dialog is 84 wide).
+const CALL_WIDTH: usize = 78;
+
 /// The body of the confirmation dialog.
 pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(

@@ -74,7 +74,7 @@ const ACTIVITY_COLUMNS: &[Column] = &[
     Column::fixed("REGION", 14),
     Column::fixed("PRINCIPAL", 22),
     Column::fixed("SOURCE IP", 15),
-    Column::fill("EVENT", 2),
+    Column::fill("EVENT", 1),
     Column::fill("ERROR", 1),
 ];
 

@@ -455,3 +455,19 @@ fn keys_act_through_a_rebound_keymap() {
     press(&mut a, KeyCode::Char('z'));
     assert!(a.pivot().is_some());
 }
+
+#[test]
+fn the_timeline_keeps_following_across_a_pivot() {
+    let mut a = app();
+    press(&mut a, KeyCode::Char('3'));
+    press(&mut a, KeyCode::Char('p'));
+    a.update(Msg::Records(vec![Record {
+        seq: fixture_records().len() as i64 + 1,
+        at: t(20),
+        actor: "alice@tui".into(),
+        body: RecordBody::Note(Note { text: "while pivoted".into() }),
+    }]));
+    press(&mut a, KeyCode::Esc);
+    press(&mut a, KeyCode::Char('5'));
+    assert_eq!(selected_cells(&a)[2], "Note: while pivoted", "still at the newest entry");
+}
