@@ -167,6 +167,7 @@ fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode>
         let services = Services {
             clock: clock.clone(),
             writer,
+            journal_writes: true,
             tail: rx,
             api: Some(world.clone()),
         };
@@ -229,6 +230,8 @@ fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::Result<ExitC
         let services = Services {
             clock,
             writer: task.writer(),
+            // A closed incident is looked at, not changed.
+            journal_writes: false,
             tail: rx,
             api: None,
         };

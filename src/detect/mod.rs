@@ -31,8 +31,11 @@ fn network_of(ip: &str) -> Option<String> {
     }
     // Dotted digits, leniently: anonymised logs carry addresses such as 211.9.016.253.
     let parts: Vec<&str> = ip.split('.').collect();
-    (parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-        .then(|| format!("{}.{}.{}.0/24", parts[0], parts[1], parts[2]))
+    (parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+    .then(|| format!("{}.{}.{}.0/24", parts[0], parts[1], parts[2]))
 }
 
 #[derive(Default)]

@@ -82,7 +82,10 @@ fn a_neighbour_in_the_same_network_is_not_new() {
     }
     assert!(d.observe(&event(6, "192.0.2.12", "")).is_empty());
     assert!(d.observe(&event(7, "AWS Internal", "")).is_empty());
-    assert_eq!(network_of("2001:db8:1:2::5").as_deref(), Some("2001:db8:1::/48"));
+    assert_eq!(
+        network_of("2001:db8:1:2::5").as_deref(),
+        Some("2001:db8:1::/48")
+    );
 }
 
 #[test]

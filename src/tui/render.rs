@@ -727,15 +727,15 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
         },
         Style::default().fg(t.muted),
     )));
+    // Calls are shown whole, wrapped: what is confirmed is exactly what will be sent.
     for call in &c.calls {
-        let mut text = call.to_string();
-        if text.chars().count() > 78 {
-            text = format!("{}…", text.chars().take(77).collect::<String>());
+        let text: Vec<char> = call.to_string().chars().collect();
+        for chunk in text.chunks(CALL_WIDTH) {
+            lines.push(Line::from(Span::styled(
+                format!("  {}", chunk.iter().collect::<String>()),
+                Style::default().fg(t.code_fg),
+            )));
         }
-        lines.push(Line::from(Span::styled(
-            format!("  {text}"),
-            Style::default().fg(t.code_fg),
-        )));
     }
     if let Some(code) = &c.code {
         lines.push(Line::default());

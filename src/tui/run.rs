@@ -19,6 +19,8 @@ use tokio::task::JoinSet;
 pub struct Services {
     pub clock: SharedClock,
     pub writer: JournalWriter,
+    /// Whether the console may add to the journal (not when replaying a closed incident).
+    pub journal_writes: bool,
     pub tail: UnboundedReceiver<TailEvent>,
     /// Where responses go; `None` when nothing can be changed (replay).
     pub api: Option<Arc<dyn ResponseApi>>,
@@ -31,6 +33,11 @@ const DRAIN: Duration = Duration::from_secs(10);
 
 /// Runs the console until the user quits. Returns the app as it was at the end.
 pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
+    use std::io::IsTerminal;
+    anyhow::ensure!(
+        std::io::stdout().is_terminal() && std::io::stdin().is_terminal(),
+        "the console needs an interactive terminal (stdin and stdout must be a TTY)"
+    );
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
@@ -64,7 +71,10 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
         };
         for effect in app.update(msg) {
             match effect {
-                Effect::Append(records) => services.writer.append(records),
+                Effect::Append(records) if services.journal_writes => {
+                    services.writer.append(records)
+                }
+                Effect::Append(_) => {}
                 Effect::Execute { action_id, calls } => match &services.api {
                     Some(api) => {
                         let api = api.clone();

@@ -465,9 +465,15 @@ fn the_timeline_keeps_following_across_a_pivot() {
         seq: fixture_records().len() as i64 + 1,
         at: t(20),
         actor: "alice@tui".into(),
-        body: RecordBody::Note(Note { text: "while pivoted".into() }),
+        body: RecordBody::Note(Note {
+            text: "while pivoted".into(),
+        }),
     }]));
     press(&mut a, KeyCode::Esc);
     press(&mut a, KeyCode::Char('5'));
-    assert_eq!(selected_cells(&a)[2], "Note: while pivoted", "still at the newest entry");
+    assert_eq!(
+        selected_cells(&a)[2],
+        "Note: while pivoted",
+        "still at the newest entry"
+    );
 }

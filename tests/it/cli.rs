@@ -1,0 +1,127 @@
+//! The command line as a script or a person meets it: exit codes and messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use warroom::journal::Journal;
+use warroom::model::{NewRecord, Note, RecordBody};
+
+fn warroom(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .expect("run warroom")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn journal_with_notes(path: &Path, n: usize) {
+    let mut j = Journal::open(path).unwrap();
+    let records: Vec<_> = (0..n)
+        .map(|i| {
+            NewRecord::new(
+                chrono::Utc::now(),
+                "tester",
+                RecordBody::Note(Note {
+                    text: format!("note {i}"),
+                }),
+            )
+        })
+        .collect();
+    j.append(&records).unwrap();
+}
+
+#[test]
+fn verify_passes_an_intact_journal_and_names_a_tampered_record() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("j.sqlite");
+    journal_with_notes(&path, 5);
+    let ok = warroom(home.path(), &["verify", path.to_str().unwrap()]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("intact — 5 records"));
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER records_no_update;
+         UPDATE records SET actor = 'someone else' WHERE seq = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let bad = warroom(home.path(), &["verify", path.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = text(&bad.stderr);
+    assert!(err.contains("TAMPERED — record 3 (note at"), "{err}");
+    assert!(err.contains("was edited"), "{err}");
+}
+
+#[test]
+fn verify_explains_a_missing_file() {
+    let home = tempfile::tempdir().unwrap();
+    let out = warroom(home.path(), &["verify", "/nonexistent/j.sqlite"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("/nonexistent/j.sqlite does not exist"));
+}
+
+#[test]
+fn a_bad_keymap_fails_before_the_screen_is_taken_with_file_line_and_reason() {
+    let home = tempfile::tempdir().unwrap();
+    let keymap = home.path().join("mine.toml");
+    std::fs::write(&keymap, "[keys]\n\"q\" = \"quit\"\n\"x\" = \"explode\"\n").unwrap();
+    let out = warroom(home.path(), &["demo", "--keymap", keymap.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("mine.toml:3"), "{err}");
+    assert!(err.contains("unknown action \"explode\""), "{err}");
+    assert!(
+        err.contains("deactivate-key"),
+        "lists the valid actions: {err}"
+    );
+    assert!(!err.contains("\x1b["), "the terminal was never taken over");
+}
+
+#[test]
+fn a_bad_theme_fails_with_file_line_and_reason() {
+    let home = tempfile::tempdir().unwrap();
+    let theme = home.path().join("ops.toml");
+    std::fs::write(&theme, "accent = \"#12345\"\n").unwrap();
+    let out = warroom(home.path(), &["demo", "--theme", theme.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("ops.toml:1"), "{err}");
+}
+
+#[test]
+fn a_bad_config_file_is_named() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nthem = \"dark\"\n").unwrap();
+    let out = warroom(home.path(), &["--config", config.to_str().unwrap(), "demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("config.toml:2: unknown field `them`"), "{err}");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let home = tempfile::tempdir().unwrap();
+    for sub in [
+        "demo", "live", "replay", "serve", "query", "detect", "export", "verify",
+    ] {
+        let out = warroom(home.path(), &[sub, "--help"]);
+        assert!(out.status.success(), "{sub} --help");
+        assert!(text(&out.stdout).contains("Usage: warroom"), "{sub}");
+    }
+}
+
+#[test]
+fn subcommands_of_later_versions_say_so() {
+    let home = tempfile::tempdir().unwrap();
+    let out = warroom(home.path(), &["live", "--region", "us-east-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not available in this version yet"));
+}

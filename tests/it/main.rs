@@ -1,0 +1,5 @@
+//! Integration tests: the real binary, end to end. One test crate with modules, so it links
+//! once.
+
+mod cli;
+mod pty;
