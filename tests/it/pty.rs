@@ -176,11 +176,12 @@ fn pivot_on_the_leaked_key_deactivate_it_quit_and_find_it_journaled() {
     );
     let last_status = records
         .iter()
+        .rev()
         .filter_map(|r| match &r.body {
             RecordBody::Key(k) if k.access_key_id == LEAKED_KEY => Some(k.status),
             _ => None,
         })
-        .last();
+        .next();
     assert_eq!(last_status, Some(KeyStatus::Inactive));
 }
 
