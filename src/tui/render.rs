@@ -122,7 +122,7 @@ fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if spend > 0.0 {
         spans.push(Span::styled(" │ ", Style::default().fg(t.border)));
         spans.push(Span::styled(
-            format!("est. ${spend:.0}/h"),
+            format!("attacker compute ≈ ${spend:.0}/h"),
             Style::default().fg(t.critical).add_modifier(Modifier::BOLD),
         ));
     }

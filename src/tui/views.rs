@@ -333,7 +333,11 @@ fn findings(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
             Item::Rule(rule.to_string()),
             format!("rule:{rule}"),
             vec![
-                format!("{rule} ({} non-compliant)", list.len()),
+                format!(
+                    "{rule} ({} non-compliant) — {}",
+                    list.len(),
+                    list[0].rule_description
+                ),
                 String::new(),
                 String::new(),
                 fix.into(),
