@@ -3,8 +3,9 @@
 use crate::cli::{Cli, Command, DemoArgs, ReplayArgs, VerifyArgs};
 use crate::clock::{FixedClock, SharedClock, VirtualClock};
 use crate::config::Config;
-use crate::journal::{Journal, JournalTask};
+use crate::journal::{Journal, JournalTask, JournalWriter};
 use crate::model::RecordBody;
+use crate::respond::ResponseApi;
 use crate::source::demo::{scenario, world::DemoWorld};
 use crate::source::ingest::Ingest;
 use crate::state::IncidentState;
@@ -128,56 +129,82 @@ fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode>
         ingest.prime(&all);
         world.restore(&IncidentState::from_records(&all));
     }
-    let state = IncidentState::from_records(&all);
-    let mode = Mode {
-        kind: ModeKind::Demo { speed },
-        read_only: cli.read_only,
-        dry_run: cli.dry_run,
+    let console = Console {
+        journal,
+        state: IncidentState::from_records(&all),
+        mode: Mode {
+            kind: ModeKind::Demo { speed },
+            read_only: cli.read_only,
+            dry_run: cli.dry_run,
+        },
+        clock: clock.clone(),
+        api: Some(world.clone()),
+        journal_writes: true,
     };
-    let app = App::new(
-        state,
-        mode,
-        keymap,
-        theme,
-        format!("{}@tui", config.responder()),
-        std::process::id().to_string(),
-        clock.now(),
-    );
-    let rt = runtime()?;
-    let final_app = rt.block_on(async {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = JournalTask::spawn(journal, app.state.last_seq, tx, JOURNAL_POLL);
-        let writer = task.writer();
-        let world_task = {
-            let world = world.clone();
-            let writer = writer.clone();
-            let clock = clock.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(WORLD_TICK);
-                loop {
-                    tick.tick().await;
-                    let now = clock.now();
-                    let due = world.advance(now);
-                    if !due.is_empty() {
-                        writer.append(ingest.process(now, due));
-                    }
+    let final_app = console.run(config, keymap, theme, move |writer| {
+        // The demo world plays what has fallen due, through the detector, into the journal.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(WORLD_TICK);
+            loop {
+                tick.tick().await;
+                let now = clock.now();
+                let due = world.advance(now);
+                if !due.is_empty() {
+                    writer.append(ingest.process(now, due));
                 }
-            })
-        };
-        let services = Services {
-            clock: clock.clone(),
-            writer,
-            journal_writes: true,
-            tail: rx,
-            api: Some(world.clone()),
-        };
-        let result = run::run(app, services).await;
-        world_task.abort();
-        task.shutdown();
-        result
+            }
+        })
     })?;
     summary(&path, &final_app);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A console about to open: its journal, what it shows, and what it may do.
+struct Console {
+    journal: Journal,
+    state: IncidentState,
+    mode: Mode,
+    clock: SharedClock,
+    api: Option<Arc<dyn ResponseApi>>,
+    journal_writes: bool,
+}
+
+impl Console {
+    /// Runs the console until the user quits, with `background` (given a journal writer)
+    /// running beside it. Returns the app as it was at the end.
+    fn run(
+        self,
+        config: &Config,
+        keymap: Keymap,
+        theme: Theme,
+        background: impl FnOnce(JournalWriter) -> tokio::task::JoinHandle<()>,
+    ) -> anyhow::Result<App> {
+        let app = App::new(
+            self.state,
+            self.mode,
+            keymap,
+            theme,
+            format!("{}@tui", config.responder()),
+            std::process::id().to_string(),
+            self.clock.now(),
+        );
+        runtime()?.block_on(async {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
+            let side = background(task.writer());
+            let services = Services {
+                clock: self.clock,
+                writer: task.writer(),
+                journal_writes: self.journal_writes,
+                tail: rx,
+                api: self.api,
+            };
+            let result = run::run(app, services).await;
+            side.abort();
+            task.shutdown();
+            result
+        })
+    }
 }
 
 fn summary(path: &Path, app: &App) {
@@ -207,38 +234,20 @@ fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::Result<ExitC
     let journal = Journal::open_existing(&args.source)?;
     let records = journal.read_all()?;
     let end = records.iter().map(|r| r.at).max().unwrap_or_else(Utc::now);
-    let state = IncidentState::from_records(&records);
-    let clock: SharedClock = Arc::new(FixedClock(end));
-    let mode = Mode {
-        kind: ModeKind::Replay,
-        read_only: true,
-        dry_run: cli.dry_run,
+    let console = Console {
+        journal,
+        state: IncidentState::from_records(&records),
+        mode: Mode {
+            kind: ModeKind::Replay,
+            read_only: true,
+            dry_run: cli.dry_run,
+        },
+        clock: Arc::new(FixedClock(end)),
+        api: None,
+        // A closed incident is looked at, not changed.
+        journal_writes: false,
     };
-    let app = App::new(
-        state,
-        mode,
-        keymap,
-        theme,
-        format!("{}@tui", config.responder()),
-        std::process::id().to_string(),
-        end,
-    );
-    let rt = runtime()?;
-    rt.block_on(async {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = JournalTask::spawn(journal, app.state.last_seq, tx, JOURNAL_POLL);
-        let services = Services {
-            clock,
-            writer: task.writer(),
-            // A closed incident is looked at, not changed.
-            journal_writes: false,
-            tail: rx,
-            api: None,
-        };
-        let result = run::run(app, services).await;
-        task.shutdown();
-        result
-    })?;
+    console.run(config, keymap, theme, |_| tokio::spawn(async {}))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -46,6 +46,14 @@ struct LaunchTally {
     types: BTreeSet<String>,
 }
 
+/// What identifies an alert and how it is first announced.
+struct AlertSeed {
+    id: String,
+    rule: String,
+    severity: Severity,
+    title: String,
+}
+
 /// The running detector.
 #[derive(Default)]
 pub struct Detector {
@@ -74,20 +82,23 @@ impl Detector {
         out
     }
 
-    /// Adds `e` to the alert `id`, creating it with `make` the first time.
-    fn bump(
-        &mut self,
-        id: String,
-        e: &CloudTrailEvent,
-        make: impl FnOnce() -> Alert,
-    ) -> &mut Alert {
-        let alert = self.alerts.entry(id).or_insert_with(|| {
-            let mut a = make();
-            a.first_seen = e.event_time;
-            a.last_seen = e.event_time;
-            a.count = 0;
-            a.event_ids.clear();
-            a
+    /// Adds `e` to the alert the seed names, creating it the first time with the event's
+    /// principal, key and source.
+    fn bump(&mut self, seed: AlertSeed, e: &CloudTrailEvent) -> &mut Alert {
+        let alert = self.alerts.entry(seed.id.clone()).or_insert_with(|| Alert {
+            id: seed.id,
+            rule: seed.rule,
+            severity: seed.severity,
+            title: seed.title,
+            explanation: String::new(),
+            principal: Some(e.identity.display()),
+            access_key_id: e.identity.access_key_id.clone(),
+            source_ip: Some(e.source_ip.clone()).filter(|ip| !ip.is_empty()),
+            first_seen: e.event_time,
+            last_seen: e.event_time,
+            count: 0,
+            event_ids: Vec::new(),
+            spend_per_hour: None,
         });
         alert.count += 1;
         alert.first_seen = alert.first_seen.min(e.event_time);
@@ -118,25 +129,22 @@ impl Detector {
         self.flagged_sources.insert(source);
         let principal = e.identity.display();
         let id = format!("key-new-source:{key}:{}", e.source_ip);
-        let alert = self.bump(id.clone(), e, || Alert {
-            id,
-            rule: "key-new-source".into(),
-            severity: Severity::High,
-            title: format!("Access key of {principal} used from a new IP"),
-            explanation: format!(
+        let alert = self.bump(
+            AlertSeed {
+                id,
+                rule: "key-new-source".into(),
+                severity: Severity::High,
+                title: format!("Access key of {principal} used from a new IP"),
+            },
+            e,
+        );
+        if alert.explanation.is_empty() {
+            alert.explanation = format!(
                 "{key} ({principal}) is being used from {} with agent \"{}\", a network never seen for this key: it may be stolen",
                 e.source_ip,
                 truncate(&e.user_agent, 60)
-            ),
-            principal: Some(principal.clone()),
-            access_key_id: Some(key.clone()),
-            source_ip: Some(e.source_ip.clone()),
-            first_seen: e.event_time,
-            last_seen: e.event_time,
-            count: 0,
-            event_ids: vec![],
-            spend_per_hour: None,
-        });
+            );
+        }
         out.push(alert.clone());
     }
 
@@ -172,21 +180,15 @@ impl Detector {
         );
         let hourly = tally.hourly;
         let id = format!("expensive-launch:{principal}");
-        let alert = self.bump(id.clone(), e, || Alert {
-            id,
-            rule: "expensive-launch".into(),
-            severity: Severity::Critical,
-            title: format!("GPU instances launched by {principal}"),
-            explanation: String::new(),
-            principal: Some(principal.clone()),
-            access_key_id: e.identity.access_key_id.clone(),
-            source_ip: Some(e.source_ip.clone()),
-            first_seen: e.event_time,
-            last_seen: e.event_time,
-            count: 0,
-            event_ids: vec![],
-            spend_per_hour: None,
-        });
+        let alert = self.bump(
+            AlertSeed {
+                id,
+                rule: "expensive-launch".into(),
+                severity: Severity::Critical,
+                title: format!("GPU instances launched by {principal}"),
+            },
+            e,
+        );
         alert.explanation = explanation;
         alert.spend_per_hour = Some(hourly);
         out.push(alert.clone());
@@ -239,21 +241,15 @@ impl Detector {
             items.iter().cloned().collect::<Vec<_>>().join(", ")
         );
         let id = format!("persistence:{principal}");
-        let alert = self.bump(id.clone(), e, || Alert {
-            id,
-            rule: "persistence".into(),
-            severity: Severity::High,
-            title: format!("{principal} is creating ways back in"),
-            explanation: String::new(),
-            principal: Some(principal.clone()),
-            access_key_id: e.identity.access_key_id.clone(),
-            source_ip: Some(e.source_ip.clone()),
-            first_seen: e.event_time,
-            last_seen: e.event_time,
-            count: 0,
-            event_ids: vec![],
-            spend_per_hour: None,
-        });
+        let alert = self.bump(
+            AlertSeed {
+                id,
+                rule: "persistence".into(),
+                severity: Severity::High,
+                title: format!("{principal} is creating ways back in"),
+            },
+            e,
+        );
         alert.explanation = explanation;
         out.push(alert.clone());
     }
@@ -270,21 +266,15 @@ impl Detector {
         let principal = e.identity.display();
         let id = format!("trail-tampering:{principal}");
         let attempt = if e.failed() { " (attempted)" } else { "" };
-        let alert = self.bump(id.clone(), e, || Alert {
-            id,
-            rule: "trail-tampering".into(),
-            severity: Severity::Critical,
-            title: format!("CloudTrail tampering by {principal}"),
-            explanation: String::new(),
-            principal: Some(principal.clone()),
-            access_key_id: e.identity.access_key_id.clone(),
-            source_ip: Some(e.source_ip.clone()),
-            first_seen: e.event_time,
-            last_seen: e.event_time,
-            count: 0,
-            event_ids: vec![],
-            spend_per_hour: None,
-        });
+        let alert = self.bump(
+            AlertSeed {
+                id,
+                rule: "trail-tampering".into(),
+                severity: Severity::Critical,
+                title: format!("CloudTrail tampering by {principal}"),
+            },
+            e,
+        );
         alert.explanation = format!(
             "{principal} called {}{attempt}: someone is trying to stop the record of what they do",
             e.event_name
@@ -297,21 +287,15 @@ impl Detector {
             return;
         }
         let id = "root-use:root".to_string();
-        let alert = self.bump(id.clone(), e, || Alert {
-            id,
-            rule: "root-use".into(),
-            severity: Severity::High,
-            title: "The root user is being used".into(),
-            explanation: String::new(),
-            principal: Some("root".into()),
-            access_key_id: e.identity.access_key_id.clone(),
-            source_ip: Some(e.source_ip.clone()),
-            first_seen: e.event_time,
-            last_seen: e.event_time,
-            count: 0,
-            event_ids: vec![],
-            spend_per_hour: None,
-        });
+        let alert = self.bump(
+            AlertSeed {
+                id,
+                rule: "root-use".into(),
+                severity: Severity::High,
+                title: "The root user is being used".into(),
+            },
+            e,
+        );
         alert.explanation = format!(
             "root called {} from {}: root should never be used day to day",
             e.event_name, e.source_ip
