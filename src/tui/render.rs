@@ -126,9 +126,18 @@ fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Style::default().fg(t.critical).add_modifier(Modifier::BOLD),
         ));
     }
-    let clock = format!("{} UTC ", app.now.format("%a %Y-%m-%d %H:%M:%S"));
+    let clock = format!(" {} UTC ", app.now.format("%a %Y-%m-%d %H:%M:%S"));
+    // The clock always shows; the title gives way when the line is too narrow.
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + clock.width());
+    let width = area.width as usize;
+    let overflow = (used + clock.width()).saturating_sub(width);
+    if overflow > 0 {
+        let title_width = spans[2].content.width();
+        let keep = title_width.saturating_sub(overflow + 1).max(1);
+        spans[2].content = fit(&m.title, keep).trim_end().to_string().into();
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let pad = width.saturating_sub(used + clock.width());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(clock, Style::default().fg(t.muted)));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

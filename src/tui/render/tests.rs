@@ -168,3 +168,15 @@ fn no_color_draws_the_selection_in_reverse() {
     let cell = &buf[(l.rows.x + 1, l.rows.y)];
     assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
 }
+
+#[test]
+fn a_long_title_gives_way_to_the_clock() {
+    let mut a = sized(90, 20);
+    a.state.meta.title =
+        "A very long incident title that could never fit on one narrow line".into();
+    let s = screen(&a, 90, 20);
+    let first = s.lines().next().unwrap();
+    assert!(first.contains("07:47:00 UTC"), "{first}");
+    assert!(first.contains("A very long"), "{first}");
+    assert!(first.contains('…'), "{first}");
+}
