@@ -35,6 +35,9 @@ impl fmt::Display for PrincipalRef {
 pub struct ResourceKey {
     pub resource_type: String,
     pub resource_id: String,
+    /// Config is regional: the remediation runs where the resource was evaluated.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// A containment or remediation step, as a responder asks for it.
@@ -135,12 +138,19 @@ pub struct ApiCall {
     pub service: String,
     /// The API operation name, e.g. `UpdateAccessKey`.
     pub operation: String,
+    /// The region of a regional service; `None` for global ones (IAM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub params: Value,
 }
 
 impl fmt::Display for ApiCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{} {}", self.service, self.operation, self.params)
+        write!(f, "{}:{}", self.service, self.operation)?;
+        if let Some(r) = &self.region {
+            write!(f, " ({r})")?;
+        }
+        write!(f, " {}", self.params)
     }
 }
 
@@ -163,6 +173,11 @@ pub enum Step {
         calls: Vec<ApiCall>,
     },
     Confirmed,
+    /// A state change while the calls run (e.g. a remediation going from QUEUED to
+    /// IN_PROGRESS).
+    Progress {
+        detail: String,
+    },
     Cancelled,
     /// Refused before anything was done (read-only mode, not permitted, …).
     Refused {
@@ -190,6 +205,7 @@ impl Step {
         match self {
             Step::Requested { .. } => "requested",
             Step::Confirmed => "confirmed",
+            Step::Progress { .. } => "progress",
             Step::Cancelled => "cancelled",
             Step::Refused { .. } => "refused",
             Step::Noop { .. } => "no-op",
@@ -201,7 +217,10 @@ impl Step {
 
     /// Whether the action is over after this step.
     pub fn is_final(&self) -> bool {
-        !matches!(self, Step::Requested { .. } | Step::Confirmed)
+        !matches!(
+            self,
+            Step::Requested { .. } | Step::Confirmed | Step::Progress { .. }
+        )
     }
 }
 

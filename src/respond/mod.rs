@@ -25,18 +25,41 @@ impl ApiError {
     }
 }
 
+/// Where the state changes of a running action are reported.
+pub type Progress<'a> = &'a (dyn Fn(String) + Send + Sync);
+
 /// Makes one API call. The demo world, moto and real AWS all sit behind this.
 #[async_trait]
 pub trait ResponseApi: Send + Sync {
     async fn call(&self, call: &ApiCall) -> Result<Value, ApiError>;
+
+    /// After a call that starts something that runs on (a Config remediation), follows it
+    /// to its end, reporting each state change. Most calls have nothing to follow.
+    async fn follow(
+        &self,
+        _call: &ApiCall,
+        _response: &Value,
+        _progress: Progress<'_>,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
-/// Makes the calls in order, stopping at the first failure. Returns a one-line result.
-pub async fn execute(api: &dyn ResponseApi, calls: &[ApiCall]) -> Result<String, String> {
+/// Makes the calls in order, following each to its end, stopping at the first failure.
+/// Returns a one-line result.
+pub async fn execute(
+    api: &dyn ResponseApi,
+    calls: &[ApiCall],
+    progress: Progress<'_>,
+) -> Result<String, String> {
     let mut done = Vec::new();
     for call in calls {
-        match api.call(call).await {
-            Ok(_) => done.push(format!("{}:{}", call.service, call.operation)),
+        let outcome = match api.call(call).await {
+            Ok(response) => api.follow(call, &response, progress).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => done.push(format!("{}:{}", call.service, call.operation)),
             Err(e) => {
                 let before = if done.is_empty() {
                     String::new()

@@ -1,7 +1,7 @@
 //! From an action to the exact API calls that carry it out: what `--dry-run` prints and
 //! what the executor makes, so the two can never differ.
 
-use crate::model::{Action, ApiCall, KeyStatus, PrincipalRef};
+use crate::model::{Action, ApiCall, KeyStatus, PrincipalRef, ResourceKey};
 use crate::state::IncidentState;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -49,6 +49,7 @@ pub fn plan(action: &Action) -> Vec<ApiCall> {
     let iam = |operation: &str, params: Value| ApiCall {
         service: "iam".into(),
         operation: operation.into(),
+        region: None,
         params,
     };
     match action {
@@ -90,20 +91,36 @@ pub fn plan(action: &Action) -> Vec<ApiCall> {
                 ),
             }]
         }
-        Action::Remediate { rule, resources } => resources
-            .chunks(REMEDIATION_BATCH)
-            .map(|batch| ApiCall {
-                service: "config".into(),
-                operation: "StartRemediationExecution".into(),
-                params: json!({
-                    "ConfigRuleName": rule,
-                    "ResourceKeys": batch
-                        .iter()
-                        .map(|r| json!({"resourceType": r.resource_type, "resourceId": r.resource_id}))
-                        .collect::<Vec<_>>(),
-                }),
-            })
-            .collect(),
+        Action::Remediate { rule, resources } => {
+            // One call per region, at most REMEDIATION_BATCH resources each.
+            let mut regions: Vec<Option<String>> = Vec::new();
+            for r in resources {
+                if !regions.contains(&r.region) {
+                    regions.push(r.region.clone());
+                }
+            }
+            regions
+                .into_iter()
+                .flat_map(|region| {
+                    let here: Vec<&ResourceKey> =
+                        resources.iter().filter(|r| r.region == region).collect();
+                    here.chunks(REMEDIATION_BATCH)
+                        .map(|batch| ApiCall {
+                            service: "config".into(),
+                            operation: "StartRemediationExecution".into(),
+                            region: region.clone(),
+                            params: json!({
+                                "ConfigRuleName": rule,
+                                "ResourceKeys": batch
+                                    .iter()
+                                    .map(|r| json!({"resourceType": r.resource_type, "resourceId": r.resource_id}))
+                                    .collect::<Vec<_>>(),
+                            }),
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        }
     }
 }
 
@@ -145,7 +162,7 @@ mod tests {
         assert_eq!(calls.len(), 1);
         assert_eq!(
             calls[0].to_string(),
-            r#"iam:UpdateAccessKey {"AccessKeyId":"AKIA1","Status":"Inactive","UserName":"admin-ops"}"#
+            r#"iam:UpdateAccessKey {"UserName":"admin-ops","AccessKeyId":"AKIA1","Status":"Inactive"}"#
         );
     }
 
@@ -168,11 +185,12 @@ mod tests {
     }
 
     #[test]
-    fn remediation_is_batched_by_one_hundred() {
+    fn remediation_is_batched_by_one_hundred_per_region() {
         let resources: Vec<_> = (0..250)
             .map(|i| ResourceKey {
                 resource_type: "AWS::S3::Bucket".into(),
                 resource_id: format!("b{i}"),
+                region: Some(if i < 230 { "us-east-1" } else { "eu-west-1" }.into()),
             })
             .collect();
         let calls = plan(&Action::Remediate {
@@ -183,7 +201,12 @@ mod tests {
             .iter()
             .map(|c| c.params["ResourceKeys"].as_array().unwrap().len())
             .collect();
-        assert_eq!(sizes, [100, 100, 50]);
+        assert_eq!(sizes, [100, 100, 30, 20]);
+        let regions: Vec<_> = calls.iter().map(|c| c.region.as_deref().unwrap()).collect();
+        assert_eq!(
+            regions,
+            ["us-east-1", "us-east-1", "us-east-1", "eu-west-1"]
+        );
     }
 
     #[test]

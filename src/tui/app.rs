@@ -15,10 +15,12 @@ use crate::model::{
     Origin, PrincipalRef, Record, RecordBody, ResourceKey, Step,
 };
 use crate::respond::plan;
+use crate::source::SourceReport;
 use crate::state::{EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
+use std::collections::BTreeMap;
 
 /// How the console was started.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,6 +49,8 @@ pub enum Msg {
     Records(Vec<Record>),
     /// A background task's trouble, in words.
     Problem(String),
+    /// A data source's health: refreshed, or failing and why.
+    Source(SourceReport),
 }
 
 /// What the console asks the outside world to do.
@@ -157,6 +161,12 @@ pub struct App {
     pub rows: [PaneRows; 5],
     pub history: Vec<String>,
     pub quit: bool,
+    /// The health of each data source, by name (`cloudtrail:us-east-1`, `iam`, …).
+    pub sources: BTreeMap<String, SourceReport>,
+    /// Who the console acts as (live mode): shown in the status bar.
+    pub identity: Option<String>,
+    /// The access key the console itself is signed with: acting on it asks twice.
+    pub own_key: Option<String>,
     next_action: u64,
     rows_version: u64,
 }
@@ -191,6 +201,9 @@ impl App {
             rows: Default::default(),
             history: Vec::new(),
             quit: false,
+            sources: BTreeMap::new(),
+            identity: None,
+            own_key: None,
             next_action: 0,
             rows_version: u64::MAX,
         };
@@ -269,6 +282,10 @@ impl App {
             }
             Msg::Problem(text) => {
                 self.flash(Level::Error, text);
+                vec![]
+            }
+            Msg::Source(report) => {
+                self.sources.insert(report.source.clone(), report);
                 vec![]
             }
         };
@@ -850,9 +867,29 @@ impl App {
         } else {
             let mut confirm = Confirm::new(id, action, calls, self.mode.dry_run);
             confirm.warning = self.warning_for(&confirm.action);
+            if let Some(own) = self.signs_with(&confirm.action) {
+                confirm.twice = true;
+                confirm.warning = Some(format!(
+                    "{own} is the key this console is signed with: after this it can no longer act. You will be asked twice."
+                ));
+            }
             self.overlay = Some(Overlay::Confirm(confirm));
         }
         vec![Effect::Append(records)]
+    }
+
+    /// The console's own access key, when the action would disable it.
+    fn signs_with(&self, action: &Action) -> Option<&str> {
+        let own = self.own_key.as_deref()?;
+        match action {
+            Action::DeactivateKey { access_key_id, .. }
+            | Action::DeleteKey { access_key_id, .. }
+                if access_key_id == own =>
+            {
+                Some(own)
+            }
+            _ => None,
+        }
     }
 
     /// Extra caution shown in the dialog.
@@ -1077,6 +1114,7 @@ impl App {
             .map(|f| ResourceKey {
                 resource_type: f.resource_type.clone(),
                 resource_id: f.resource_id.clone(),
+                region: Some(f.region.clone()),
             })
             .collect();
         if resources.is_empty() {

@@ -29,6 +29,10 @@ pub struct Confirm {
     pub dry_run: bool,
     /// A line of extra caution (e.g. "this is the only active key of admin-ops").
     pub warning: Option<String>,
+    /// Asks twice: for acting on the very credentials the console is signed with.
+    pub twice: bool,
+    /// Whether the first of two confirmations was given.
+    pub confirmed_once: bool,
 }
 
 impl Confirm {
@@ -43,6 +47,8 @@ impl Confirm {
             typed: String::new(),
             dry_run,
             warning: None,
+            twice: false,
+            confirmed_once: false,
         }
     }
 
@@ -57,6 +63,12 @@ impl Confirm {
     pub fn press(&mut self, button: Button) -> ConfirmOutcome {
         match button {
             Button::Cancel => ConfirmOutcome::Cancelled,
+            Button::Confirm if self.armed() && self.twice && !self.confirmed_once => {
+                // The first yes only arms the second question; focus goes back to Cancel.
+                self.confirmed_once = true;
+                self.focus = Button::Cancel;
+                ConfirmOutcome::Pending
+            }
             Button::Confirm if self.armed() => ConfirmOutcome::Confirmed,
             Button::Confirm => ConfirmOutcome::Pending,
         }
@@ -182,6 +194,27 @@ mod tests {
         assert!(c.armed());
         assert_eq!(c.focus, Button::Confirm);
         assert_eq!(c.handle(&key(KeyCode::Enter)), ConfirmOutcome::Confirmed);
+    }
+
+    #[test]
+    fn the_console_own_key_needs_two_confirmations() {
+        let mut c = deactivate();
+        c.twice = true;
+        assert_eq!(c.handle(&key(KeyCode::Char('y'))), ConfirmOutcome::Pending);
+        assert!(c.confirmed_once);
+        assert_eq!(
+            c.focus,
+            Button::Cancel,
+            "focus back on Cancel for the second question"
+        );
+        assert_eq!(c.handle(&key(KeyCode::Enter)), ConfirmOutcome::Cancelled);
+        let mut c = deactivate();
+        c.twice = true;
+        c.handle(&key(KeyCode::Char('y')));
+        assert_eq!(
+            c.handle(&key(KeyCode::Char('y'))),
+            ConfirmOutcome::Confirmed
+        );
     }
 
     #[test]

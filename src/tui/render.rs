@@ -5,7 +5,7 @@ use super::confirm::{Button, Confirm};
 use super::detail;
 use super::layout::{self, AppLayout, CANCEL_LABEL};
 use super::theme::Theme;
-use super::views::{Column, Pane, Row, Tone};
+use super::views::{self, Column, Pane, Row, Tone};
 use crate::command::VERBS;
 use crate::model::Severity;
 use ratatui::Frame;
@@ -362,7 +362,7 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
     if pane == Pane::Timeline && app.show_all_events {
         title.push_str("— all events ");
     }
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(t.border_focused))
@@ -370,6 +370,14 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
             title,
             Style::default().fg(t.title).add_modifier(Modifier::BOLD),
         ));
+    if let Some((text, ok)) = source_health(app, pane) {
+        let style = if ok {
+            Style::default().fg(t.muted)
+        } else {
+            Style::default().fg(t.error).add_modifier(Modifier::BOLD)
+        };
+        block = block.title_bottom(Span::styled(format!(" {text} "), style));
+    }
     frame.render_widget(block, l.pane);
     let inner_width = l.rows.width;
     let widths = column_widths(pane.columns(), inner_width);
@@ -420,6 +428,47 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
     frame.render_widget(Paragraph::new(lines), l.rows);
 }
 
+/// The data sources a pane shows.
+fn sources_of(pane: Pane) -> &'static [&'static str] {
+    match pane {
+        Pane::Alerts => &["securityhub", "trails"],
+        Pane::Findings => &["config"],
+        Pane::Activity => &["cloudtrail"],
+        Pane::Keys => &["iam"],
+        Pane::Timeline => &[],
+    }
+}
+
+/// One line on how fresh a pane's data is, or what is wrong with its source.
+pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
+    let reports: Vec<_> = app
+        .sources
+        .values()
+        .filter(|r| {
+            let family = r.source.split(':').next().unwrap_or(&r.source);
+            sources_of(pane).contains(&family)
+        })
+        .collect();
+    let failing: Vec<_> = reports.iter().filter(|r| !r.ok).collect();
+    if let Some(first) = failing.first() {
+        let more = match failing.len() {
+            1 => String::new(),
+            n => format!(" (and {} more failing)", n - 1),
+        };
+        return Some((format!("{}: {}{more}", first.source, first.message), false));
+    }
+    let latest = reports.iter().map(|r| r.at).max()?;
+    let what = if reports.len() == 1 {
+        format!("{}: {}", reports[0].source, reports[0].message)
+    } else {
+        format!("{} sources", reports.len())
+    };
+    Some((
+        format!("{what} · refreshed {}", views::ago(latest, app.now)),
+        true,
+    ))
+}
+
 fn empty_message(pane: Pane) -> &'static str {
     match pane {
         Pane::Alerts => "No alerts yet — detections run on every event as it arrives",
@@ -463,6 +512,9 @@ fn mode_badges(app: &App) -> Vec<String> {
     }
     if app.mode.dry_run {
         out.push(" DRY-RUN ".into());
+    }
+    if let Some(who) = &app.identity {
+        out.push(format!(" as {who} "));
     }
     out
 }
@@ -710,6 +762,28 @@ pub fn confirm_label(c: &Confirm) -> String {
     }
 }
 
+/// Breaks `text` into lines of at most `width` characters, preferring to break after a
+/// comma; a piece longer than a line is cut where it must be.
+pub fn wrap_at_commas(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for piece in text.split_inclusive(',') {
+        if line.chars().count() + piece.chars().count() > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(piece);
+        while line.chars().count() > width {
+            let rest: String = line.chars().skip(width).collect();
+            line = line.chars().take(width).collect();
+            lines.push(std::mem::replace(&mut line, rest));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Characters of an API call per dialog line (the dialog is 84 wide).
 const CALL_WIDTH: usize = 78;
 
@@ -736,12 +810,12 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
         },
         Style::default().fg(t.muted),
     )));
-    // Calls are shown whole, wrapped: what is confirmed is exactly what will be sent.
+    // Calls are shown whole, wrapped after commas: what is confirmed is exactly what will
+    // be sent, and no ID is split across lines.
     for call in &c.calls {
-        let text: Vec<char> = call.to_string().chars().collect();
-        for chunk in text.chunks(CALL_WIDTH) {
+        for line in wrap_at_commas(&call.to_string(), CALL_WIDTH) {
             lines.push(Line::from(Span::styled(
-                format!("  {}", chunk.iter().collect::<String>()),
+                format!("  {line}"),
                 Style::default().fg(t.code_fg),
             )));
         }

@@ -82,7 +82,26 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                         let clock = services.clock.clone();
                         let actor = app.actor.clone();
                         running.spawn(async move {
-                            let step = match respond::execute(api.as_ref(), &calls).await {
+                            let progress = {
+                                let (writer, clock, actor, action_id) = (
+                                    writer.clone(),
+                                    clock.clone(),
+                                    actor.clone(),
+                                    action_id.clone(),
+                                );
+                                move |detail: String| {
+                                    writer.append(vec![NewRecord::new(
+                                        clock.now(),
+                                        actor.clone(),
+                                        RecordBody::Action(ActionStep {
+                                            action_id: action_id.clone(),
+                                            step: Step::Progress { detail },
+                                        }),
+                                    )])
+                                }
+                            };
+                            let step = match respond::execute(api.as_ref(), &calls, &progress).await
+                            {
                                 Ok(detail) => Step::Succeeded { detail },
                                 Err(error) => Step::Failed { error },
                             };

@@ -477,3 +477,24 @@ fn the_timeline_keeps_following_across_a_pivot() {
         "still at the newest entry"
     );
 }
+
+#[test]
+fn the_console_own_key_is_only_deactivated_after_two_confirmations() {
+    let mut a = app();
+    a.own_key = Some(LEAKED.into());
+    select_key(&mut a, LEAKED);
+    press(&mut a, KeyCode::Char('d'));
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!()
+    };
+    assert!(c.warning.as_ref().unwrap().contains("signed with"));
+    assert!(
+        steps(&press(&mut a, KeyCode::Char('y'))).is_empty(),
+        "first yes"
+    );
+    assert!(matches!(a.overlay, Some(Overlay::Confirm(_))));
+    assert_eq!(
+        steps(&press(&mut a, KeyCode::Char('y'))),
+        ["confirmed", "EXECUTE"]
+    );
+}

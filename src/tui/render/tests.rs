@@ -180,3 +180,51 @@ fn a_long_title_gives_way_to_the_clock() {
     assert!(first.contains("A very long"), "{first}");
     assert!(first.contains('…'), "{first}");
 }
+
+#[test]
+fn a_failing_source_is_named_on_its_pane() {
+    use crate::source::SourceReport;
+    let mut a = sized(120, 24);
+    for (source, ok, message) in [
+        ("cloudtrail:us-east-1", true, "48 events"),
+        (
+            "cloudtrail:eu-west-1",
+            false,
+            "AccessDenied — missing permission cloudtrail:LookupEvents",
+        ),
+    ] {
+        a.update(Msg::Source(SourceReport {
+            source: source.into(),
+            ok,
+            message: message.into(),
+            at: t(9),
+        }));
+    }
+    press(&mut a, KeyCode::Char('3'));
+    let s = screen(&a, 120, 24);
+    assert!(
+        s.contains(
+            "cloudtrail:eu-west-1: AccessDenied — missing permission cloudtrail:LookupEvents"
+        ),
+        "{s}"
+    );
+    press(&mut a, KeyCode::Char('4'));
+    assert!(
+        !screen(&a, 120, 24).contains("AccessDenied"),
+        "only on the pane it concerns"
+    );
+}
+
+#[test]
+fn calls_wrap_after_commas_and_never_lose_a_character() {
+    let text = r#"iam:UpdateAccessKey {"UserName":"admin-ops","AccessKeyId":"AKIATESTLEAKED000001","Status":"Inactive"}"#;
+    let lines = super::wrap_at_commas(text, 60);
+    assert_eq!(lines.concat(), text);
+    assert!(lines.iter().all(|l| l.chars().count() <= 60));
+    assert!(
+        lines.iter().any(|l| l.contains("\"AKIATESTLEAKED000001\"")),
+        "{lines:?}"
+    );
+    let long = "x".repeat(130);
+    assert_eq!(super::wrap_at_commas(&long, 60).len(), 3);
+}

@@ -142,7 +142,7 @@ fn run(world: &DemoWorld, action: Action) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    rt.block_on(crate::respond::execute(world, &plan(&action)))
+    rt.block_on(crate::respond::execute(world, &plan(&action), &|_| {}))
 }
 
 fn deactivate() -> Action {
@@ -259,6 +259,7 @@ fn remediation_makes_the_finding_compliant_after_it_runs() {
         resources: vec![crate::model::ResourceKey {
             resource_type: "AWS::S3::Bucket".into(),
             resource_id: "marketing".into(),
+            region: None,
         }],
     };
     run(&w, action).unwrap();
@@ -301,6 +302,7 @@ fn aws_errors_are_the_ones_aws_gives() {
             resources: vec![crate::model::ResourceKey {
                 resource_type: "AWS::IAM::User".into(),
                 resource_id: "admin-ops".into(),
+                region: None,
             }],
         },
     )
