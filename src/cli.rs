@@ -40,8 +40,8 @@ pub struct Cli {
 pub enum Command {
     /// Open the console on the embedded demo incident: no AWS account, no Slack needed.
     Demo(DemoArgs),
-    /// Open the console on a real AWS account.
-    Live(LaterArgs),
+    /// Open the console on a real AWS account (the standard credential chain).
+    Live(LiveArgs),
     /// Reopen a recorded incident journal (read-only).
     Replay(ReplayArgs),
     /// Run the Slack bridge: /warroom slash commands and buttons.
@@ -65,6 +65,30 @@ pub struct DemoArgs {
     /// Load the whole scenario at once instead of letting it unfold.
     #[arg(long)]
     pub instant: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// The AWS profile (SSO, assume-role and static profiles all work). Default: AWS_PROFILE,
+    /// then the default profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// A region to watch; repeat for several, or `all` for every region enabled for the
+    /// account. Default: the profile's region.
+    #[arg(long = "region", value_name = "REGION|all")]
+    pub regions: Vec<String>,
+    /// Talk to this endpoint instead of AWS (an emulator such as moto, or a proxy).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// How far back the first CloudTrail look reaches (e.g. 90m, 6h, 2d).
+    #[arg(long, value_name = "DURATION")]
+    pub lookback: Option<String>,
+    /// Seconds between CloudTrail polls (other services: four times as long).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_seconds: Option<u64>,
+    /// Security Hub findings at or above this severity become alerts.
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<String>,
 }
 
 #[derive(Debug, Args)]

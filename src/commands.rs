@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, Command, DemoArgs, ReplayArgs, VerifyArgs};
+use crate::cli::{Cli, Command, DemoArgs, LiveArgs, ReplayArgs, VerifyArgs};
 use crate::clock::{FixedClock, SharedClock, VirtualClock};
 use crate::config::Config;
 use crate::journal::{Journal, JournalTask, JournalWriter};
@@ -32,7 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo(&cli, &config, args),
         Command::Replay(args) => replay(&cli, &config, args),
         Command::Verify(args) => verify(&cli, args),
-        Command::Live(_) => later("live", "connecting to a real AWS account"),
+        Command::Live(args) => live(&cli, &config, args),
         Command::Serve(_) => later("serve", "the Slack bridge"),
         Command::Query(_) => later("query", "headless search of CloudTrail archives"),
         Command::Detect(_) => later("detect", "headless detections"),
@@ -141,9 +141,11 @@ fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode>
         api: Some(world.clone()),
         journal_writes: true,
     };
-    let final_app = console.run(config, keymap, theme, move |writer| {
+    let rt = runtime()?;
+    let final_app = console.run(&rt, config, keymap, theme, move |writer| {
         // The demo world plays what has fallen due, through the detector, into the journal.
-        tokio::spawn(async move {
+        let mut background = Background::none();
+        background.tasks.spawn(async move {
             let mut tick = tokio::time::interval(WORLD_TICK);
             loop {
                 tick.tick().await;
@@ -153,7 +155,8 @@ fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode>
                     writer.append(ingest.process(now, due));
                 }
             }
-        })
+        });
+        background
     })?;
     summary(&path, &final_app);
     Ok(ExitCode::SUCCESS)
@@ -169,17 +172,39 @@ struct Console {
     journal_writes: bool,
 }
 
+/// What runs beside the console: tasks feeding the journal, and the channels of live mode.
+struct Background {
+    tasks: tokio::task::JoinSet<()>,
+    lookups: Option<tokio::sync::mpsc::UnboundedSender<crate::tui::pivot::Pivot>>,
+    reports: Option<tokio::sync::mpsc::UnboundedReceiver<crate::source::SourceReport>>,
+    identity: Option<String>,
+    own_key: Option<String>,
+}
+
+impl Background {
+    fn none() -> Self {
+        Background {
+            tasks: tokio::task::JoinSet::new(),
+            lookups: None,
+            reports: None,
+            identity: None,
+            own_key: None,
+        }
+    }
+}
+
 impl Console {
-    /// Runs the console until the user quits, with `background` (given a journal writer)
-    /// running beside it. Returns the app as it was at the end.
+    /// Runs the console until the user quits, with what `background` starts (given a journal
+    /// writer) running beside it. Returns the app as it was at the end.
     fn run(
         self,
+        rt: &tokio::runtime::Runtime,
         config: &Config,
         keymap: Keymap,
         theme: Theme,
-        background: impl FnOnce(JournalWriter) -> tokio::task::JoinHandle<()>,
+        background: impl FnOnce(JournalWriter) -> Background,
     ) -> anyhow::Result<App> {
-        let app = App::new(
+        let mut app = App::new(
             self.state,
             self.mode,
             keymap,
@@ -188,26 +213,174 @@ impl Console {
             std::process::id().to_string(),
             self.clock.now(),
         );
-        runtime()?.block_on(async {
+        rt.block_on(async {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
-            let side = background(task.writer());
+            let mut side = background(task.writer());
+            app.identity = side.identity.take();
+            app.own_key = side.own_key.take();
             let services = Services {
                 clock: self.clock,
                 writer: task.writer(),
                 journal_writes: self.journal_writes,
                 tail: rx,
                 api: self.api,
+                lookups: side.lookups.take(),
+                reports: side.reports.take(),
             };
             let result = run::run(app, services).await;
-            side.abort();
+            side.tasks.abort_all();
             task.shutdown();
             result
         })
     }
 }
 
-fn summary(path: &Path, app: &App) {
+fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    use crate::model::{IncidentOpened, NewRecord, Severity, SourceStatus};
+    use crate::source::aws::{connect, live};
+    let (keymap, theme) = look(cli, config)?;
+    let _log = start_logging();
+    let aws = &config.aws;
+    let opts = connect::ConnectOptions {
+        profile: args.profile.clone().or_else(|| aws.profile.clone()),
+        regions: if args.regions.is_empty() {
+            aws.regions.clone()
+        } else {
+            args.regions.clone()
+        },
+        endpoint_url: args
+            .endpoint_url
+            .clone()
+            .or_else(|| aws.endpoint_url.clone()),
+    };
+    let lookback = match args.lookback.as_deref().or(aws.lookback.as_deref()) {
+        Some(text) => chrono::Duration::from_std(
+            humantime::parse_duration(text).with_context(|| format!("--lookback {text:?}"))?,
+        )?,
+        None => live::LiveOptions::default().lookback,
+    };
+    let min = match args
+        .min_severity
+        .as_deref()
+        .or(aws.securityhub_min_severity.as_deref())
+    {
+        Some(s) => Severity::parse(s).with_context(|| {
+            format!("unknown severity {s:?}: use critical, high, medium, low or info")
+        })?,
+        None => live::LiveOptions::default().securityhub_min,
+    };
+    let poll =
+        std::time::Duration::from_secs(args.poll_seconds.or(aws.poll_seconds).unwrap_or(30).max(1));
+    let live_opts = live::LiveOptions {
+        cloudtrail_every: poll,
+        others_every: poll * 4,
+        lookback,
+        securityhub_min: min,
+        ..Default::default()
+    };
+    let rt = runtime()?;
+    // Who are we? Asked before the screen is taken, so a credentials problem reads plainly.
+    let account = rt
+        .block_on(connect::connect(&opts))
+        .map_err(|f| anyhow::anyhow!("cannot connect to AWS: {}", connect::explain(&f)))?;
+    let path = cli
+        .journal
+        .clone()
+        .unwrap_or_else(|| new_journal_path(config, &format!("live-{}", account.account_id)));
+    let mut journal = Journal::open(&path)?;
+    let mut all = journal.read_all()?;
+    let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+    if all.is_empty() {
+        let now = clock.now();
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "live".into());
+        let opening = vec![
+            NewRecord::new(
+                now,
+                format!("{}@tui", config.responder()),
+                RecordBody::IncidentOpened(IncidentOpened {
+                    id,
+                    title: format!("Account {}", account.account_id),
+                    severity: Severity::Medium,
+                    source: "live".into(),
+                }),
+            ),
+            NewRecord::new(
+                now,
+                "aws",
+                RecordBody::SourceStatus(SourceStatus {
+                    source: "aws".into(),
+                    ok: true,
+                    message: format!(
+                        "acting as {} in {}{}",
+                        account.arn,
+                        account.regions.join(", "),
+                        account
+                            .note
+                            .as_ref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    ),
+                }),
+            ),
+        ];
+        all.extend(journal.append(&opening)?);
+    }
+    let state = IncidentState::from_records(&all);
+    let mut ingest = Ingest::new();
+    ingest.prime(&all);
+    let (records_tx, mut records_rx) =
+        tokio::sync::mpsc::unbounded_channel::<Vec<crate::model::NewRecord>>();
+    let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
+    let channels = live::Channels {
+        records: records_tx,
+        reports: reports_tx,
+        clock: clock.clone(),
+    };
+    let sources = {
+        let _guard = rt.enter();
+        live::start(&account, live_opts, channels, &state)
+    };
+    let console = Console {
+        journal,
+        state,
+        mode: Mode {
+            kind: ModeKind::Live,
+            read_only: cli.read_only,
+            dry_run: cli.dry_run,
+        },
+        clock: clock.clone(),
+        api: Some(sources.responder.clone()),
+        journal_writes: true,
+    };
+    let identity = account.arn.clone();
+    let own_key = account.own_key.clone();
+    let final_app = console.run(&rt, config, keymap, theme, move |writer| {
+        let mut background = Background::none();
+        let live::Live {
+            mut tasks, lookups, ..
+        } = sources;
+        // One ingest path: every source's records through the detector, then the journal.
+        tasks.spawn(async move {
+            while let Some(batch) = records_rx.recv().await {
+                writer.append(ingest.process(clock.now(), batch));
+            }
+        });
+        background.tasks = tasks;
+        background.lookups = Some(lookups);
+        background.reports = Some(reports_rx);
+        background.identity = Some(identity);
+        background.own_key = own_key;
+        background
+    })?;
+    summary(&path, &final_app, "live");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(path: &Path, app: &App, subcommand: &str) {
     let s = &app.state;
     println!(
         "{} — {} ({}, {} alerts, {} actions)",
@@ -218,7 +391,7 @@ fn summary(path: &Path, app: &App) {
         s.actions.len()
     );
     println!("Journal: {}", path.display());
-    println!("  reopen:  warroom demo --journal {}", path.display());
+    println!("  reopen:  warroom {subcommand} --journal {}", path.display());
     println!("  verify:  warroom verify {}", path.display());
 }
 
@@ -247,7 +420,7 @@ fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::Result<ExitC
         // A closed incident is looked at, not changed.
         journal_writes: false,
     };
-    console.run(config, keymap, theme, |_| tokio::spawn(async {}))?;
+    console.run(&runtime()?, config, keymap, theme, |_| Background::none())?;
     Ok(ExitCode::SUCCESS)
 }
 

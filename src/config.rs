@@ -15,6 +15,23 @@ pub struct Config {
     pub demo: DemoConfig,
     #[serde(default)]
     pub journal: JournalConfig,
+    #[serde(default)]
+    pub aws: AwsConfig,
+}
+
+/// How `warroom live` reaches the account (command-line flags win).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    pub endpoint_url: Option<String>,
+    /// e.g. "6h"
+    pub lookback: Option<String>,
+    pub poll_seconds: Option<u64>,
+    /// critical, high, medium, low or info
+    pub securityhub_min_severity: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

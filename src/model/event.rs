@@ -74,8 +74,14 @@ pub struct CloudTrailEvent {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub read_only: Option<bool>,
+    /// Set when the source's JSON for this event could not be read: why. The event is then
+    /// built from what the source said around it, and the original text is kept in `raw`.
+    pub malformed: Option<String>,
     pub raw: Arc<str>,
 }
+
+/// The field of a stand-in event that carries why and what could not be parsed.
+pub const UNPARSED_FIELD: &str = "warroomUnparsed";
 
 /// Why a CloudTrail record could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,6 +165,10 @@ impl CloudTrailEvent {
                 Value::String(s) => s.parse().ok(),
                 _ => None,
             }),
+            malformed: v
+                .pointer(&format!("/{UNPARSED_FIELD}/error"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             raw,
         })
     }

@@ -5,7 +5,7 @@ mod event;
 mod record;
 
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
-pub use event::{CloudTrailEvent, EventParseError, Identity};
+pub use event::{CloudTrailEvent, EventParseError, Identity, UNPARSED_FIELD};
 pub use record::{NewRecord, Record, RecordBody};
 
 use chrono::{DateTime, Utc};

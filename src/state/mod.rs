@@ -402,7 +402,11 @@ impl IncidentState {
         match self.alert_index.get(&a.id) {
             Some(&i) => {
                 let old = std::mem::replace(&mut self.alerts[i].alert, a.clone());
-                if a.severity > old.severity {
+                if self.alerts[i].status == AlertStatus::Resolved && a.last_seen > old.last_seen {
+                    // It happened again after being resolved: open it again.
+                    self.alerts[i].status = AlertStatus::Open;
+                    self.push(rec, kind, format!("Alert reopened: {}", a.title));
+                } else if a.severity > old.severity {
                     self.push(
                         rec,
                         kind,

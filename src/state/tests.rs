@@ -293,3 +293,41 @@ fn principal_refs_display_their_kind() {
         "role Deploy"
     );
 }
+
+#[test]
+fn a_resolved_alert_that_fires_again_is_reopened() {
+    let alert = |min: i64| {
+        RecordBody::Alert(Alert {
+            id: "trail-not-logging:x".into(),
+            rule: "trail-not-logging".into(),
+            severity: Severity::Critical,
+            title: "Trail x is not logging".into(),
+            explanation: String::new(),
+            principal: None,
+            access_key_id: None,
+            source_ip: None,
+            first_seen: t(0),
+            last_seen: t(min),
+            count: 1,
+            event_ids: vec![],
+            spend_per_hour: None,
+        })
+    };
+    let mut f = Feed::new();
+    f.add(t(0), "trails", alert(0))
+        .add(
+            t(1),
+            "trails",
+            RecordBody::AlertStatus(AlertStatusChange {
+                alert_id: "trail-not-logging:x".into(),
+                status: AlertStatus::Resolved,
+            }),
+        )
+        .add(t(5), "trails", alert(5));
+    let s = f.state();
+    assert_eq!(s.alerts[0].status, AlertStatus::Open);
+    assert_eq!(
+        s.timeline.last().unwrap().summary,
+        "Alert reopened: Trail x is not logging"
+    );
+}

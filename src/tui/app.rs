@@ -63,6 +63,8 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Ask the source for everything it keeps about a pivot (CloudTrail: 90 days).
+    Lookup(Pivot),
     Quit,
 }
 
@@ -484,7 +486,7 @@ impl App {
                 }
             }
             KeyAction::Back => self.back(),
-            KeyAction::Pivot => self.pivot_on_selection(),
+            KeyAction::Pivot => return self.pivot_on_selection(),
             KeyAction::DeactivateKey => return self.respond_on_selection(Verb::Deactivate),
             KeyAction::DeleteKey => return self.respond_on_selection(Verb::Delete),
             KeyAction::DenyAll => return self.respond_on_selection(Verb::DenyAll),
@@ -774,37 +776,52 @@ impl App {
         }
     }
 
-    fn pivot_on_selection(&mut self) {
+    fn pivot_on_selection(&mut self) -> Vec<Effect> {
         let candidates = self.pivots_of_selection();
         if candidates.is_empty() {
             self.flash(
                 Level::Warning,
                 "Nothing to pivot on here: select an event, alert or key",
             );
-            return;
+            return vec![];
         }
         // Pressing pivot again on the same thing follows the next of its identities.
         if let Some(top) = self.pivots.last_mut()
             && top.candidates == candidates
         {
             top.index = (top.index + 1) % top.candidates.len();
-            self.after_pivot();
-            return;
+            return self.after_pivot();
         }
-        self.push_pivot(candidates);
+        self.push_pivot(candidates)
     }
 
-    pub fn push_pivot(&mut self, candidates: Vec<Pivot>) {
+    pub fn push_pivot(&mut self, candidates: Vec<Pivot>) -> Vec<Effect> {
         self.pivots.push(PivotFrame {
             candidates,
             index: 0,
             return_pane: self.pane,
             saved: self.save_cursors(),
         });
-        self.after_pivot();
+        self.after_pivot()
     }
 
-    fn after_pivot(&mut self) {
+    /// Shows the pivot; against a live account, also asks CloudTrail for the 90 days it
+    /// keeps, beyond what is loaded.
+    fn after_pivot(&mut self) -> Vec<Effect> {
+        self.show_pivot();
+        match (self.mode.kind, self.pivot().cloned()) {
+            (ModeKind::Live, Some(pivot)) => {
+                self.flash(
+                    Level::Info,
+                    format!("Asking CloudTrail for 90 days of {pivot}…"),
+                );
+                vec![Effect::Lookup(pivot)]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn show_pivot(&mut self) {
         for f in &mut self.filters {
             f.clear();
         }
@@ -1223,10 +1240,7 @@ impl App {
                 })
             }
             Command::Remediate { rule, resource } => self.remediate(&rule, resource.as_deref()),
-            Command::Pivot(target) => {
-                self.push_pivot(vec![Pivot::parse(&target)]);
-                vec![]
-            }
+            Command::Pivot(target) => self.push_pivot(vec![Pivot::parse(&target)]),
             Command::Note(text) => {
                 self.flash(Level::Info, "Note added");
                 vec![Effect::Append(vec![

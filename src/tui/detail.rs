@@ -125,6 +125,15 @@ fn event_lines(app: &App, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>>
             tone_style(&app.theme, Tone::Error),
         )));
     }
+    if let Some(why) = &e.malformed {
+        out.push(Line::from(Span::styled(
+            format!(
+                "{:<14}its JSON could not be read ({why}); the text as received is below",
+                "Unreadable"
+            ),
+            tone_style(&app.theme, Tone::Error),
+        )));
+    }
     if full {
         out.push(Line::default());
         out.push(muted(app, "Raw event (as CloudTrail recorded it):"));

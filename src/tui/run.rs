@@ -2,17 +2,19 @@
 //! I/O happens here and in the tasks it starts; `App::update` stays pure.
 
 use super::app::{App, Effect, Msg};
+use super::pivot::Pivot;
 use super::render;
 use super::terminal::{self, TerminalGuard};
 use crate::clock::SharedClock;
 use crate::journal::{JournalWriter, TailEvent};
 use crate::model::{ActionStep, NewRecord, RecordBody, Step};
 use crate::respond::{self, ResponseApi};
+use crate::source::SourceReport;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinSet;
 
 /// What the console talks to.
@@ -24,6 +26,10 @@ pub struct Services {
     pub tail: UnboundedReceiver<TailEvent>,
     /// Where responses go; `None` when nothing can be changed (replay).
     pub api: Option<Arc<dyn ResponseApi>>,
+    /// Where pivots are looked up server side (live mode).
+    pub lookups: Option<UnboundedSender<Pivot>>,
+    /// Data sources' health reports (live mode).
+    pub reports: Option<UnboundedReceiver<SourceReport>>,
 }
 
 /// How often the clock ticks on screen.
@@ -67,6 +73,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                 None => Msg::Problem("the journal stopped".into()),
             },
             _ = tick.tick() => Msg::Tick(services.clock.now()),
+            Some(report) = next_report(&mut services.reports) => Msg::Source(report),
             Some(_) = running.join_next(), if !running.is_empty() => continue,
         };
         for effect in app.update(msg) {
@@ -125,6 +132,11 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                     )]),
                 },
                 Effect::Copy(text) => terminal::copy_to_clipboard(&text),
+                Effect::Lookup(pivot) => {
+                    if let Some(tx) = &services.lookups {
+                        let _ = tx.send(pivot);
+                    }
+                }
                 Effect::Quit => {}
             }
         }
@@ -140,4 +152,12 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
     .await;
     drop(guard);
     Ok(app)
+}
+
+/// The next health report, or never when there is no report channel.
+async fn next_report(rx: &mut Option<UnboundedReceiver<SourceReport>>) -> Option<SourceReport> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }

@@ -374,10 +374,15 @@ fn findings(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
 }
 
 fn event_row(e: &Arc<CloudTrailEvent>) -> Row {
-    let tone = if e.failed() {
+    let tone = if e.failed() || e.malformed.is_some() {
         Tone::Error
     } else {
         Tone::Normal
+    };
+    let error = match (&e.error_code, &e.malformed) {
+        (Some(code), _) => code.clone(),
+        (None, Some(_)) => "unreadable event JSON".into(),
+        (None, None) => String::new(),
     };
     row(
         Item::Event(e.clone()),
@@ -388,7 +393,7 @@ fn event_row(e: &Arc<CloudTrailEvent>) -> Row {
             e.identity.display(),
             e.source_ip.clone(),
             format!("{}:{}", e.service(), e.event_name),
-            e.error_code.clone().unwrap_or_default(),
+            error,
         ],
         tone,
     )

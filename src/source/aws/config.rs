@@ -1,0 +1,1113 @@
+//! AWS Config: the resources a region's rules find non-compliant, and running the rules'
+//! remediations (SSM Automation documents) on them.
+
+use super::errors::{self, AwsFailure, FailureKind};
+use super::pace::Pacer;
+use crate::model::{Finding, ResourceKey};
+use crate::respond::Progress;
+use aws_sdk_config::types::{
+    self as sdk, ComplianceType, RemediationExecutionState, RemediationExecutionStatus,
+};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const DESCRIBE_RULES: &str = "config:DescribeConfigRules";
+const DESCRIBE_COMPLIANCE: &str = "config:DescribeComplianceByConfigRule";
+const COMPLIANCE_DETAILS: &str = "config:GetComplianceDetailsByConfigRule";
+const DESCRIBE_REMEDIATIONS: &str = "config:DescribeRemediationConfigurations";
+const START_REMEDIATION: &str = "config:StartRemediationExecution";
+const REMEDIATION_STATUS: &str = "config:DescribeRemediationExecutionStatus";
+
+/// The largest page GetComplianceDetailsByConfigRule hands out.
+const DETAILS_PAGE: i32 = 100;
+/// DescribeRemediationConfigurations takes at most this many rule names.
+const RULES_PER_REMEDIATION_CALL: usize = 25;
+/// StartRemediationExecution and DescribeRemediationExecutionStatus take at most this many
+/// resource keys; a remediation is followed as it was started, in one go.
+const KEYS_PER_CALL: usize = 100;
+/// Config throttles bursts per account and region, and a refresh asks about every
+/// non-compliant rule in turn: spacing the requests keeps a large account from tripping it.
+const REQUESTS_PER_SECOND: f64 = 5.0;
+
+/// One region's AWS Config. Clones share the pacer, so the poller and the responder
+/// together stay within the rate.
+#[derive(Clone)]
+pub struct ConfigSource {
+    client: aws_sdk_config::Client,
+    region: String,
+    pacer: std::sync::Arc<Pacer>,
+}
+
+impl ConfigSource {
+    pub fn new(client: aws_sdk_config::Client, region: impl Into<String>) -> Self {
+        ConfigSource {
+            client,
+            region: region.into(),
+            pacer: std::sync::Arc::new(Pacer::new(REQUESTS_PER_SECOND)),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Every NON_COMPLIANT resource in the region, one finding per rule and resource.
+    pub async fn non_compliant(&self) -> Result<Vec<Finding>, AwsFailure> {
+        let rules = self.non_compliant_rules().await?;
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let descriptions = self.rule_descriptions().await?;
+        let documents = self.remediation_documents(&rules).await?;
+        let mut findings = Vec::new();
+        for rule in &rules {
+            let template = Finding {
+                rule: rule.clone(),
+                rule_description: descriptions.get(rule).cloned().unwrap_or_default(),
+                resource_type: String::new(),
+                resource_id: String::new(),
+                region: self.region.clone(),
+                compliance: ComplianceType::NonCompliant.as_str().to_string(),
+                annotation: None,
+                remediation: documents.get(rule).cloned(),
+                guidance: None,
+                evaluated_at: None,
+            };
+            let results = self.non_compliant_results(rule).await?;
+            findings.extend(results.iter().filter_map(|r| finding(&template, r)));
+        }
+        Ok(findings)
+    }
+
+    /// Starts the rule's remediation on the resources. Returns the resources Config would not
+    /// start it on, each with the reason it gave.
+    pub async fn start_remediation(
+        &self,
+        rule: &str,
+        keys: &[ResourceKey],
+    ) -> Result<Vec<(String, String)>, AwsFailure> {
+        let sdk_keys = self.sdk_keys(START_REMEDIATION, keys)?;
+        self.pacer.wait().await;
+        let out = self
+            .client
+            .start_remediation_execution()
+            .config_rule_name(rule)
+            .set_resource_keys(Some(sdk_keys))
+            .send()
+            .await
+            .map_err(|e| errors::describe(START_REMEDIATION, &e))?;
+        let message = out.failure_message().unwrap_or("no reason given");
+        Ok(out
+            .failed_items()
+            .iter()
+            .map(|k| (k.resource_id().to_string(), message.to_string()))
+            .collect())
+    }
+
+    /// Follows the rule's remediation of the resources (at most 100, as they were started)
+    /// until each has succeeded or failed, or `timeout` has passed, looking every `every` and
+    /// reporting each change of state as "resource-id: STATE".
+    pub async fn follow_remediation(
+        &self,
+        rule: &str,
+        keys: &[ResourceKey],
+        every: Duration,
+        timeout: Duration,
+        progress: Progress<'_>,
+    ) -> Result<String, AwsFailure> {
+        let sdk_keys = self.sdk_keys(REMEDIATION_STATUS, keys)?;
+        let deadline = Instant::now() + timeout;
+        let mut follow = Follow::new(keys);
+        loop {
+            let statuses = self.execution_statuses(rule, &sdk_keys).await?;
+            follow.observe(&statuses, progress);
+            let now = Instant::now();
+            if follow.settled() || now >= deadline {
+                break;
+            }
+            // The last look falls on the deadline rather than past it.
+            tokio::time::sleep(every.min(deadline - now)).await;
+        }
+        follow.outcome(rule, timeout)
+    }
+
+    /// The rules with at least one NON_COMPLIANT resource, in the order Config lists them.
+    async fn non_compliant_rules(&self) -> Result<Vec<String>, AwsFailure> {
+        let compliance = self
+            .every_page(|token| async move {
+                let page = self
+                    .client
+                    .describe_compliance_by_config_rule()
+                    .compliance_types(ComplianceType::NonCompliant)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| errors::describe(DESCRIBE_COMPLIANCE, &e))?;
+                Ok((
+                    page.compliance_by_config_rules.unwrap_or_default(),
+                    page.next_token,
+                ))
+            })
+            .await?;
+        Ok(compliance
+            .into_iter()
+            // The filter was asked for; an endpoint that ignores it must not make every rule
+            // worth a GetComplianceDetailsByConfigRule.
+            .filter(|c| {
+                c.compliance().and_then(|c| c.compliance_type())
+                    == Some(&ComplianceType::NonCompliant)
+            })
+            .filter_map(|c| c.config_rule_name)
+            .collect())
+    }
+
+    /// Every rule's description, by rule name.
+    async fn rule_descriptions(&self) -> Result<HashMap<String, String>, AwsFailure> {
+        let rules = self
+            .every_page(|token| async move {
+                let page = self
+                    .client
+                    .describe_config_rules()
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| errors::describe(DESCRIBE_RULES, &e))?;
+                Ok((page.config_rules.unwrap_or_default(), page.next_token))
+            })
+            .await?;
+        Ok(rules
+            .into_iter()
+            .filter_map(|r| Some((r.config_rule_name?, r.description.unwrap_or_default())))
+            .collect())
+    }
+
+    /// The SSM document each of the rules remediates with, for those that have a
+    /// remediation configuration.
+    async fn remediation_documents(
+        &self,
+        rules: &[String],
+    ) -> Result<HashMap<String, String>, AwsFailure> {
+        let mut documents = HashMap::new();
+        for names in rules.chunks(RULES_PER_REMEDIATION_CALL) {
+            self.pacer.wait().await;
+            let out = self
+                .client
+                .describe_remediation_configurations()
+                .set_config_rule_names(Some(names.to_vec()))
+                .send()
+                .await
+                .map_err(|e| errors::describe(DESCRIBE_REMEDIATIONS, &e))?;
+            documents.extend(
+                out.remediation_configurations
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| (c.config_rule_name, c.target_id)),
+            );
+        }
+        Ok(documents)
+    }
+
+    /// The rule's NON_COMPLIANT evaluation results.
+    async fn non_compliant_results(
+        &self,
+        rule: &str,
+    ) -> Result<Vec<sdk::EvaluationResult>, AwsFailure> {
+        self.every_page(|token| async move {
+            let page = self
+                .client
+                .get_compliance_details_by_config_rule()
+                .config_rule_name(rule)
+                .compliance_types(ComplianceType::NonCompliant)
+                .limit(DETAILS_PAGE)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| errors::describe(COMPLIANCE_DETAILS, &e))?;
+            Ok((page.evaluation_results.unwrap_or_default(), page.next_token))
+        })
+        .await
+    }
+
+    /// Where the rule's remediation stands on each of the resources Config reports on.
+    async fn execution_statuses(
+        &self,
+        rule: &str,
+        keys: &[sdk::ResourceKey],
+    ) -> Result<Vec<RemediationExecutionStatus>, AwsFailure> {
+        self.every_page(|token| async move {
+            let page = self
+                .client
+                .describe_remediation_execution_status()
+                .config_rule_name(rule)
+                .set_resource_keys(Some(keys.to_vec()))
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| errors::describe(REMEDIATION_STATUS, &e))?;
+            Ok((
+                page.remediation_execution_statuses.unwrap_or_default(),
+                page.next_token,
+            ))
+        })
+        .await
+    }
+
+    /// Asks for page after page, paced, until the service hands out no further token. `fetch`
+    /// makes one request with the given token and returns the page's items and next token.
+    async fn every_page<T, F, Fut>(&self, mut fetch: F) -> Result<Vec<T>, AwsFailure>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsFailure>>,
+    {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.pacer.wait().await;
+            let (page, next) = fetch(token.clone()).await?;
+            items.extend(page);
+            // An empty token ends a listing too, and a service handing back the token it was
+            // given would otherwise keep us asking forever.
+            match next.filter(|n| !n.is_empty()) {
+                Some(next) if Some(&next) != token.as_ref() => token = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// The keys in the SDK's form, after refusing what the API would reject or run in the
+    /// wrong place: no call is made for them.
+    fn sdk_keys(
+        &self,
+        operation: &str,
+        keys: &[ResourceKey],
+    ) -> Result<Vec<sdk::ResourceKey>, AwsFailure> {
+        self.check_keys(operation, keys)?;
+        keys.iter().map(|k| sdk_key(operation, k)).collect()
+    }
+
+    fn check_keys(&self, operation: &str, keys: &[ResourceKey]) -> Result<(), AwsFailure> {
+        if keys.is_empty() {
+            return Err(other_failure(
+                operation,
+                format!("{operation}: no resources given"),
+            ));
+        }
+        if keys.len() > KEYS_PER_CALL {
+            return Err(other_failure(
+                operation,
+                format!(
+                    "{operation} takes at most {KEYS_PER_CALL} resources at a time, {} given",
+                    keys.len()
+                ),
+            ));
+        }
+        // Config is regional: a resource evaluated elsewhere is unknown to this region's
+        // remediation.
+        let elsewhere: Vec<&str> = keys
+            .iter()
+            .filter(|k| k.region.as_deref().is_some_and(|r| r != self.region))
+            .map(|k| k.resource_id.as_str())
+            .collect();
+        if !elsewhere.is_empty() {
+            return Err(other_failure(
+                operation,
+                format!(
+                    "{} not in {}: remediate them through their own region",
+                    elsewhere.join(", "),
+                    self.region
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A failure that is no AWS error: the call was not made, or what it started went wrong.
+fn other_failure(operation: &str, message: String) -> AwsFailure {
+    AwsFailure {
+        kind: FailureKind::Other,
+        operation: operation.to_string(),
+        code: None,
+        message,
+    }
+}
+
+/// The SDK's form of a resource key. Resource types the SDK does not know are sent as given.
+fn sdk_key(operation: &str, key: &ResourceKey) -> Result<sdk::ResourceKey, AwsFailure> {
+    sdk::ResourceKey::builder()
+        .resource_type(sdk::ResourceType::from(key.resource_type.as_str()))
+        .resource_id(&key.resource_id)
+        .build()
+        .map_err(|e| other_failure(operation, format!("bad resource key: {e}")))
+}
+
+/// The finding an evaluation result makes, from a template carrying what is the same for
+/// the whole rule.
+fn finding(template: &Finding, result: &sdk::EvaluationResult) -> Option<Finding> {
+    // The filter was asked for, as above: a result saying otherwise is not a finding.
+    if result
+        .compliance_type()
+        .is_some_and(|c| *c != ComplianceType::NonCompliant)
+    {
+        return None;
+    }
+    let qualifier = result
+        .evaluation_result_identifier()?
+        .evaluation_result_qualifier()?;
+    Some(Finding {
+        resource_type: qualifier.resource_type().unwrap_or_default().to_string(),
+        resource_id: qualifier.resource_id()?.to_string(),
+        annotation: result.annotation().map(str::to_string),
+        evaluated_at: result.result_recorded_time().and_then(utc),
+        ..template.clone()
+    })
+}
+
+fn utc(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// What is known of a remediation's progress on each resource followed.
+struct Follow<'a> {
+    keys: &'a [ResourceKey],
+    /// The last state seen and the failed step's message, by (resource type, resource id).
+    seen: HashMap<(String, String), (RemediationExecutionState, Option<String>)>,
+}
+
+impl<'a> Follow<'a> {
+    fn new(keys: &'a [ResourceKey]) -> Self {
+        Follow {
+            keys,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Takes in one look at the statuses, reporting the resources whose state changed.
+    fn observe(&mut self, statuses: &[RemediationExecutionStatus], progress: Progress<'_>) {
+        for status in statuses {
+            let (Some(key), Some(state)) = (status.resource_key(), status.state()) else {
+                continue;
+            };
+            let id = (
+                key.resource_type().as_str().to_string(),
+                key.resource_id().to_string(),
+            );
+            if !self.is_followed(&id) {
+                continue;
+            }
+            if self.seen.get(&id).map(|(s, _)| s) != Some(state) {
+                progress(format!("{}: {}", id.1, state.as_str()));
+            }
+            self.seen.insert(id, (state.clone(), step_error(status)));
+        }
+    }
+
+    fn is_followed(&self, id: &(String, String)) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.resource_type == id.0 && k.resource_id == id.1)
+    }
+
+    fn state(&self, key: &ResourceKey) -> Option<&(RemediationExecutionState, Option<String>)> {
+        self.seen
+            .get(&(key.resource_type.clone(), key.resource_id.clone()))
+    }
+
+    fn settled(&self) -> bool {
+        self.keys.iter().all(|k| {
+            matches!(
+                self.state(k),
+                Some((
+                    RemediationExecutionState::Succeeded | RemediationExecutionState::Failed,
+                    _
+                ))
+            )
+        })
+    }
+
+    /// The one-line result: how many were remediated, or which failed and which never
+    /// finished.
+    fn outcome(&self, rule: &str, timeout: Duration) -> Result<String, AwsFailure> {
+        let mut succeeded = 0;
+        let mut failed = Vec::new();
+        let mut running = Vec::new();
+        for key in self.keys {
+            let id = &key.resource_id;
+            match self.state(key) {
+                Some((RemediationExecutionState::Succeeded, _)) => succeeded += 1,
+                Some((RemediationExecutionState::Failed, Some(error))) => {
+                    failed.push(format!("{id} ({error})"))
+                }
+                Some((RemediationExecutionState::Failed, None)) => failed.push(id.clone()),
+                Some((state, _)) => running.push(format!("{id} ({})", state.as_str())),
+                None => running.push(format!("{id} (no status yet)")),
+            }
+        }
+        if failed.is_empty() && running.is_empty() {
+            let noun = if succeeded == 1 {
+                "resource"
+            } else {
+                "resources"
+            };
+            return Ok(format!("{succeeded} {noun} remediated"));
+        }
+        let mut parts = Vec::new();
+        if !failed.is_empty() {
+            parts.push(format!("failed for {}", failed.join(", ")));
+        }
+        if !running.is_empty() {
+            parts.push(format!(
+                "still running after {}s for {}",
+                timeout.as_secs(),
+                running.join(", ")
+            ));
+        }
+        let of = self.keys.len();
+        Err(other_failure(
+            REMEDIATION_STATUS,
+            format!(
+                "remediation of {rule} {} ({succeeded} of {of} remediated)",
+                parts.join("; ")
+            ),
+        ))
+    }
+}
+
+/// The error message of the step that failed, named after the step, when Config gives one.
+fn step_error(status: &RemediationExecutionStatus) -> Option<String> {
+    let step = status
+        .step_details()
+        .iter()
+        .find(|s| s.error_message().is_some())?;
+    let message = step.error_message()?;
+    Some(match step.name() {
+        Some(name) => format!("step {name}: {message}"),
+        None => message.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_config::Client;
+    use aws_sdk_config::operation::describe_compliance_by_config_rule::DescribeComplianceByConfigRuleOutput;
+    use aws_sdk_config::operation::describe_config_rules::DescribeConfigRulesOutput;
+    use aws_sdk_config::operation::describe_remediation_configurations::DescribeRemediationConfigurationsOutput;
+    use aws_sdk_config::operation::describe_remediation_execution_status::DescribeRemediationExecutionStatusOutput;
+    use aws_sdk_config::operation::get_compliance_details_by_config_rule::GetComplianceDetailsByConfigRuleOutput;
+    use aws_sdk_config::operation::start_remediation_execution::StartRemediationExecutionOutput;
+    use aws_sdk_config::types::{
+        Compliance, ComplianceByConfigRule, ConfigRule, EvaluationResult,
+        EvaluationResultIdentifier, EvaluationResultQualifier, RemediationConfiguration,
+        RemediationExecutionStep, RemediationTargetType,
+    };
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use std::sync::Mutex;
+
+    const VERSIONING: &str = "s3-bucket-versioning-enabled";
+    const PITR: &str = "dynamodb-pitr-enabled";
+    const PASSWORDS: &str = "iam-password-policy";
+
+    /// A source whose client answers from the rules, whichever matches each request. A
+    /// request no rule matches panics, failing the test.
+    fn source(rules: &[&Rule]) -> ConfigSource {
+        ConfigSource::new(
+            mock_client!(aws_sdk_config, RuleMode::MatchAny, rules),
+            "eu-west-1",
+        )
+    }
+
+    fn config_rule(name: &str, description: &str) -> ConfigRule {
+        ConfigRule::builder()
+            .config_rule_name(name)
+            .description(description)
+            .build()
+    }
+
+    fn compliance(rule: &str, kind: ComplianceType) -> ComplianceByConfigRule {
+        ComplianceByConfigRule::builder()
+            .config_rule_name(rule)
+            .compliance(Compliance::builder().compliance_type(kind).build())
+            .build()
+    }
+
+    fn evaluation(rule: &str, resource_type: &str, id: &str, recorded: i64) -> EvaluationResult {
+        let qualifier = EvaluationResultQualifier::builder()
+            .config_rule_name(rule)
+            .resource_type(resource_type)
+            .resource_id(id)
+            .build();
+        EvaluationResult::builder()
+            .evaluation_result_identifier(
+                EvaluationResultIdentifier::builder()
+                    .evaluation_result_qualifier(qualifier)
+                    .build(),
+            )
+            .compliance_type(ComplianceType::NonCompliant)
+            .result_recorded_time(aws_smithy_types::DateTime::from_secs(recorded))
+            .annotation(format!("{id} is not compliant"))
+            .build()
+    }
+
+    fn remediation(rule: &str, document: &str) -> RemediationConfiguration {
+        RemediationConfiguration::builder()
+            .config_rule_name(rule)
+            .target_type(RemediationTargetType::SsmDocument)
+            .target_id(document)
+            .build()
+            .unwrap()
+    }
+
+    fn key(resource_type: &str, id: &str) -> ResourceKey {
+        ResourceKey {
+            resource_type: resource_type.to_string(),
+            resource_id: id.to_string(),
+            region: Some("eu-west-1".to_string()),
+        }
+    }
+
+    fn table(id: &str) -> ResourceKey {
+        key("AWS::DynamoDB::Table", id)
+    }
+
+    /// The keys of a request as (type, id) pairs, to compare with what was asked for.
+    fn sent(keys: &[sdk::ResourceKey]) -> Vec<(&str, &str)> {
+        keys.iter()
+            .map(|k| (k.resource_type().as_str(), k.resource_id()))
+            .collect()
+    }
+
+    fn status(id: &str, state: &str, error: Option<&str>) -> RemediationExecutionStatus {
+        let mut status = RemediationExecutionStatus::builder()
+            .resource_key(sdk_key("test", &table(id)).unwrap())
+            .state(RemediationExecutionState::from(state));
+        if let Some(message) = error {
+            status = status.step_details(
+                RemediationExecutionStep::builder()
+                    .name("UpdateContinuousBackups")
+                    .error_message(message)
+                    .build(),
+            );
+        }
+        status.build()
+    }
+
+    fn statuses(list: Vec<RemediationExecutionStatus>) -> DescribeRemediationExecutionStatusOutput {
+        DescribeRemediationExecutionStatusOutput::builder()
+            .set_remediation_execution_statuses(Some(list))
+            .build()
+    }
+
+    fn rules_page(rules: Vec<ConfigRule>, next: Option<&str>) -> DescribeConfigRulesOutput {
+        DescribeConfigRulesOutput::builder()
+            .set_config_rules(Some(rules))
+            .set_next_token(next.map(str::to_string))
+            .build()
+    }
+
+    fn details_page(
+        results: Vec<EvaluationResult>,
+        next: Option<&str>,
+    ) -> GetComplianceDetailsByConfigRuleOutput {
+        GetComplianceDetailsByConfigRuleOutput::builder()
+            .set_evaluation_results(Some(results))
+            .set_next_token(next.map(str::to_string))
+            .build()
+    }
+
+    fn only_non_compliant(kinds: &[ComplianceType]) -> bool {
+        kinds == [ComplianceType::NonCompliant]
+    }
+
+    fn lines(seen: &Mutex<Vec<String>>) -> Vec<String> {
+        seen.lock().unwrap().clone()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn non_compliant_resources_come_with_descriptions_and_remediation_documents() {
+        let rules = mock!(Client::describe_config_rules).then_output(|| {
+            rules_page(
+                vec![
+                    config_rule(VERSIONING, "Buckets keep every version"),
+                    config_rule(PITR, "Tables can be restored to a point in time"),
+                    config_rule(PASSWORDS, "Passwords are long"),
+                ],
+                None,
+            )
+        });
+        let by_rule = mock!(Client::describe_compliance_by_config_rule)
+            .match_requests(|r| only_non_compliant(r.compliance_types()))
+            .then_output(|| {
+                DescribeComplianceByConfigRuleOutput::builder()
+                    .compliance_by_config_rules(compliance(
+                        VERSIONING,
+                        ComplianceType::NonCompliant,
+                    ))
+                    .compliance_by_config_rules(compliance(PITR, ComplianceType::NonCompliant))
+                    // As an endpoint that ignores the filter would answer.
+                    .compliance_by_config_rules(compliance(PASSWORDS, ComplianceType::Compliant))
+                    .build()
+            });
+        let first_page = mock!(Client::get_compliance_details_by_config_rule)
+            .match_requests(|r| {
+                r.config_rule_name() == Some(VERSIONING)
+                    && only_non_compliant(r.compliance_types())
+                    && r.limit() == Some(100)
+                    && r.next_token().is_none()
+            })
+            .then_output(|| {
+                details_page(
+                    vec![evaluation(
+                        VERSIONING,
+                        "AWS::S3::Bucket",
+                        "logs",
+                        1_700_000_000,
+                    )],
+                    Some("page-2"),
+                )
+            });
+        let second_page = mock!(Client::get_compliance_details_by_config_rule)
+            .match_requests(|r| {
+                r.config_rule_name() == Some(VERSIONING)
+                    && only_non_compliant(r.compliance_types())
+                    && r.limit() == Some(100)
+                    && r.next_token() == Some("page-2")
+            })
+            .then_output(|| {
+                details_page(
+                    vec![evaluation(
+                        VERSIONING,
+                        "AWS::S3::Bucket",
+                        "backups",
+                        1_700_000_100,
+                    )],
+                    None,
+                )
+            });
+        let tables = mock!(Client::get_compliance_details_by_config_rule)
+            .match_requests(|r| r.config_rule_name() == Some(PITR))
+            .then_output(|| {
+                details_page(
+                    vec![evaluation(
+                        PITR,
+                        "AWS::DynamoDB::Table",
+                        "orders",
+                        1_700_000_200,
+                    )],
+                    None,
+                )
+            });
+        let compliant = mock!(Client::get_compliance_details_by_config_rule)
+            .match_requests(|r| r.config_rule_name() == Some(PASSWORDS))
+            .then_output(|| details_page(vec![], None));
+        let documents = mock!(Client::describe_remediation_configurations)
+            .match_requests(|r| r.config_rule_names() == [VERSIONING, PITR])
+            .then_output(|| {
+                DescribeRemediationConfigurationsOutput::builder()
+                    .remediation_configurations(remediation(
+                        VERSIONING,
+                        "AWS-ConfigureS3BucketVersioning",
+                    ))
+                    .build()
+            });
+        let config = source(&[
+            &rules,
+            &by_rule,
+            &first_page,
+            &second_page,
+            &tables,
+            &compliant,
+            &documents,
+        ]);
+
+        let findings = config.non_compliant().await.unwrap();
+
+        let expect =
+            |rule: &str, description: &str, ty: &str, id: &str, at: i64, doc: Option<&str>| {
+                Finding {
+                    rule: rule.to_string(),
+                    rule_description: description.to_string(),
+                    resource_type: ty.to_string(),
+                    resource_id: id.to_string(),
+                    region: "eu-west-1".to_string(),
+                    compliance: "NON_COMPLIANT".to_string(),
+                    annotation: Some(format!("{id} is not compliant")),
+                    remediation: doc.map(str::to_string),
+                    guidance: None,
+                    evaluated_at: DateTime::from_timestamp(at, 0),
+                }
+            };
+        let versioning = "Buckets keep every version";
+        let document = Some("AWS-ConfigureS3BucketVersioning");
+        assert_eq!(
+            findings,
+            vec![
+                expect(
+                    VERSIONING,
+                    versioning,
+                    "AWS::S3::Bucket",
+                    "logs",
+                    1_700_000_000,
+                    document
+                ),
+                expect(
+                    VERSIONING,
+                    versioning,
+                    "AWS::S3::Bucket",
+                    "backups",
+                    1_700_000_100,
+                    document
+                ),
+                expect(
+                    PITR,
+                    "Tables can be restored to a point in time",
+                    "AWS::DynamoDB::Table",
+                    "orders",
+                    1_700_000_200,
+                    None
+                ),
+            ]
+        );
+        assert_eq!((first_page.num_calls(), second_page.num_calls()), (1, 1));
+        assert_eq!(
+            compliant.num_calls(),
+            0,
+            "a compliant rule is not asked about"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rule_descriptions_are_read_from_every_page() {
+        let first = mock!(Client::describe_config_rules)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                rules_page(vec![config_rule("one", "On the first page")], Some("more"))
+            });
+        let second = mock!(Client::describe_config_rules)
+            .match_requests(|r| r.next_token() == Some("more"))
+            .then_output(|| rules_page(vec![config_rule("two", "On the second page")], None));
+        let by_rule = mock!(Client::describe_compliance_by_config_rule).then_output(|| {
+            DescribeComplianceByConfigRuleOutput::builder()
+                .compliance_by_config_rules(compliance("one", ComplianceType::NonCompliant))
+                .compliance_by_config_rules(compliance("two", ComplianceType::NonCompliant))
+                .build()
+        });
+        let details =
+            mock!(Client::get_compliance_details_by_config_rule).then_compute_output(|r| {
+                let rule = r.config_rule_name().unwrap();
+                details_page(vec![evaluation(rule, "AWS::S3::Bucket", rule, 0)], None)
+            });
+        let documents = mock!(Client::describe_remediation_configurations)
+            .then_output(|| DescribeRemediationConfigurationsOutput::builder().build());
+        let config = source(&[&first, &second, &by_rule, &details, &documents]);
+
+        let findings = config.non_compliant().await.unwrap();
+
+        let described: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.rule_description.as_str()))
+            .collect();
+        assert_eq!(
+            described,
+            [("one", "On the first page"), ("two", "On the second page")]
+        );
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn remediation_configurations_are_asked_for_25_rules_at_a_time() {
+        let names: Vec<String> = (0..30).map(|i| format!("rule-{i:02}")).collect();
+        let listed = names.clone();
+        let by_rule = mock!(Client::describe_compliance_by_config_rule).then_output(move || {
+            DescribeComplianceByConfigRuleOutput::builder()
+                .set_compliance_by_config_rules(Some(
+                    listed
+                        .iter()
+                        .map(|n| compliance(n, ComplianceType::NonCompliant))
+                        .collect(),
+                ))
+                .build()
+        });
+        let rules = mock!(Client::describe_config_rules).then_output(|| rules_page(vec![], None));
+        let details =
+            mock!(Client::get_compliance_details_by_config_rule).then_compute_output(|r| {
+                let rule = r.config_rule_name().unwrap();
+                details_page(vec![evaluation(rule, "AWS::S3::Bucket", rule, 0)], None)
+            });
+        let answer = |r: &aws_sdk_config::operation::describe_remediation_configurations::DescribeRemediationConfigurationsInput| {
+            DescribeRemediationConfigurationsOutput::builder()
+                .set_remediation_configurations(Some(
+                    r.config_rule_names()
+                        .iter()
+                        .map(|n| remediation(n, &format!("fix-{n}")))
+                        .collect(),
+                ))
+                .build()
+        };
+        let full = mock!(Client::describe_remediation_configurations)
+            .match_requests(|r| r.config_rule_names().len() == 25)
+            .then_compute_output(answer);
+        let rest = mock!(Client::describe_remediation_configurations)
+            .match_requests(|r| r.config_rule_names().len() == 5)
+            .then_compute_output(answer);
+        let config = source(&[&by_rule, &rules, &details, &full, &rest]);
+
+        let findings = config.non_compliant().await.unwrap();
+
+        assert_eq!((full.num_calls(), rest.num_calls()), (1, 1));
+        assert_eq!(findings.len(), 30);
+        for f in &findings {
+            assert_eq!(f.remediation, Some(format!("fix-{}", f.rule)));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn access_denied_on_compliance_details_fails_naming_the_permission() {
+        let rules = mock!(Client::describe_config_rules).then_output(|| rules_page(vec![], None));
+        let by_rule = mock!(Client::describe_compliance_by_config_rule).then_output(|| {
+            DescribeComplianceByConfigRuleOutput::builder()
+                .compliance_by_config_rules(compliance(PITR, ComplianceType::NonCompliant))
+                .build()
+        });
+        let documents = mock!(Client::describe_remediation_configurations)
+            .then_output(|| DescribeRemediationConfigurationsOutput::builder().build());
+        let denied = mock!(Client::get_compliance_details_by_config_rule).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(400).unwrap(),
+                SdkBody::from(
+                    r#"{"__type":"AccessDeniedException","message":"User: arn:aws:iam::123456789012:user/ro is not authorized to perform: config:GetComplianceDetailsByConfigRule on resource: *"}"#,
+                ),
+            )
+        });
+        let config = source(&[&rules, &by_rule, &documents, &denied]);
+
+        let failure = config.non_compliant().await.unwrap_err();
+
+        assert_eq!(failure.kind, FailureKind::AccessDenied);
+        assert_eq!(failure.operation, COMPLIANCE_DETAILS);
+        assert_eq!(failure.code.as_deref(), Some("AccessDeniedException"));
+        assert!(
+            failure
+                .message
+                .contains("missing permission config:GetComplianceDetailsByConfigRule"),
+            "{failure}"
+        );
+        assert_eq!(denied.num_calls(), 1, "access denied is not retried");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn starting_a_remediation_sends_the_rule_and_keys_and_returns_the_failed_items() {
+        let start = mock!(Client::start_remediation_execution)
+            .match_requests(|r| {
+                r.config_rule_name() == Some(PITR)
+                    && sent(r.resource_keys())
+                        == [
+                            ("AWS::DynamoDB::Table", "orders"),
+                            ("AWS::Custom::Ledger", "ledger-1"),
+                        ]
+            })
+            .then_output(|| {
+                StartRemediationExecutionOutput::builder()
+                    .failure_message("Resource type is not supported by the document")
+                    .failed_items(sdk_key("test", &key("AWS::Custom::Ledger", "ledger-1")).unwrap())
+                    .build()
+            });
+        let config = source(&[&start]);
+
+        let failed = config
+            .start_remediation(
+                PITR,
+                &[table("orders"), key("AWS::Custom::Ledger", "ledger-1")],
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(
+            failed,
+            [(
+                "ledger-1".to_string(),
+                "Resource type is not supported by the document".to_string()
+            )]
+        );
+        assert_eq!(start.num_calls(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_the_api_would_reject_are_refused_without_a_call() {
+        let start = mock!(Client::start_remediation_execution)
+            .then_output(|| StartRemediationExecutionOutput::builder().build());
+        let config = source(&[&start]);
+        let many: Vec<ResourceKey> = (0..101).map(|i| table(&format!("t{i}"))).collect();
+        let mut abroad = table("orders");
+        abroad.region = Some("us-east-1".to_string());
+
+        let too_many = config.start_remediation(PITR, &many).await.unwrap_err();
+        let elsewhere = config.start_remediation(PITR, &[abroad]).await.unwrap_err();
+        let none = config.start_remediation(PITR, &[]).await.unwrap_err();
+
+        assert_eq!(too_many.kind, FailureKind::Other);
+        assert!(too_many.message.contains("at most 100"), "{too_many}");
+        assert!(
+            elsewhere.message.contains("orders not in eu-west-1"),
+            "{elsewhere}"
+        );
+        assert!(none.message.contains("no resources"), "{none}");
+        assert_eq!(start.num_calls(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn following_reports_each_change_once_and_names_the_failed_resource() {
+        let looks = mock!(Client::describe_remediation_execution_status)
+            .match_requests(|r| {
+                r.config_rule_name() == Some(PITR)
+                    && sent(r.resource_keys())
+                        == [
+                            ("AWS::DynamoDB::Table", "orders"),
+                            ("AWS::DynamoDB::Table", "archive"),
+                        ]
+            })
+            .sequence()
+            .output(|| {
+                statuses(vec![
+                    status("orders", "QUEUED", None),
+                    status("archive", "QUEUED", None),
+                ])
+            })
+            .output(|| {
+                statuses(vec![
+                    status("orders", "IN_PROGRESS", None),
+                    status("archive", "QUEUED", None),
+                ])
+            })
+            .output(|| {
+                statuses(vec![
+                    status("orders", "IN_PROGRESS", None),
+                    status(
+                        "archive",
+                        "FAILED",
+                        Some("AccessDeniedException on UpdateContinuousBackups"),
+                    ),
+                ])
+            })
+            .output(|| {
+                statuses(vec![
+                    status("orders", "SUCCEEDED", None),
+                    status(
+                        "archive",
+                        "FAILED",
+                        Some("AccessDeniedException on UpdateContinuousBackups"),
+                    ),
+                ])
+            })
+            .build();
+        let config = source(&[&looks]);
+        let seen = Mutex::new(Vec::new());
+        let progress = |line: String| seen.lock().unwrap().push(line);
+        let started = Instant::now();
+
+        let failure = config
+            .follow_remediation(
+                PITR,
+                &[table("orders"), table("archive")],
+                Duration::from_secs(10),
+                Duration::from_secs(600),
+                &progress,
+            )
+            .await
+            .unwrap_err();
+
+        assert_eq!(
+            lines(&seen),
+            [
+                "orders: QUEUED",
+                "archive: QUEUED",
+                "orders: IN_PROGRESS",
+                "archive: FAILED",
+                "orders: SUCCEEDED",
+            ]
+        );
+        assert_eq!(failure.kind, FailureKind::Other);
+        assert_eq!(
+            failure.message,
+            "remediation of dynamodb-pitr-enabled failed for archive (step UpdateContinuousBackups: \
+             AccessDeniedException on UpdateContinuousBackups) (1 of 2 remediated)"
+        );
+        assert_eq!(looks.num_calls(), 4);
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(30),
+            "one look every 10s"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn following_to_success_counts_the_remediated_resources() {
+        let looks = mock!(Client::describe_remediation_execution_status)
+            .sequence()
+            .output(|| {
+                statuses(vec![
+                    status("orders", "IN_PROGRESS", None),
+                    status("archive", "SUCCEEDED", None),
+                ])
+            })
+            .output(|| {
+                statuses(vec![
+                    status("orders", "SUCCEEDED", None),
+                    status("archive", "SUCCEEDED", None),
+                ])
+            })
+            .build();
+        let config = source(&[&looks]);
+        let progress = |_: String| {};
+
+        let summary = config
+            .follow_remediation(
+                PITR,
+                &[table("orders"), table("archive")],
+                Duration::from_secs(5),
+                Duration::from_secs(60),
+                &progress,
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(summary, "2 resources remediated");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn following_gives_up_at_the_timeout_naming_what_still_runs() {
+        let looks = mock!(Client::describe_remediation_execution_status)
+            .then_output(|| statuses(vec![status("orders", "IN_PROGRESS", None)]));
+        let config = source(&[&looks]);
+        let seen = Mutex::new(Vec::new());
+        let progress = |line: String| seen.lock().unwrap().push(line);
+        let started = Instant::now();
+
+        let failure = config
+            .follow_remediation(
+                PITR,
+                &[table("orders"), table("archive")],
+                Duration::from_secs(10),
+                Duration::from_secs(25),
+                &progress,
+            )
+            .await
+            .unwrap_err();
+
+        assert_eq!(lines(&seen), ["orders: IN_PROGRESS"]);
+        assert_eq!(
+            failure.message,
+            "remediation of dynamodb-pitr-enabled still running after 25s for \
+             orders (IN_PROGRESS), archive (no status yet) (0 of 2 remediated)"
+        );
+        // Looks at 0, 10, 20 and at the deadline.
+        assert_eq!(looks.num_calls(), 4);
+        assert_eq!(started.elapsed(), Duration::from_secs(25));
+    }
+}

@@ -1,0 +1,155 @@
+//! Connecting to an account: the standard credential chain, the regions to watch, who the
+//! console acts as, and which access key it signs with.
+
+use super::errors::{self, AwsFailure, FailureKind};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+
+/// How to reach the account, from the command line and the config file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectOptions {
+    pub profile: Option<String>,
+    /// Regions to watch; `all` means every region enabled for the account.
+    pub regions: Vec<String>,
+    /// An emulator or proxy instead of AWS (moto, LocalStack).
+    pub endpoint_url: Option<String>,
+}
+
+/// Who the console is, where it looks, and with what it signs.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub sdk: SdkConfig,
+    pub regions: Vec<String>,
+    pub account_id: String,
+    pub arn: String,
+    /// The access key of the console's own credentials (so it can refuse to cut its own
+    /// branch without asking twice).
+    pub own_key: Option<String>,
+    /// Something worth saying about how the regions were chosen.
+    pub note: Option<String>,
+}
+
+/// The regions enabled by default in every account, for when the account cannot be asked.
+pub const DEFAULT_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "sa-east-1",
+];
+
+/// A client configuration for one region, from the account's.
+pub fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
+    sdk.to_builder()
+        .region(Region::new(region.to_string()))
+        .build()
+}
+
+/// Loads credentials through the standard chain (environment, profiles, SSO, assume-role),
+/// asks STS who they belong to, and settles the regions.
+pub async fn connect(opts: &ConnectOptions) -> Result<Account, AwsFailure> {
+    let explicit: Vec<&String> = opts.regions.iter().filter(|r| *r != "all").collect();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = explicit.first() {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let mut sdk = loader.load().await;
+    if sdk.region().is_none() {
+        // No region anywhere (flag, environment, profile): the most common default.
+        sdk = in_region(&sdk, "us-east-1");
+    }
+    let home = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+    let sts = aws_sdk_sts::Client::new(&sdk);
+    let me = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| errors::describe("sts:GetCallerIdentity", &e))?;
+    let own_key = match sdk.credentials_provider() {
+        Some(p) => p
+            .provide_credentials()
+            .await
+            .ok()
+            .map(|c| c.access_key_id().to_string()),
+        None => None,
+    };
+    let (regions, note) = if opts.regions.iter().any(|r| r == "all") {
+        match enabled_regions(&sdk).await {
+            Ok(r) if !r.is_empty() => (r, None),
+            Ok(_) | Err(_) => (
+                DEFAULT_REGIONS.iter().map(|r| r.to_string()).collect(),
+                Some(
+                    "could not list the account's enabled regions (account:ListRegions); watching the default ones"
+                        .to_string(),
+                ),
+            ),
+        }
+    } else if explicit.is_empty() {
+        (vec![home], None)
+    } else {
+        (explicit.into_iter().cloned().collect(), None)
+    };
+    Ok(Account {
+        sdk,
+        regions,
+        account_id: me.account().unwrap_or_default().to_string(),
+        arn: me.arn().unwrap_or_default().to_string(),
+        own_key,
+        note,
+    })
+}
+
+async fn enabled_regions(sdk: &SdkConfig) -> Result<Vec<String>, AwsFailure> {
+    use aws_sdk_account::types::RegionOptStatus;
+    let client = aws_sdk_account::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut pages = client
+        .list_regions()
+        .region_opt_status_contains(RegionOptStatus::Enabled)
+        .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| errors::describe("account:ListRegions", &e))?;
+        out.extend(
+            page.regions()
+                .iter()
+                .filter_map(|r| r.region_name().map(str::to_string)),
+        );
+    }
+    Ok(out)
+}
+
+/// The sentence to stop on when the console cannot act as anyone.
+pub fn explain(f: &AwsFailure) -> String {
+    match f.kind {
+        FailureKind::NoCredentials => format!(
+            "{}\nSet credentials the usual way: AWS_PROFILE or --profile (aws sso login first for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+            f.message
+        ),
+        FailureKind::Expired => format!("{}\nRefresh them and start again.", f.message),
+        FailureKind::Unreachable => format!(
+            "{}\nCheck the network, or --endpoint-url if you meant an emulator.",
+            f.message
+        ),
+        _ => f.message.clone(),
+    }
+}

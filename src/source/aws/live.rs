@@ -1,0 +1,445 @@
+//! The live console's sources: a poller per service and region, each reporting its health,
+//! all feeding one ingest path into the journal. Nothing here ever blocks the screen.
+
+use super::cloudtrail::{Poller, REQUESTS_PER_SECOND, RegionTrail};
+use super::config::ConfigSource;
+use super::connect::{Account, in_region};
+use super::errors::AwsFailure;
+use super::iam::{IamSource, IamTracker};
+use super::pace::Pacer;
+use super::responder::AwsResponder;
+use super::securityhub;
+use super::trails::{TrailTracker, trail_health};
+use crate::clock::SharedClock;
+use crate::model::{Alert, Finding, NewRecord, RecordBody, Severity, SourceStatus};
+use crate::source::SourceReport;
+use crate::state::IncidentState;
+use crate::tui::pivot::Pivot;
+use aws_sdk_cloudtrail::types::LookupAttributeKey;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinSet;
+
+/// How often each source looks again, and how far back the first look reaches.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub cloudtrail_every: Duration,
+    pub others_every: Duration,
+    pub lookback: chrono::Duration,
+    pub securityhub_min: Severity,
+    /// Pages one CloudTrail poll or pivot may read per region.
+    pub max_pages: usize,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            cloudtrail_every: Duration::from_secs(30),
+            others_every: Duration::from_secs(120),
+            lookback: chrono::Duration::hours(6),
+            securityhub_min: Severity::High,
+            max_pages: 400,
+        }
+    }
+}
+
+/// Where the sources send what they learn.
+#[derive(Clone)]
+pub struct Channels {
+    /// To the ingest path (detections, then the journal).
+    pub records: UnboundedSender<Vec<NewRecord>>,
+    /// To the screen: every refresh, not journaled.
+    pub reports: UnboundedSender<SourceReport>,
+    pub clock: SharedClock,
+}
+
+/// A source's health: every refresh goes to the screen, a change (working ↔ failing, or a
+/// different failure) also to the journal.
+struct Health {
+    name: String,
+    last: Option<(bool, String)>,
+    ch: Channels,
+}
+
+impl Health {
+    fn new(name: impl Into<String>, ch: &Channels) -> Self {
+        Health {
+            name: name.into(),
+            last: None,
+            ch: ch.clone(),
+        }
+    }
+
+    fn say(&mut self, ok: bool, message: String) {
+        let now = self.ch.clock.now();
+        let _ = self.ch.reports.send(SourceReport {
+            source: self.name.clone(),
+            ok,
+            message: message.clone(),
+            at: now,
+        });
+        let changed = match &self.last {
+            None => true,
+            Some((was_ok, was)) => *was_ok != ok || (!ok && *was != message),
+        };
+        if changed {
+            let summary = if ok {
+                "working".to_string()
+            } else {
+                message.clone()
+            };
+            let _ = self.ch.records.send(vec![NewRecord::new(
+                now,
+                "aws",
+                RecordBody::SourceStatus(SourceStatus {
+                    source: self.name.clone(),
+                    ok,
+                    message: summary,
+                }),
+            )]);
+        }
+        self.last = Some((ok, message));
+    }
+
+    fn ok(&mut self, message: impl Into<String>) {
+        self.say(true, message.into());
+    }
+
+    fn failed(&mut self, f: &AwsFailure) {
+        self.say(false, f.message.clone());
+    }
+
+    fn send(&self, actor: &str, bodies: Vec<RecordBody>) {
+        if bodies.is_empty() {
+            return;
+        }
+        let now = self.ch.clock.now();
+        let _ = self.ch.records.send(
+            bodies
+                .into_iter()
+                .map(|b| NewRecord::new(now, actor, b))
+                .collect(),
+        );
+    }
+}
+
+/// The running live sources.
+pub struct Live {
+    pub tasks: JoinSet<()>,
+    /// Pivots to ask CloudTrail about (90 days, server side).
+    pub lookups: UnboundedSender<Pivot>,
+    pub responder: Arc<AwsResponder>,
+}
+
+/// Starts every poller. `known` is what the journal already holds, so a reopened incident
+/// does not record again what has not changed.
+pub fn start(account: &Account, opts: LiveOptions, ch: Channels, known: &IncidentState) -> Live {
+    let mut tasks = JoinSet::new();
+    let iam_changed = Arc::new(Notify::new());
+    let mut pacers = HashMap::new();
+    let mut trails = Vec::new();
+    let mut config_sources = BTreeMap::new();
+    let known_findings: HashMap<String, Alert> = known
+        .alerts
+        .iter()
+        .filter(|a| a.alert.id.starts_with("securityhub:"))
+        .map(|a| (a.alert.id.clone(), a.alert.clone()))
+        .collect();
+    for region in &account.regions {
+        let sdk = in_region(&account.sdk, region);
+        let pacer = Arc::new(Pacer::new(REQUESTS_PER_SECOND));
+        pacers.insert(region.clone(), pacer.clone());
+        let trail = RegionTrail::new(aws_sdk_cloudtrail::Client::new(&sdk), region, pacer);
+        trails.push(trail.clone());
+        tasks.spawn(poll_cloudtrail(
+            Poller::new(trail, opts.lookback, opts.max_pages),
+            opts.cloudtrail_every,
+            ch.clone(),
+            known.events.iter().map(|e| e.event_id.clone()).collect(),
+        ));
+        let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone());
+        config_sources.insert(region.clone(), config.clone());
+        tasks.spawn(poll_config(
+            config,
+            opts.others_every,
+            ch.clone(),
+            known.findings.clone(),
+        ));
+        tasks.spawn(poll_securityhub(
+            aws_sdk_securityhub::Client::new(&sdk),
+            region.clone(),
+            opts.securityhub_min,
+            opts.others_every,
+            ch.clone(),
+            known_findings.clone(),
+        ));
+    }
+    let home = in_region(&account.sdk, &account.regions[0]);
+    tasks.spawn(poll_trails(
+        aws_sdk_cloudtrail::Client::new(&home),
+        opts.others_every,
+        ch.clone(),
+    ));
+    let iam = aws_sdk_iam::Client::new(&account.sdk);
+    tasks.spawn(poll_iam(
+        IamSource::new(iam.clone()),
+        opts.others_every,
+        iam_changed.clone(),
+        ch.clone(),
+        IamTracker::knowing(&known.users, &known.keys),
+    ));
+    let (lookups, lookup_rx) = unbounded_channel();
+    tasks.spawn(answer_lookups(trails, lookup_rx, opts.max_pages, ch));
+    Live {
+        tasks,
+        lookups,
+        responder: Arc::new(AwsResponder::new(iam, config_sources, iam_changed)),
+    }
+}
+
+async fn poll_cloudtrail(mut poller: Poller, every: Duration, ch: Channels, already: Vec<String>) {
+    // Events already journaled (a reopened incident) are not journaled again.
+    let mut health = Health::new(format!("cloudtrail:{}", poller.region()), &ch);
+    let mut skip: std::collections::HashSet<String> = already.into_iter().collect();
+    loop {
+        let fetched = poller.poll(ch.clock.now()).await;
+        let new: Vec<RecordBody> = fetched
+            .events
+            .into_iter()
+            .filter(|e| !skip.remove(&e.event_id))
+            .map(RecordBody::Event)
+            .collect();
+        let count = new.len();
+        health.send("cloudtrail", new);
+        match &fetched.failure {
+            Some(f) => health.failed(f),
+            None => health.ok(format!("{count} new events")),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+async fn poll_iam(
+    source: IamSource,
+    every: Duration,
+    poked: Arc<Notify>,
+    ch: Channels,
+    mut tracker: IamTracker,
+) {
+    let mut health = Health::new("iam", &ch);
+    loop {
+        match source.snapshot().await {
+            Ok(snap) => {
+                let (users, keys) = (snap.users.len(), snap.keys.len());
+                health.send("iam", tracker.changes(snap));
+                health.ok(format!("{users} users, {keys} keys"));
+            }
+            Err(f) => health.failed(&f),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = poked.notified() => {}
+        }
+    }
+}
+
+/// Non-compliant findings by `(rule, resource)`: what the journal last said.
+type FindingMap = HashMap<(String, String), Finding>;
+
+async fn poll_config(source: ConfigSource, every: Duration, ch: Channels, known: Vec<Finding>) {
+    let mut health = Health::new(format!("config:{}", source.region()), &ch);
+    let mut last: FindingMap = known
+        .into_iter()
+        .filter(|f| f.region == source.region() && f.is_non_compliant())
+        .map(|f| (f.key(), f))
+        .collect();
+    loop {
+        match source.non_compliant().await {
+            Ok(findings) => {
+                let count = findings.len();
+                health.send("aws-config", finding_changes(&mut last, findings));
+                health.ok(format!("{count} non-compliant resources"));
+            }
+            Err(f) => health.failed(&f),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// New or changed findings, and resources no longer non-compliant (recorded COMPLIANT).
+fn finding_changes(last: &mut FindingMap, now: Vec<Finding>) -> Vec<RecordBody> {
+    let mut out = Vec::new();
+    let current: FindingMap = now.into_iter().map(|f| (f.key(), f)).collect();
+    for (key, f) in &current {
+        let same = last
+            .get(key)
+            .is_some_and(|old| old.annotation == f.annotation && old.remediation == f.remediation);
+        if !same {
+            out.push(RecordBody::Finding(f.clone()));
+        }
+    }
+    for (key, f) in last.iter() {
+        if !current.contains_key(key) {
+            let mut fixed = f.clone();
+            fixed.compliance = "COMPLIANT".into();
+            out.push(RecordBody::Finding(fixed));
+        }
+    }
+    *last = current;
+    out
+}
+
+async fn poll_securityhub(
+    client: aws_sdk_securityhub::Client,
+    region: String,
+    min: Severity,
+    every: Duration,
+    ch: Channels,
+    mut last: HashMap<String, Alert>,
+) {
+    let mut health = Health::new(format!("securityhub:{region}"), &ch);
+    loop {
+        match securityhub::active_findings(&client, min).await {
+            Ok(alerts) => {
+                let count = alerts.len();
+                let mut changed = Vec::new();
+                for a in alerts {
+                    if last.get(&a.id) != Some(&a) {
+                        last.insert(a.id.clone(), a.clone());
+                        changed.push(RecordBody::Alert(a));
+                    }
+                }
+                health.send("securityhub", changed);
+                health.ok(format!("{count} active findings at {min} or above"));
+            }
+            Err(f) => health.failed(&f),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+async fn poll_trails(client: aws_sdk_cloudtrail::Client, every: Duration, ch: Channels) {
+    let mut health = Health::new("trails", &ch);
+    let mut tracker = TrailTracker::default();
+    loop {
+        match trail_health(&client).await {
+            Ok(trails) => {
+                let stopped = trails.iter().filter(|t| !t.logging).count();
+                health.send("trails", tracker.changes(&trails, ch.clock.now()));
+                health.ok(format!("{} trails, {stopped} not logging", trails.len()));
+            }
+            Err(f) => health.failed(&f),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// The LookupEvents attribute a pivot asks about; CloudTrail cannot look up by IP.
+fn attribute_of(p: &Pivot) -> Option<(LookupAttributeKey, String)> {
+    match p {
+        Pivot::Key(k) => Some((LookupAttributeKey::AccessKeyId, k.clone())),
+        Pivot::Principal(p) => Some((LookupAttributeKey::Username, p.clone())),
+        Pivot::Ip(_) => None,
+    }
+}
+
+async fn answer_lookups(
+    trails: Vec<RegionTrail>,
+    mut rx: UnboundedReceiver<Pivot>,
+    max_pages: usize,
+    ch: Channels,
+) {
+    let mut health = Health::new("cloudtrail:lookup", &ch);
+    while let Some(pivot) = rx.recv().await {
+        let Some((key, value)) = attribute_of(&pivot) else {
+            health.ok(format!(
+                "CloudTrail cannot look up by IP: {pivot} shows loaded events only"
+            ));
+            continue;
+        };
+        let now = ch.clock.now();
+        let results = futures::future::join_all(
+            trails
+                .iter()
+                .map(|t| t.lookup(key.clone(), &value, now, max_pages)),
+        )
+        .await;
+        let mut found = 0;
+        let mut failure = None;
+        for fetched in results {
+            found += fetched.events.len();
+            health.send(
+                "cloudtrail",
+                fetched.events.into_iter().map(RecordBody::Event).collect(),
+            );
+            failure = failure.or(fetched.failure);
+        }
+        match failure {
+            Some(f) => health.failed(&f),
+            None => health.ok(format!("{found} events in 90 days for {pivot}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &str, annotation: Option<&str>) -> Finding {
+        Finding {
+            rule: "s3-bucket-public-read-prohibited".into(),
+            rule_description: String::new(),
+            resource_type: "AWS::S3::Bucket".into(),
+            resource_id: id.into(),
+            region: "us-east-1".into(),
+            compliance: "NON_COMPLIANT".into(),
+            annotation: annotation.map(str::to_string),
+            remediation: None,
+            guidance: None,
+            evaluated_at: None,
+        }
+    }
+
+    #[test]
+    fn findings_are_journaled_when_new_changed_or_gone() {
+        let mut last = FindingMap::new();
+        assert_eq!(
+            finding_changes(&mut last, vec![finding("a", None), finding("b", None)]).len(),
+            2
+        );
+        assert!(
+            finding_changes(&mut last, vec![finding("a", None), finding("b", None)]).is_empty()
+        );
+        let changes = finding_changes(&mut last, vec![finding("a", Some("now public"))]);
+        let summary: Vec<(String, String)> = changes
+            .iter()
+            .map(|c| match c {
+                RecordBody::Finding(f) => (f.resource_id.clone(), f.compliance.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("a".to_string(), "NON_COMPLIANT".to_string()),
+                ("b".to_string(), "COMPLIANT".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn pivots_map_to_lookup_attributes() {
+        assert_eq!(
+            attribute_of(&Pivot::Key("AKIA1".into())),
+            Some((LookupAttributeKey::AccessKeyId, "AKIA1".into()))
+        );
+        assert_eq!(
+            attribute_of(&Pivot::Principal("alice".into())),
+            Some((LookupAttributeKey::Username, "alice".into()))
+        );
+        assert_eq!(attribute_of(&Pivot::Ip("203.0.113.77".into())), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! Responses made for real: each planned call becomes the SDK call of the same name.
+
+use super::config::ConfigSource;
+use super::errors::AwsFailure;
+use crate::model::{ApiCall, ResourceKey};
+use crate::respond::{ApiError, Progress, ResponseApi};
+use async_trait::async_trait;
+use aws_sdk_iam::types::StatusType;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// How often a running remediation is asked about, and for how long.
+const REMEDIATION_POLL: Duration = Duration::from_secs(5);
+const REMEDIATION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+pub struct AwsResponder {
+    iam: aws_sdk_iam::Client,
+    config: BTreeMap<String, ConfigSource>,
+    /// Poked after an IAM change, so the Keys pane shows it without waiting for the next
+    /// scheduled refresh.
+    iam_changed: Arc<Notify>,
+}
+
+impl AwsResponder {
+    pub fn new(
+        iam: aws_sdk_iam::Client,
+        config: BTreeMap<String, ConfigSource>,
+        iam_changed: Arc<Notify>,
+    ) -> Self {
+        AwsResponder {
+            iam,
+            config,
+            iam_changed,
+        }
+    }
+
+    fn config_in(&self, call: &ApiCall) -> Result<&ConfigSource, ApiError> {
+        let region = call.region.as_deref().unwrap_or_default();
+        self.config
+            .get(region)
+            .or_else(|| (self.config.len() == 1).then(|| self.config.values().next()).flatten())
+            .ok_or_else(|| {
+                ApiError::new(
+                    "RegionNotWatched",
+                    format!("the console does not watch region {region:?}; start it with --region {region}"),
+                )
+            })
+    }
+}
+
+fn param<'a>(call: &'a ApiCall, name: &str) -> Result<&'a str, ApiError> {
+    call.params
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::new(
+                "ValidationError",
+                format!("{} needs {name}", call.operation),
+            )
+        })
+}
+
+fn api_error(f: AwsFailure) -> ApiError {
+    ApiError::new(
+        f.code.clone().unwrap_or_else(|| format!("{:?}", f.kind)),
+        f.message,
+    )
+}
+
+/// The resource keys of a StartRemediationExecution call.
+fn resource_keys(call: &ApiCall) -> Vec<ResourceKey> {
+    call.params
+        .get("ResourceKeys")
+        .and_then(Value::as_array)
+        .map(|keys| {
+            keys.iter()
+                .map(|k| ResourceKey {
+                    resource_type: k["resourceType"].as_str().unwrap_or_default().to_string(),
+                    resource_id: k["resourceId"].as_str().unwrap_or_default().to_string(),
+                    region: call.region.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl ResponseApi for AwsResponder {
+    async fn call(&self, call: &ApiCall) -> Result<Value, ApiError> {
+        let iam_op = |name: &str| format!("iam:{name}");
+        let result = match (call.service.as_str(), call.operation.as_str()) {
+            ("iam", "UpdateAccessKey") => {
+                let status = match param(call, "Status")? {
+                    "Active" => StatusType::Active,
+                    _ => StatusType::Inactive,
+                };
+                self.iam
+                    .update_access_key()
+                    .user_name(param(call, "UserName")?)
+                    .access_key_id(param(call, "AccessKeyId")?)
+                    .status(status)
+                    .send()
+                    .await
+                    .map(|_| json!({}))
+                    .map_err(|e| super::errors::describe(&iam_op("UpdateAccessKey"), &e))
+            }
+            ("iam", "DeleteAccessKey") => self
+                .iam
+                .delete_access_key()
+                .user_name(param(call, "UserName")?)
+                .access_key_id(param(call, "AccessKeyId")?)
+                .send()
+                .await
+                .map(|_| json!({}))
+                .map_err(|e| super::errors::describe(&iam_op("DeleteAccessKey"), &e)),
+            ("iam", "PutUserPolicy") => self
+                .iam
+                .put_user_policy()
+                .user_name(param(call, "UserName")?)
+                .policy_name(param(call, "PolicyName")?)
+                .policy_document(param(call, "PolicyDocument")?)
+                .send()
+                .await
+                .map(|_| json!({}))
+                .map_err(|e| super::errors::describe(&iam_op("PutUserPolicy"), &e)),
+            ("iam", "PutRolePolicy") => self
+                .iam
+                .put_role_policy()
+                .role_name(param(call, "RoleName")?)
+                .policy_name(param(call, "PolicyName")?)
+                .policy_document(param(call, "PolicyDocument")?)
+                .send()
+                .await
+                .map(|_| json!({}))
+                .map_err(|e| super::errors::describe(&iam_op("PutRolePolicy"), &e)),
+            ("config", "StartRemediationExecution") => {
+                let config = self.config_in(call)?;
+                let failed = config
+                    .start_remediation(param(call, "ConfigRuleName")?, &resource_keys(call))
+                    .await
+                    .map_err(api_error)?;
+                if !failed.is_empty() {
+                    let which: Vec<String> = failed
+                        .iter()
+                        .map(|(id, why)| format!("{id}: {why}"))
+                        .collect();
+                    return Err(ApiError::new("RemediationNotStarted", which.join("; ")));
+                }
+                Ok(json!({}))
+            }
+            (service, op) => {
+                return Err(ApiError::new(
+                    "UnsupportedOperation",
+                    format!("warroom does not make {service}:{op} calls"),
+                ));
+            }
+        };
+        if call.service == "iam" && result.is_ok() {
+            self.iam_changed.notify_one();
+        }
+        result.map_err(api_error)
+    }
+
+    async fn follow(
+        &self,
+        call: &ApiCall,
+        _response: &Value,
+        progress: Progress<'_>,
+    ) -> Result<(), ApiError> {
+        if call.operation != "StartRemediationExecution" {
+            return Ok(());
+        }
+        let config = self.config_in(call)?;
+        config
+            .follow_remediation(
+                param(call, "ConfigRuleName")?,
+                &resource_keys(call),
+                REMEDIATION_POLL,
+                REMEDIATION_TIMEOUT,
+                progress,
+            )
+            .await
+            .map(progress)
+            .map_err(api_error)
+    }
+}
