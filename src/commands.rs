@@ -158,7 +158,7 @@ fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Result<ExitCode>
         });
         background
     })?;
-    summary(&path, &final_app);
+    summary(&path, &final_app, "demo");
     Ok(ExitCode::SUCCESS)
 }
 
