@@ -2,4 +2,6 @@
 //! once.
 
 mod cli;
+mod moto_smoke;
 mod pty;
+mod support;

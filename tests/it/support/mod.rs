@@ -1,0 +1,10 @@
+//! What the integration tests share: a Python virtualenv and moto servers started from it.
+
+pub mod moto;
+pub mod python;
+
+/// The last `lines` lines of a log or a command's output: where the error usually is.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
