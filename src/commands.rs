@@ -23,6 +23,8 @@ use std::sync::Arc;
 pub const DEFAULT_DEMO_SPEED: f64 = 15.0;
 /// How often the demo world plays what has fallen due.
 const WORLD_TICK: std::time::Duration = std::time::Duration::from_millis(100);
+/// Stack of each async worker thread (address space, not memory, until used).
+pub const WORKER_STACK: usize = 16 * 1024 * 1024;
 /// How often the journal is checked for records written by other processes.
 const JOURNAL_POLL: std::time::Duration = std::time::Duration::from_millis(300);
 
@@ -80,6 +82,9 @@ fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // The SDK's (de)serialisers of large shapes (a Security Hub finding has hundreds of
+        // fields) take deep stacks in unoptimised builds; reserve room rather than abort.
+        .thread_stack_size(WORKER_STACK)
         .enable_all()
         .build()
         .context("starting the async runtime")
@@ -391,7 +396,10 @@ fn summary(path: &Path, app: &App, subcommand: &str) {
         s.actions.len()
     );
     println!("Journal: {}", path.display());
-    println!("  reopen:  warroom {subcommand} --journal {}", path.display());
+    println!(
+        "  reopen:  warroom {subcommand} --journal {}",
+        path.display()
+    );
     println!("  verify:  warroom verify {}", path.display());
 }
 

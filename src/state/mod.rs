@@ -238,7 +238,7 @@ impl IncidentState {
                     .get(&s.source)
                     .is_none_or(|(_, old)| old.ok != s.ok || (!s.ok && old.message != s.message));
                 self.sources.insert(s.source.clone(), (rec.at, s.clone()));
-                if changed && (!s.ok || self.sources.len() > 1) {
+                if changed {
                     self.push(
                         rec,
                         EntryKind::Source { ok: s.ok },

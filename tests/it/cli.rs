@@ -119,9 +119,37 @@ fn every_subcommand_has_help() {
 }
 
 #[test]
+fn live_explains_an_unreachable_endpoint_before_taking_the_screen() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args([
+            "live",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "us-east-1",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot connect to AWS"), "{err}");
+    assert!(
+        err.contains("sts:GetCallerIdentity: cannot reach the endpoint"),
+        "{err}"
+    );
+    assert!(err.contains("--endpoint-url"), "says what to check: {err}");
+}
+
+#[test]
 fn subcommands_of_later_versions_say_so() {
     let home = tempfile::tempdir().unwrap();
-    let out = warroom(home.path(), &["live", "--region", "us-east-1"]);
+    let out = warroom(home.path(), &["serve", "--listen", "127.0.0.1:3000"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not available in this version yet"));
 }

@@ -2,6 +2,7 @@
 //! once.
 
 mod cli;
+mod live;
 mod moto_smoke;
 mod pty;
 mod support;

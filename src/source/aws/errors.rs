@@ -213,6 +213,74 @@ fn short(full: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    /// IAM speaks the query protocol: errors come back as XML.
+    fn iam_error(status: u16, code: &str, message: &str) -> aws_sdk_iam::Client {
+        let body = format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r1</RequestId></ErrorResponse>"
+        );
+        let rule = mock!(aws_sdk_iam::Client::list_users).then_http_response(move || {
+            HttpResponse::new(
+                StatusCode::try_from(status).unwrap(),
+                SdkBody::from(body.clone()),
+            )
+        });
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&rule], |c| c
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled()))
+    }
+
+    async fn failure(client: aws_sdk_iam::Client) -> AwsFailure {
+        let err = client.list_users().send().await.unwrap_err();
+        describe("iam:ListUsers", &err)
+    }
+
+    #[tokio::test]
+    async fn expired_credentials_say_to_refresh_them() {
+        let f = failure(iam_error(
+            403,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ))
+        .await;
+        assert_eq!(f.kind, FailureKind::Expired);
+        assert!(
+            f.message
+                .starts_with("credentials expired (ExpiredToken): refresh them"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("data already loaded is kept"));
+    }
+
+    #[tokio::test]
+    async fn access_denied_in_xml_names_the_permission() {
+        let f = failure(iam_error(
+            403,
+            "AccessDenied",
+            "User: arn:aws:iam::1:user/ro is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::1:user/",
+        ))
+        .await;
+        assert_eq!(f.kind, FailureKind::AccessDenied);
+        assert_eq!(f.message, "AccessDenied — missing permission iam:ListUsers");
+    }
+
+    #[tokio::test]
+    async fn an_html_error_page_is_not_mistaken_for_the_api() {
+        let rule = mock!(aws_sdk_iam::Client::list_users).then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(500).unwrap(),
+                SdkBody::from("<!doctype html><title>500 Internal Server Error</title>"),
+            )
+        });
+        let client = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &[&rule], |c| c
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
+        let f = failure(client).await;
+        assert_eq!(f.kind, FailureKind::NotTheApi);
+        assert!(f.message.contains("HTTP 500"), "{}", f.message);
+    }
 
     #[test]
     fn the_missing_permission_is_read_from_the_message() {

@@ -2,6 +2,7 @@
 
 pub mod moto;
 pub mod python;
+pub mod terminal;
 
 /// The last `lines` lines of a log or a command's output: where the error usually is.
 fn tail(text: &str, lines: usize) -> String {
