@@ -473,7 +473,7 @@ mod tests {
                 .replace("[user]", "")
                 .replace("<rule>", "r")
                 .replace("[resource]", "")
-                .replace("<key-id|user|ip>", "1.2.3.4")
+                .replace("<key-id|user|ip|event:NAME|resource:NAME>", "1.2.3.4")
                 .replace("<text>", "hello")
                 .replace("[investigating|contained|resolved]", "")
                 .replace("<critical|high|medium|low|info>", "low")

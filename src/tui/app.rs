@@ -748,9 +748,13 @@ impl App {
             Some(Item::Finding(i)) => {
                 let f = &self.state.findings[*i];
                 if f.resource_type == "AWS::IAM::User" {
-                    vec![Pivot::Principal(f.resource_id.clone())]
+                    vec![
+                        Pivot::Principal(f.resource_id.clone()),
+                        Pivot::Resource(f.resource_id.clone()),
+                    ]
                 } else {
-                    vec![]
+                    // Who created it, who touched it.
+                    vec![Pivot::Resource(f.resource_id.clone())]
                 }
             }
             Some(Item::Entry(i)) => match &self.state.timeline[*i].kind {
@@ -785,11 +789,13 @@ impl App {
             );
             return vec![];
         }
-        // Pressing pivot again on the same thing follows the next of its identities.
+        // Pivoting again on a row of the current pivot follows that row's next identity:
+        // from its access key to its principal, its IP, its operation.
         if let Some(top) = self.pivots.last_mut()
-            && top.candidates == candidates
+            && let Some(pos) = candidates.iter().position(|c| c == top.pivot())
         {
-            top.index = (top.index + 1) % top.candidates.len();
+            top.index = (pos + 1) % candidates.len();
+            top.candidates = candidates;
             return self.after_pivot();
         }
         self.push_pivot(candidates)

@@ -11,6 +11,10 @@ pub enum Pivot {
     Key(String),
     Principal(String),
     Ip(String),
+    /// Every call of one API operation (`RunInstances`).
+    EventName(String),
+    /// Every event that names a resource (a table, a bucket, an instance).
+    Resource(String),
 }
 
 impl fmt::Display for Pivot {
@@ -19,6 +23,8 @@ impl fmt::Display for Pivot {
             Pivot::Key(k) => write!(f, "access key {k}"),
             Pivot::Principal(p) => write!(f, "principal {p}"),
             Pivot::Ip(ip) => write!(f, "source IP {ip}"),
+            Pivot::EventName(n) => write!(f, "event {n}"),
+            Pivot::Resource(r) => write!(f, "resource {r}"),
         }
     }
 }
@@ -28,6 +34,12 @@ impl Pivot {
     /// anything else as a principal name.
     pub fn parse(text: &str) -> Pivot {
         let t = text.trim();
+        if let Some(name) = t.strip_prefix("event:") {
+            return Pivot::EventName(name.to_string());
+        }
+        if let Some(name) = t.strip_prefix("resource:") {
+            return Pivot::Resource(name.to_string());
+        }
         let looks_like_key = t.len() >= 16
             && (t.starts_with("AKIA") || t.starts_with("ASIA"))
             && t.chars().all(|c| c.is_ascii_alphanumeric());
@@ -47,7 +59,11 @@ impl Pivot {
 
     pub fn value(&self) -> &str {
         match self {
-            Pivot::Key(v) | Pivot::Principal(v) | Pivot::Ip(v) => v,
+            Pivot::Key(v)
+            | Pivot::Principal(v)
+            | Pivot::Ip(v)
+            | Pivot::EventName(v)
+            | Pivot::Resource(v) => v,
         }
     }
 
@@ -56,14 +72,25 @@ impl Pivot {
             Pivot::Key(k) => e.identity.access_key_id.as_deref() == Some(k),
             Pivot::Principal(p) => e.identity.principal_name() == *p || e.identity.display() == *p,
             Pivot::Ip(ip) => e.source_ip == *ip,
+            Pivot::EventName(n) => e.event_name == *n,
+            // Resource names sit in different fields for every service: look for the name
+            // as a whole JSON string anywhere in the event.
+            Pivot::Resource(r) => {
+                e.raw.contains(&format!("\"{r}\"")) || e.raw.contains(&format!("/{r}\""))
+            }
         }
     }
 
-    pub fn matches_alert(&self, a: &Alert) -> bool {
+    pub fn matches_alert(&self, a: &Alert, state: &IncidentState) -> bool {
         match self {
             Pivot::Key(k) => a.access_key_id.as_deref() == Some(k),
             Pivot::Principal(p) => a.principal.as_deref() == Some(p),
             Pivot::Ip(ip) => a.source_ip.as_deref() == Some(ip),
+            // An alert about an operation or a resource is one raised by such events.
+            Pivot::EventName(_) | Pivot::Resource(_) => a
+                .event_ids
+                .iter()
+                .any(|id| state.event(id).is_some_and(|e| self.matches_event(e))),
         }
     }
 
@@ -71,9 +98,12 @@ impl Pivot {
         match self {
             Pivot::Key(id) => k.access_key_id == *id,
             Pivot::Principal(p) => k.user == *p,
-            Pivot::Ip(ip) => state.events.iter().any(|e| {
-                e.source_ip == *ip && e.identity.access_key_id.as_deref() == Some(&k.access_key_id)
-            }),
+            Pivot::Ip(_) | Pivot::EventName(_) | Pivot::Resource(_) => {
+                state.events.iter().any(|e| {
+                    self.matches_event(e)
+                        && e.identity.access_key_id.as_deref() == Some(&k.access_key_id)
+                })
+            }
         }
     }
 
@@ -84,7 +114,7 @@ impl Pivot {
             }
             EntryKind::Alert { alert_id, .. } => state
                 .alert(alert_id)
-                .is_some_and(|a| self.matches_alert(&a.alert)),
+                .is_some_and(|a| self.matches_alert(&a.alert, state)),
             EntryKind::Action { action_id, .. } => state
                 .action(action_id)
                 .and_then(|a| a.action.as_ref())
@@ -108,6 +138,9 @@ pub fn from_event(e: &CloudTrailEvent) -> Vec<Pivot> {
     }
     if !e.source_ip.is_empty() {
         out.push(Pivot::Ip(e.source_ip.clone()));
+    }
+    if !e.event_name.is_empty() {
+        out.push(Pivot::EventName(e.event_name.clone()));
     }
     out
 }
@@ -153,12 +186,38 @@ mod tests {
             Pivot::Principal("admin-ops".into())
         );
         assert_eq!(Pivot::parse("AKIA"), Pivot::Principal("AKIA".into()));
+        assert_eq!(
+            Pivot::parse("event:RunInstances"),
+            Pivot::EventName("RunInstances".into())
+        );
+        assert_eq!(
+            Pivot::parse("resource:orders"),
+            Pivot::Resource("orders".into())
+        );
     }
 
     #[test]
-    fn events_offer_key_then_principal_then_ip() {
+    fn a_resource_pivot_finds_the_name_as_a_whole_value() {
         let e = CloudTrailEvent::from_json(
-            r#"{"eventTime":"2026-01-01T00:00:00Z","sourceIPAddress":"203.0.113.77","userIdentity":{"type":"IAMUser","userName":"admin-ops","accessKeyId":"AKIA1"}}"#,
+            r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"CreateTable","requestParameters":{"tableName":"orders"},"resources":[{"ARN":"arn:aws:dynamodb:us-east-1:1:table/orders-archive"}]}"#,
+        )
+        .unwrap();
+        assert!(Pivot::Resource("orders".into()).matches_event(&e));
+        assert!(
+            Pivot::Resource("orders-archive".into()).matches_event(&e),
+            "an ARN's last part"
+        );
+        assert!(
+            !Pivot::Resource("order".into()).matches_event(&e),
+            "not a substring"
+        );
+        assert!(Pivot::EventName("CreateTable".into()).matches_event(&e));
+    }
+
+    #[test]
+    fn events_offer_key_then_principal_then_ip_then_operation() {
+        let e = CloudTrailEvent::from_json(
+            r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"RunInstances","sourceIPAddress":"203.0.113.77","userIdentity":{"type":"IAMUser","userName":"admin-ops","accessKeyId":"AKIA1"}}"#,
         )
         .unwrap();
         let p = from_event(&e);
@@ -167,7 +226,8 @@ mod tests {
             [
                 Pivot::Key("AKIA1".into()),
                 Pivot::Principal("admin-ops".into()),
-                Pivot::Ip("203.0.113.77".into())
+                Pivot::Ip("203.0.113.77".into()),
+                Pivot::EventName("RunInstances".into()),
             ]
         );
         assert!(p.iter().all(|p| p.matches_event(&e)));

@@ -170,13 +170,9 @@ fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
     let events = app.rows[Pane::Activity.index()].unfiltered;
     let alerts = app.rows[Pane::Alerts.index()].unfiltered;
-    let others: Vec<String> = frame_
-        .candidates
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != frame_.index)
-        .map(|(_, p)| p.to_string())
-        .collect();
+    // The identity the pivot key moves to next.
+    let next = (frame_.candidates.len() > 1)
+        .then(|| frame_.candidates[(frame_.index + 1) % frame_.candidates.len()].to_string());
     let mut spans = vec![
         Span::styled(
             " PIVOT ",
@@ -195,13 +191,9 @@ fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
     ];
     let key = |a| app.keymap.keys_for(a).first().cloned().unwrap_or_default();
-    if !others.is_empty() {
+    if let Some(next) = next {
         spans.push(Span::styled(
-            format!(
-                "│ {}: {} ",
-                key(super::keymap::KeyAction::Pivot),
-                others.join(", ")
-            ),
+            format!("│ {}: {next} ", key(super::keymap::KeyAction::Pivot)),
             Style::default().fg(t.muted),
         ));
     }

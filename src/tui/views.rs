@@ -274,7 +274,7 @@ fn alerts(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
     let mut idx: Vec<usize> = (0..state.alerts.len())
         .filter(|&i| {
             lens.pivot
-                .is_none_or(|p| p.matches_alert(&state.alerts[i].alert))
+                .is_none_or(|p| p.matches_alert(&state.alerts[i].alert, state))
         })
         .collect();
     // Open first, then worst first, then most recent first.
@@ -318,7 +318,7 @@ fn findings(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
             .into_iter()
             .filter(|f| {
                 lens.pivot
-                    .is_none_or(|p| matches!(p, Pivot::Principal(name) if *name == f.resource_id))
+                    .is_none_or(|p| matches!(p, Pivot::Principal(name) | Pivot::Resource(name) if *name == f.resource_id))
             })
             .collect();
         if list.is_empty() {

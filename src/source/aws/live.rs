@@ -342,6 +342,8 @@ fn attribute_of(p: &Pivot) -> Option<(LookupAttributeKey, String)> {
     match p {
         Pivot::Key(k) => Some((LookupAttributeKey::AccessKeyId, k.clone())),
         Pivot::Principal(p) => Some((LookupAttributeKey::Username, p.clone())),
+        Pivot::EventName(n) => Some((LookupAttributeKey::EventName, n.clone())),
+        Pivot::Resource(r) => Some((LookupAttributeKey::ResourceName, r.clone())),
         Pivot::Ip(_) => None,
     }
 }
@@ -439,6 +441,14 @@ mod tests {
         assert_eq!(
             attribute_of(&Pivot::Principal("alice".into())),
             Some((LookupAttributeKey::Username, "alice".into()))
+        );
+        assert_eq!(
+            attribute_of(&Pivot::parse("event:RunInstances")),
+            Some((LookupAttributeKey::EventName, "RunInstances".into()))
+        );
+        assert_eq!(
+            attribute_of(&Pivot::parse("resource:orders")),
+            Some((LookupAttributeKey::ResourceName, "orders".into()))
         );
         assert_eq!(attribute_of(&Pivot::Ip("203.0.113.77".into())), None);
     }

@@ -498,3 +498,34 @@ fn the_console_own_key_is_only_deactivated_after_two_confirmations() {
         ["confirmed", "EXECUTE"]
     );
 }
+
+#[test]
+fn a_finding_pivots_to_everything_that_names_its_resource() {
+    let mut a = app();
+    press(&mut a, KeyCode::Char('2'));
+    press(&mut a, KeyCode::Char('p'));
+    assert_eq!(a.pivot(), Some(&Pivot::Resource("orders".into())));
+    assert_eq!(a.pane, Pane::Activity);
+    assert_eq!(
+        a.rows[Pane::Findings.index()].rows.len(),
+        2,
+        "the rule and the resource"
+    );
+}
+
+#[test]
+fn pivoting_on_a_live_account_also_asks_cloudtrail() {
+    let mut a = app_with(Mode {
+        kind: ModeKind::Live,
+        read_only: false,
+        dry_run: false,
+    });
+    press(&mut a, KeyCode::Char('3'));
+    let fx = press(&mut a, KeyCode::Char('p'));
+    assert_eq!(fx, [Effect::Lookup(Pivot::Key(DANA_KEY.into()))]);
+    assert!(a.flash.as_ref().unwrap().text.contains("90 days"));
+    // The demo has nothing more to ask.
+    let mut d = app();
+    press(&mut d, KeyCode::Char('3'));
+    assert!(press(&mut d, KeyCode::Char('p')).is_empty());
+}
