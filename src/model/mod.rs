@@ -1,10 +1,12 @@
 //! Domain types: what the console knows about an incident.
 
 mod action;
+mod chat;
 mod event;
 mod record;
 
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
+pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{CloudTrailEvent, EventParseError, Identity, UNPARSED_FIELD};
 pub use record::{NewRecord, Record, RecordBody};
 

@@ -1,8 +1,8 @@
 //! Journal records: every fact the console learns and every step a responder takes.
 
 use super::{
-    ActionStep, Alert, AlertStatusChange, CloudTrailEvent, Finding, IncidentChange, IncidentOpened,
-    KeySnapshot, Note, SourceStatus, UserSnapshot,
+    ActionStep, Alert, AlertStatusChange, ChatDelivery, ChatQueued, CloudTrailEvent, Finding,
+    Inbound, IncidentChange, IncidentOpened, KeySnapshot, Note, SourceStatus, UserSnapshot,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -23,6 +23,9 @@ pub enum RecordBody {
     AlertStatus(AlertStatusChange),
     Action(ActionStep),
     SourceStatus(SourceStatus),
+    ChatQueued(ChatQueued),
+    ChatDelivery(ChatDelivery),
+    Inbound(Inbound),
     /// A kind this version does not know (written by a newer one): kept, shown, never lost.
     Unknown {
         kind: String,
@@ -64,6 +67,9 @@ impl RecordBody {
             RecordBody::AlertStatus(_) => "alert-status",
             RecordBody::Action(_) => "action",
             RecordBody::SourceStatus(_) => "source-status",
+            RecordBody::ChatQueued(_) => "chat-queued",
+            RecordBody::ChatDelivery(_) => "chat-delivery",
+            RecordBody::Inbound(_) => "chat-inbound",
             RecordBody::Unknown { kind, .. } => kind,
         }
     }
@@ -83,6 +89,9 @@ impl RecordBody {
             RecordBody::AlertStatus(v) => to_json(v),
             RecordBody::Action(v) => to_json(v),
             RecordBody::SourceStatus(v) => to_json(v),
+            RecordBody::ChatQueued(v) => to_json(v),
+            RecordBody::ChatDelivery(v) => to_json(v),
+            RecordBody::Inbound(v) => to_json(v),
             RecordBody::Unknown { data, .. } => data.clone(),
         }
     }
@@ -108,6 +117,9 @@ impl RecordBody {
             "alert-status" => RecordBody::AlertStatus(from_json(kind, data)?),
             "action" => RecordBody::Action(from_json(kind, data)?),
             "source-status" => RecordBody::SourceStatus(from_json(kind, data)?),
+            "chat-queued" => RecordBody::ChatQueued(from_json(kind, data)?),
+            "chat-delivery" => RecordBody::ChatDelivery(from_json(kind, data)?),
+            "chat-inbound" => RecordBody::Inbound(from_json(kind, data)?),
             other => RecordBody::Unknown {
                 kind: other.to_string(),
                 data: data.to_string(),

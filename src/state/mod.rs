@@ -4,9 +4,9 @@
 //! `IncidentState::default()` and `apply` every record in journal order.
 
 use crate::model::{
-    Action, ActionStep, Alert, AlertStatus, ApiCall, CloudTrailEvent, Finding, IncidentChange,
-    IncidentStatus, KeySnapshot, KeyStatus, Origin, Record, RecordBody, Severity, SourceStatus,
-    Step, UserSnapshot,
+    Action, ActionStep, Alert, AlertStatus, ApiCall, CloudTrailEvent, Delivery, Finding,
+    IncidentChange, IncidentStatus, KeySnapshot, KeyStatus, Origin, Record, RecordBody, Severity,
+    SourceStatus, Step, UserSnapshot,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -82,6 +82,21 @@ impl ActionView {
     }
 }
 
+/// How a message to the incident's Slack thread is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatState {
+    Queued,
+    Retrying { attempt: u32, error: String },
+    Sent { ts: String },
+}
+
+/// One message of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatView {
+    pub message: crate::model::ChatQueued,
+    pub state: ChatState,
+}
+
 /// What a timeline line is about (for colour and for pivots).
 #[derive(Debug, Clone, PartialEq)]
 pub enum EntryKind {
@@ -100,6 +115,10 @@ pub enum EntryKind {
     Action {
         action_id: String,
         failed: bool,
+    },
+    /// A request over the Slack bridge.
+    Chat {
+        accepted: bool,
     },
     Source {
         ok: bool,
@@ -141,6 +160,13 @@ pub struct IncidentState {
     pub notes: Vec<TimelineEntry>,
     pub timeline: Vec<TimelineEntry>,
     pub sources: BTreeMap<String, (DateTime<Utc>, SourceStatus)>,
+    /// The Slack outbox, in queue order.
+    pub chat: Vec<ChatView>,
+    chat_index: HashMap<String, usize>,
+    /// Outbox message by the record it mirrors.
+    chat_by_source: HashMap<i64, usize>,
+    /// Where the incident's thread is: the channel and `ts` of its first message.
+    pub thread: Option<(String, String)>,
     pub last_seq: i64,
     /// Bumped on every change, so views know when to recompute.
     pub version: u64,
@@ -245,6 +271,51 @@ impl IncidentState {
                         format!("{}: {}", s.source, s.message),
                     );
                 }
+            }
+            RecordBody::ChatQueued(q) => {
+                if !self.chat_index.contains_key(&q.message_id) {
+                    self.chat_index
+                        .insert(q.message_id.clone(), self.chat.len());
+                    self.chat_by_source.insert(q.source_seq, self.chat.len());
+                    self.chat.push(ChatView {
+                        message: q.clone(),
+                        state: ChatState::Queued,
+                    });
+                }
+            }
+            RecordBody::ChatDelivery(d) => {
+                if let Some(&i) = self.chat_index.get(&d.message_id) {
+                    let view = &mut self.chat[i];
+                    // A message once sent stays sent, whatever a late report says.
+                    if !matches!(view.state, ChatState::Sent { .. }) {
+                        view.state = match &d.delivery {
+                            Delivery::Sent { channel, ts } => {
+                                if view.message.root {
+                                    self.thread = Some((channel.clone(), ts.clone()));
+                                }
+                                ChatState::Sent { ts: ts.clone() }
+                            }
+                            Delivery::Retrying { attempt, error, .. } => ChatState::Retrying {
+                                attempt: *attempt,
+                                error: error.clone(),
+                            },
+                        };
+                    }
+                }
+            }
+            RecordBody::Inbound(i) => {
+                let who = i.user.as_deref().unwrap_or("unknown user");
+                let verdict = if i.accepted { "" } else { "refused: " };
+                self.push(
+                    rec,
+                    EntryKind::Chat {
+                        accepted: i.accepted,
+                    },
+                    format!(
+                        "Slack {} from {who}: {} — {verdict}{}",
+                        i.kind, i.text, i.detail
+                    ),
+                );
             }
             RecordBody::Unknown { kind, .. } => self.push(
                 rec,
@@ -516,6 +587,18 @@ impl IncidentState {
         self.creators
             .get(resource_name)
             .and_then(|id| self.events_by_id.get(id))
+    }
+
+    /// The outbox message that mirrors record `seq`, if any.
+    pub fn chat_for(&self, seq: i64) -> Option<&ChatView> {
+        self.chat_by_source.get(&seq).map(|&i| &self.chat[i])
+    }
+
+    /// Messages not yet delivered, oldest first.
+    pub fn undelivered(&self) -> impl Iterator<Item = &ChatView> {
+        self.chat
+            .iter()
+            .filter(|c| !matches!(c.state, ChatState::Sent { .. }))
     }
 
     /// Estimated spend rate of all open compute alerts, USD per hour.

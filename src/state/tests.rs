@@ -331,3 +331,74 @@ fn a_resolved_alert_that_fires_again_is_reopened() {
         "Alert reopened: Trail x is not logging"
     );
 }
+
+#[test]
+fn the_outbox_tracks_each_message_to_its_delivery_and_finds_the_thread() {
+    use crate::model::{ChatDelivery, ChatQueued, Delivery, Inbound};
+    let queued = |id: &str, source: i64, root: bool| {
+        RecordBody::ChatQueued(ChatQueued {
+            message_id: id.into(),
+            source_seq: source,
+            summary: "s".into(),
+            text: "t".into(),
+            blocks: serde_json::json!([]),
+            root,
+        })
+    };
+    let delivery = |id: &str, d: Delivery| {
+        RecordBody::ChatDelivery(ChatDelivery {
+            message_id: id.into(),
+            delivery: d,
+        })
+    };
+    let mut f = Feed::new();
+    f.add(t(0), "mirror", queued("msg-1", 1, true))
+        .add(t(0), "mirror", queued("msg-2", 2, false))
+        .add(t(0), "mirror", queued("msg-2", 2, false))
+        .add(
+            t(1),
+            "mirror",
+            delivery(
+                "msg-1",
+                Delivery::Retrying {
+                    attempt: 1,
+                    error: "HTTP 500".into(),
+                    retry_in_secs: 1,
+                },
+            ),
+        )
+        .add(
+            t(2),
+            "mirror",
+            delivery(
+                "msg-1",
+                Delivery::Sent {
+                    channel: "C1".into(),
+                    ts: "1.1".into(),
+                },
+            ),
+        )
+        .add(
+            t(3),
+            "bridge",
+            RecordBody::Inbound(Inbound {
+                kind: "command".into(),
+                user: None,
+                text: "/warroom deactivate AKIA1".into(),
+                accepted: false,
+                detail: "bad signature".into(),
+            }),
+        );
+    let s = f.state();
+    assert_eq!(s.chat.len(), 2, "queued once, however often it is said");
+    assert_eq!(s.thread, Some(("C1".into(), "1.1".into())));
+    assert_eq!(
+        s.chat_for(1).unwrap().state,
+        ChatState::Sent { ts: "1.1".into() }
+    );
+    assert_eq!(s.undelivered().count(), 1);
+    assert_eq!(
+        s.timeline.last().unwrap().summary,
+        "Slack command from unknown user: /warroom deactivate AKIA1 — refused: bad signature"
+    );
+}
