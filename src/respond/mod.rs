@@ -3,6 +3,7 @@
 
 pub mod guidance;
 pub mod plan;
+pub mod resolve;
 
 use crate::model::ApiCall;
 use async_trait::async_trait;

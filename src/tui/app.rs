@@ -12,9 +12,9 @@ use super::views::{self, Item, Lens, Pane, PaneRows};
 use crate::command::{self, Arg, Command};
 use crate::model::{
     Action, ActionStep, AlertStatus, AlertStatusChange, ApiCall, IncidentChange, NewRecord, Note,
-    Origin, PrincipalRef, Record, RecordBody, ResourceKey, Step,
+    Origin, PrincipalRef, Record, RecordBody, Step,
 };
-use crate::respond::plan;
+use crate::respond::{plan, resolve};
 use crate::source::SourceReport;
 use crate::state::{EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
@@ -1116,44 +1116,13 @@ impl App {
     }
 
     fn remediate(&mut self, rule: &str, only: Option<&str>) -> Vec<Effect> {
-        let groups = self.state.findings_by_rule();
-        let Some((_, findings)) = groups.iter().find(|(r, _)| *r == rule) else {
-            self.flash(
-                Level::Error,
-                format!("No non-compliant resources for rule {rule}"),
-            );
-            return vec![];
-        };
-        if findings.iter().all(|f| f.remediation.is_none()) {
-            self.flash(
-                Level::Warning,
-                format!("{rule} has no automatic remediation: open the finding (enter) for the fix as code"),
-            );
-            return vec![];
+        match resolve::remediation(&self.state, rule, only) {
+            Ok(action) => self.request(action),
+            Err(why) => {
+                self.flash(Level::Warning, why);
+                vec![]
+            }
         }
-        let resources: Vec<ResourceKey> = findings
-            .iter()
-            .filter(|f| only.is_none_or(|o| f.resource_id == o))
-            .map(|f| ResourceKey {
-                resource_type: f.resource_type.clone(),
-                resource_id: f.resource_id.clone(),
-                region: Some(f.region.clone()),
-            })
-            .collect();
-        if resources.is_empty() {
-            self.flash(
-                Level::Error,
-                format!(
-                    "{} is not non-compliant under {rule}",
-                    only.unwrap_or_default()
-                ),
-            );
-            return vec![];
-        }
-        self.request(Action::Remediate {
-            rule: rule.to_string(),
-            resources,
-        })
     }
 
     fn set_alert_status(&mut self, id: Option<String>, status: AlertStatus) -> Vec<Effect> {
@@ -1200,52 +1169,18 @@ impl App {
 
     pub fn run_command(&mut self, cmd: Command) -> Vec<Effect> {
         match cmd {
-            Command::Deactivate(key) | Command::DeleteKey(key)
-                if self.state.key(&key).is_none() =>
-            {
-                self.flash(
-                    Level::Error,
-                    format!("Unknown access key {key}: see the Keys pane (tab completes)"),
-                );
-                vec![]
-            }
-            Command::Deactivate(key) => {
-                let user = self
-                    .state
-                    .key(&key)
-                    .map(|k| k.user.clone())
-                    .unwrap_or_default();
-                self.request(Action::DeactivateKey {
-                    user,
-                    access_key_id: key,
-                })
-            }
-            Command::DeleteKey(key) => {
-                let user = self
-                    .state
-                    .key(&key)
-                    .map(|k| k.user.clone())
-                    .unwrap_or_default();
-                self.request(Action::DeleteKey {
-                    user,
-                    access_key_id: key,
-                })
-            }
-            Command::DenyAll(user) => {
-                if self.state.user(&user).is_none() {
-                    self.flash(Level::Error, format!("Unknown IAM user {user}"));
-                    return vec![];
+            Command::Deactivate(_)
+            | Command::DeleteKey(_)
+            | Command::DenyAll(_)
+            | Command::RevokeSessions(_)
+            | Command::Remediate { .. } => match resolve::action_for(&cmd, &self.state, self.now) {
+                Some(Ok(action)) => self.request(action),
+                Some(Err(why)) => {
+                    self.flash(Level::Error, why);
+                    vec![]
                 }
-                self.request(Action::DenyAll { user })
-            }
-            Command::RevokeSessions(target) => {
-                let principal = principal_from_text(&target, &self.state);
-                self.request(Action::RevokeSessions {
-                    principal,
-                    issued_before: self.now,
-                })
-            }
-            Command::Remediate { rule, resource } => self.remediate(&rule, resource.as_deref()),
+                None => vec![],
+            },
             Command::Pivot(target) => self.push_pivot(vec![Pivot::parse(&target)]),
             Command::Note(text) => {
                 self.flash(Level::Info, "Note added");
@@ -1340,24 +1275,6 @@ enum Verb {
     DenyAll,
     Revoke,
     Remediate,
-}
-
-/// `role/NAME`, `user/NAME`, an IAM ARN, or a bare name (a user if one is known by that
-/// name, a role otherwise).
-pub fn principal_from_text(text: &str, state: &IncidentState) -> PrincipalRef {
-    let t = text.trim();
-    let tail = t.rsplit(':').next().unwrap_or(t);
-    if let Some(r) = tail.strip_prefix("role/") {
-        return PrincipalRef::Role(r.rsplit('/').next().unwrap_or(r).to_string());
-    }
-    if let Some(u) = tail.strip_prefix("user/") {
-        return PrincipalRef::User(u.rsplit('/').next().unwrap_or(u).to_string());
-    }
-    if state.user(t).is_some() {
-        PrincipalRef::User(t.to_string())
-    } else {
-        PrincipalRef::Role(t.to_string())
-    }
 }
 
 #[cfg(test)]

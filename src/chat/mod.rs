@@ -1,0 +1,6 @@
+//! Slack: the mirror of the incident into its channel, and the `/warroom` bridge.
+
+pub mod blocks;
+pub mod secret;
+pub mod slack;
+pub mod verify;

@@ -1,0 +1,131 @@
+//! From a command of the shared vocabulary to the action it asks for, judged against what
+//! the incident knows. The console and the Slack bridge both go through here, so the same
+//! words do the same thing, and fail the same way, wherever they are typed.
+
+use crate::command::Command;
+use crate::model::{Action, PrincipalRef, ResourceKey};
+use crate::state::IncidentState;
+use chrono::{DateTime, Utc};
+
+/// The action a command asks for: `None` when the command is not an action (a query, a
+/// note), `Some(Err(why))` when it names something the incident does not know.
+pub fn action_for(
+    cmd: &Command,
+    state: &IncidentState,
+    now: DateTime<Utc>,
+) -> Option<Result<Action, String>> {
+    Some(match cmd {
+        Command::Deactivate(key) | Command::DeleteKey(key) => match state.key(key) {
+            None => Err(format!(
+                "Unknown access key {key}: it is not among the account's keys"
+            )),
+            Some(k) if matches!(cmd, Command::Deactivate(_)) => Ok(Action::DeactivateKey {
+                user: k.user.clone(),
+                access_key_id: key.clone(),
+            }),
+            Some(k) => Ok(Action::DeleteKey {
+                user: k.user.clone(),
+                access_key_id: key.clone(),
+            }),
+        },
+        Command::DenyAll(user) => match state.user(user) {
+            Some(_) => Ok(Action::DenyAll { user: user.clone() }),
+            None => Err(format!("Unknown IAM user {user}")),
+        },
+        Command::RevokeSessions(target) => Ok(Action::RevokeSessions {
+            principal: principal_from_text(target, state),
+            issued_before: now,
+        }),
+        Command::Remediate { rule, resource } => remediation(state, rule, resource.as_deref()),
+        _ => return None,
+    })
+}
+
+/// `remediate <rule> [resource]`: every non-compliant resource of the rule, or one.
+pub fn remediation(
+    state: &IncidentState,
+    rule: &str,
+    only: Option<&str>,
+) -> Result<Action, String> {
+    let groups = state.findings_by_rule();
+    let Some((_, findings)) = groups.iter().find(|(r, _)| *r == rule) else {
+        return Err(format!("No non-compliant resources for rule {rule}"));
+    };
+    if findings.iter().all(|f| f.remediation.is_none()) {
+        return Err(format!(
+            "Rule {rule} has no automatic remediation: its fix is code to change at the source (see the finding)"
+        ));
+    }
+    let resources: Vec<ResourceKey> = findings
+        .iter()
+        .filter(|f| only.is_none_or(|o| f.resource_id == o))
+        .map(|f| ResourceKey {
+            resource_type: f.resource_type.clone(),
+            resource_id: f.resource_id.clone(),
+            region: Some(f.region.clone()),
+        })
+        .collect();
+    if resources.is_empty() {
+        return Err(format!(
+            "{} is not non-compliant under {rule}",
+            only.unwrap_or_default()
+        ));
+    }
+    Ok(Action::Remediate {
+        rule: rule.to_string(),
+        resources,
+    })
+}
+
+/// `role/NAME`, `user/NAME`, an IAM ARN, or a bare name (a user if one is known by that
+/// name, a role otherwise).
+pub fn principal_from_text(text: &str, state: &IncidentState) -> PrincipalRef {
+    let t = text.trim();
+    let tail = t.rsplit(':').next().unwrap_or(t);
+    if let Some(r) = tail.strip_prefix("role/") {
+        return PrincipalRef::Role(r.rsplit('/').next().unwrap_or(r).to_string());
+    }
+    if let Some(u) = tail.strip_prefix("user/") {
+        return PrincipalRef::User(u.rsplit('/').next().unwrap_or(u).to_string());
+    }
+    if state.user(t).is_some() {
+        PrincipalRef::User(t.to_string())
+    } else {
+        PrincipalRef::Role(t.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principals_are_read_from_arns_prefixes_and_names() {
+        let s = IncidentState::default();
+        assert_eq!(
+            principal_from_text("arn:aws:iam::1:role/path/Deployer", &s),
+            PrincipalRef::Role("Deployer".into())
+        );
+        assert_eq!(
+            principal_from_text("user/alice", &s),
+            PrincipalRef::User("alice".into())
+        );
+        assert_eq!(
+            principal_from_text("unknown", &s),
+            PrincipalRef::Role("unknown".into())
+        );
+    }
+
+    #[test]
+    fn queries_are_not_actions_and_unknown_targets_say_so() {
+        let s = IncidentState::default();
+        let now = Utc::now();
+        assert!(action_for(&Command::Alerts, &s, now).is_none());
+        assert_eq!(
+            action_for(&Command::Deactivate("AKIA1".into()), &s, now),
+            Some(Err(
+                "Unknown access key AKIA1: it is not among the account's keys".into()
+            ))
+        );
+    }
+}
