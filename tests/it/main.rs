@@ -5,4 +5,5 @@ mod cli;
 mod live;
 mod moto_smoke;
 mod pty;
+mod slack_support;
 mod support;
