@@ -1,6 +1,8 @@
 //! Slack: the mirror of the incident into its channel, and the `/warroom` bridge.
 
 pub mod blocks;
+pub mod bridge;
+pub mod outbox;
 pub mod secret;
 pub mod slack;
 pub mod verify;

@@ -58,8 +58,9 @@ const REFUSALS: &[&str] = &[
 impl SlackApi {
     /// A client of the API at `api_url` (plain http is allowed, for local stand-ins).
     pub fn new(api_url: &str, bot_token: &Secret) -> std::io::Result<SlackApi> {
+        // Two TLS back ends are linked (the AWS SDK brings its own): name the one to use.
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()?
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())?
             .https_or_http()
             .enable_http1()
             .enable_http2()

@@ -274,6 +274,50 @@ impl Journal {
             .map_err(|source| self.err(source))
     }
 
+    /// Takes or renews the lease `name` for `owner` until `now + ttl` (Unix seconds), unless
+    /// someone else holds it and it has not expired. Lets several processes on one journal
+    /// agree which of them does a job (delivering the Slack outbox) without a server.
+    pub fn try_lease(
+        &mut self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        ttl: i64,
+    ) -> Result<bool, JournalError> {
+        let path = self.path.clone();
+        let err = |source| JournalError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let key = format!("lease:{name}");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let current: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(err)?;
+        let free = match current.as_deref().and_then(|v| v.rsplit_once(' ')) {
+            None => true,
+            Some((holder, until)) => {
+                holder == owner || until.parse::<i64>().map_or(true, |u| u < now)
+            }
+        };
+        if free {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, format!("{owner} {}", now + ttl)],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(free)
+    }
+
     /// Checks the whole chain; see [`verify`](self::verify).
     pub fn verify(&self) -> Result<Result<VerifyReport, VerifyError>, JournalError> {
         verify::verify(&self.conn).map_err(|source| self.err(source))

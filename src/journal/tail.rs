@@ -95,9 +95,9 @@ impl JournalTask {
                             Ok(records) => {
                                 cursor = records.last().map_or(cursor, |r| r.seq);
                                 let full = records.len() == BATCH;
-                                if out.send(TailEvent::Records(records)).is_err() {
-                                    return;
-                                }
+                                // Nobody listening any more is no reason to stop
+                                // writing: appends must still reach the file.
+                                let _ = out.send(TailEvent::Records(records));
                                 if !full {
                                     break;
                                 }

@@ -206,3 +206,42 @@ fn the_tail_thread_reports_own_and_foreign_appends_in_order() {
         task.shutdown();
     });
 }
+
+#[test]
+fn a_lease_has_one_holder_until_it_expires() {
+    let (_dir, path) = journal_with(1);
+    let mut a = Journal::open(&path).unwrap();
+    let mut b = Journal::open(&path).unwrap();
+    assert!(a.try_lease("mirror", "a", 1000, 30).unwrap());
+    assert!(!b.try_lease("mirror", "b", 1010, 30).unwrap(), "a holds it");
+    assert!(a.try_lease("mirror", "a", 1020, 30).unwrap(), "renewed");
+    assert!(!b.try_lease("mirror", "b", 1049, 30).unwrap());
+    assert!(
+        b.try_lease("mirror", "b", 1051, 30).unwrap(),
+        "expired: taken over"
+    );
+    assert!(!a.try_lease("mirror", "a", 1052, 30).unwrap());
+    // Leases live beside the records: the chain is untouched.
+    assert!(a.verify().unwrap().is_ok());
+}
+
+#[test]
+fn appends_are_written_even_when_nobody_reads_the_tail() {
+    let (_dir, path) = journal_with(1);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    drop(rx);
+    let task = JournalTask::spawn(
+        Journal::open(&path).unwrap(),
+        0,
+        tx,
+        std::time::Duration::from_millis(10),
+    );
+    task.writer().append(vec![note(2)]);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    task.writer().append(vec![note(3)]);
+    task.shutdown();
+    assert_eq!(
+        Journal::open_existing(&path).unwrap().last_seq().unwrap(),
+        3
+    );
+}

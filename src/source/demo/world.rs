@@ -62,6 +62,9 @@ struct WorldState {
     /// Records produced by responses, delivered with the next `advance`.
     pending: Vec<NewRecord>,
     responder_calls: usize,
+    /// Config's findings are reported once the history is in: like the real service, whose
+    /// evaluations come after the resources' creation, so their creators can be named.
+    findings_reported: bool,
 }
 
 /// The demo's AWS account.
@@ -133,6 +136,7 @@ impl DemoWorld {
                 running: Vec::new(),
                 pending: Vec::new(),
                 responder_calls: 0,
+                findings_reported: false,
             }),
             scenario: Arc::new(scenario),
         }
@@ -167,11 +171,6 @@ impl DemoWorld {
                 .map(|u| user_record(&self.scenario, &st, u, now)),
         );
         out.extend(st.keys.keys().map(|k| key_record(&st, k, now)));
-        out.extend(
-            st.findings
-                .iter()
-                .map(|f| NewRecord::new(now, "aws-config", RecordBody::Finding(f.clone()))),
-        );
         out.push(NewRecord::new(
             now,
             ACTOR,
@@ -234,6 +233,7 @@ impl DemoWorld {
             }
         }
         st.responder_calls = state.actions.len();
+        st.findings_reported = !state.findings.is_empty();
         if let Some(last) = state.timeline.last() {
             st.now = st.now.max(last.at);
         }
@@ -254,6 +254,14 @@ impl DemoWorld {
             let event = play(&self.scenario, &mut st, index, call, at);
             out.push(NewRecord::new(at, "cloudtrail", RecordBody::Event(event)));
             out.append(&mut st.pending);
+        }
+        if !st.findings_reported {
+            st.findings_reported = true;
+            out.extend(
+                st.findings
+                    .iter()
+                    .map(|f| NewRecord::new(now, "aws-config", RecordBody::Finding(f.clone()))),
+            );
         }
         let due: Vec<usize> = (0..st.remediations.len())
             .filter(|&i| st.remediations[i].done_at <= now)
@@ -276,6 +284,53 @@ impl DemoWorld {
             }
         }
         out
+    }
+
+    /// Records produced by responses, without playing anything (for a process that answers
+    /// calls but does not run the scenario, such as the Slack bridge).
+    pub fn drain(&self) -> Vec<NewRecord> {
+        std::mem::take(&mut self.lock().pending)
+    }
+
+    /// The status of a key as the account sees it now.
+    pub fn key_status(&self, access_key_id: &str) -> Option<KeyStatus> {
+        self.lock().keys.get(access_key_id).map(|k| k.status)
+    }
+
+    /// Learns from the journal what another process (the bridge, another console) did to
+    /// the account: key and user snapshots, and the responder's role policies as CloudTrail
+    /// recorded them. Keeps two processes playing one demo account in agreement.
+    pub fn observe(&self, rec: &crate::model::Record) {
+        let mut st = self.lock();
+        match &rec.body {
+            RecordBody::Key(k) => {
+                if let Some(mine) = st.keys.get_mut(&k.access_key_id) {
+                    mine.status = k.status;
+                }
+            }
+            RecordBody::User(u) => {
+                if let Some(mine) = st.users.get_mut(&u.name) {
+                    for p in &u.inline_policies {
+                        mine.inline.entry(p.clone()).or_insert(Value::Null);
+                    }
+                }
+            }
+            RecordBody::Event(e) if e.event_name == "PutRolePolicy" && e.error_code.is_none() => {
+                let json = e.json();
+                let params = &json["requestParameters"];
+                if params["policyName"] == REVOKE_SESSIONS_POLICY {
+                    let role = params["roleName"].as_str().unwrap_or_default().to_string();
+                    let cutoff = params["policyDocument"]
+                        .as_str()
+                        .and_then(|d| serde_json::from_str::<Value>(d).ok())
+                        .and_then(|d| token_cutoff(&d));
+                    if let Some(cutoff) = cutoff {
+                        st.role_revocations.insert(role, cutoff);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Whether every scripted call has been played.

@@ -338,3 +338,27 @@ fn restoring_from_a_journal_resumes_where_it_stopped() {
     assert_eq!(next.len(), 1, "only the call not yet played");
     assert_eq!(next[0].error_code.as_deref(), Some("Client.AuthFailure"));
 }
+
+#[test]
+fn a_second_world_learns_what_the_first_did_from_the_journal() {
+    let first = DemoWorld::new(tiny());
+    run(&first, deactivate()).unwrap();
+    let second = DemoWorld::new(tiny());
+    for (i, r) in first.drain().into_iter().enumerate() {
+        second.observe(&crate::model::Record {
+            seq: i as i64 + 1,
+            at: r.at,
+            actor: r.actor,
+            body: r.body,
+        });
+    }
+    assert_eq!(
+        second.key_status("AKIALEAKED0000000001"),
+        Some(KeyStatus::Inactive)
+    );
+    let later = events(&second.advance(start() + Duration::minutes(5)));
+    assert_eq!(
+        later.last().unwrap().error_code.as_deref(),
+        Some("Client.AuthFailure")
+    );
+}
