@@ -32,6 +32,9 @@ pub struct Cli {
     /// Keymap: default, emacs, or a keymap file.
     #[arg(long, global = true, value_name = "NAME|PATH")]
     pub keymap: Option<String>,
+    /// The Slack Web API's base URL (a proxy, or a stand-in for tests). Also SLACK_API_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub slack_api_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,8 +47,8 @@ pub enum Command {
     Live(LiveArgs),
     /// Reopen a recorded incident journal (read-only).
     Replay(ReplayArgs),
-    /// Run the Slack bridge: /warroom slash commands and buttons.
-    Serve(LaterArgs),
+    /// Run the Slack bridge: /warroom slash commands and buttons, on an incident's journal.
+    Serve(ServeArgs),
     /// Search events headlessly and print JSONL, CSV or a table.
     Query(LaterArgs),
     /// Run the detections headlessly and print the alerts.
@@ -89,6 +92,23 @@ pub struct LiveArgs {
     /// Security Hub findings at or above this severity become alerts.
     #[arg(long, value_name = "SEVERITY")]
     pub min_severity: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen for Slack's HTTP requests (/slack/commands, /slack/interactions).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+    pub listen: std::net::SocketAddr,
+    /// Also (or, without a signing secret, only) take requests over Socket Mode, with the
+    /// app-level token (SLACK_APP_TOKEN): no public endpoint needed.
+    #[arg(long)]
+    pub socket_mode: bool,
+    /// Act on the embedded demo account (the incident of `warroom demo`).
+    #[arg(long)]
+    pub demo: bool,
+    /// As for `warroom live`: the account to act on.
+    #[command(flatten)]
+    pub aws: LiveArgs,
 }
 
 #[derive(Debug, Args)]

@@ -73,3 +73,25 @@ mod tests {
         assert!(elapsed >= Duration::seconds(20), "{elapsed}");
     }
 }
+
+/// The time of the latest record seen: for a process that follows a journal written on
+/// another clock (the bridge following a demo's compressed time), so its own records fall
+/// in the same story.
+#[derive(Default)]
+pub struct JournalClock {
+    millis: std::sync::atomic::AtomicI64,
+}
+
+impl JournalClock {
+    pub fn saw(&self, t: DateTime<Utc>) {
+        self.millis
+            .fetch_max(t.timestamp_millis(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Clock for JournalClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.millis.load(std::sync::atomic::Ordering::Relaxed))
+            .unwrap_or_default()
+    }
+}

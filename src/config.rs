@@ -1,6 +1,10 @@
 //! The configuration file: `~/.config/warroom/config.toml`, or `--config PATH`.
 
+use crate::chat::bridge::Permissions;
+use crate::chat::secret::Secret;
+use crate::model::Severity;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Everything the file may set. Every field is optional; the defaults are sensible.
@@ -17,6 +21,86 @@ pub struct Config {
     pub journal: JournalConfig,
     #[serde(default)]
     pub aws: AwsConfig,
+    #[serde(default)]
+    pub slack: SlackConfig,
+}
+
+/// Slack: the mirror and the bridge. Every secret may come from the environment instead
+/// (`SLACK_BOT_TOKEN`, `SLACK_SIGNING_SECRET`, `SLACK_APP_TOKEN`), which wins.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    /// `xoxb-…`: posts the mirror, reads user groups.
+    pub bot_token: Option<Secret>,
+    /// The incident channel's ID (`C…`); or `SLACK_CHANNEL`.
+    pub channel: Option<String>,
+    /// Verifies requests to `warroom serve`.
+    pub signing_secret: Option<Secret>,
+    /// `xapp-…`: Socket Mode, for a bridge without a public endpoint.
+    pub app_token: Option<Secret>,
+    /// Another Web API base URL (a proxy); or `SLACK_API_URL`, or `--slack-api-url`.
+    pub api_url: Option<String>,
+    /// Alerts at or above this severity are mirrored (default: high).
+    pub mirror_min_severity: Option<String>,
+    /// How long a destructive request waits for its confirming click (default: 10).
+    pub confirm_minutes: Option<u64>,
+    /// The one who confirms must not be the one who asked.
+    #[serde(default)]
+    pub two_person_rule: bool,
+    /// IAM principal name → Slack user ID, to mention who created a resource.
+    #[serde(default)]
+    pub users: BTreeMap<String, String>,
+    #[serde(default)]
+    pub permissions: Permissions,
+}
+
+/// The Slack settings in force: the file's, under the environment's, under the flags'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlackSettings {
+    pub bot_token: Option<Secret>,
+    pub channel: Option<String>,
+    pub signing_secret: Option<Secret>,
+    pub app_token: Option<Secret>,
+    pub api_url: String,
+    pub mirror_min: Severity,
+    pub confirm_for: chrono::Duration,
+    pub two_person: bool,
+    pub users: BTreeMap<String, String>,
+    pub permissions: Permissions,
+}
+
+impl SlackConfig {
+    pub fn settings(&self, api_url_flag: Option<&str>) -> Result<SlackSettings, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let secret =
+            |name: &str, file: &Option<Secret>| env(name).map(Secret::new).or_else(|| file.clone());
+        let mirror_min = match &self.mirror_min_severity {
+            None => Severity::High,
+            Some(s) => Severity::parse(s).ok_or_else(|| ConfigError::Parse {
+                path: PathBuf::from("[slack]"),
+                line: String::new(),
+                message: format!(
+                    "mirror_min_severity {s:?}: use critical, high, medium, low or info"
+                ),
+            })?,
+        };
+        Ok(SlackSettings {
+            bot_token: secret("SLACK_BOT_TOKEN", &self.bot_token),
+            channel: env("SLACK_CHANNEL").or_else(|| self.channel.clone()),
+            signing_secret: secret("SLACK_SIGNING_SECRET", &self.signing_secret),
+            app_token: secret("SLACK_APP_TOKEN", &self.app_token),
+            api_url: api_url_flag
+                .map(str::to_string)
+                .or_else(|| env("SLACK_API_URL"))
+                .or_else(|| self.api_url.clone())
+                .unwrap_or_else(|| crate::chat::slack::DEFAULT_API_URL.to_string()),
+            mirror_min,
+            confirm_for: chrono::Duration::minutes(self.confirm_minutes.unwrap_or(10).max(1) as i64),
+            two_person: self.two_person_rule,
+            users: self.users.clone(),
+            permissions: self.permissions.clone(),
+        })
+    }
 }
 
 /// How `warroom live` reaches the account (command-line flags win).
@@ -148,6 +232,22 @@ mod tests {
             err.starts_with("config c.toml:4: unknown field `colour`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn slack_settings_read_the_file_and_never_print_secrets() {
+        let c = Config::parse(
+            "[slack]\nbot_token = \"xoxb-file-token\"\nchannel = \"C1\"\ntwo_person_rule = true\n[slack.users]\n\"dana.kim\" = \"U0DANA\"\n[slack.permissions]\ncontain = [\"U0ALICE\", \"S0ONCALL\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let s = c.slack.settings(Some("http://127.0.0.1:9/api")).unwrap();
+        assert_eq!(s.channel.as_deref(), Some("C1"));
+        assert_eq!(s.api_url, "http://127.0.0.1:9/api");
+        assert!(s.two_person);
+        assert_eq!(s.permissions.contain, ["U0ALICE", "S0ONCALL"]);
+        assert_eq!(s.users["dana.kim"], "U0DANA");
+        assert!(!format!("{c:?} {s:?}").contains("xoxb-file-token"));
     }
 
     #[test]

@@ -5,4 +5,5 @@ pub mod bridge;
 pub mod outbox;
 pub mod secret;
 pub mod slack;
+pub mod socket;
 pub mod verify;

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use std::fmt;
 
 /// A secret string whose `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 

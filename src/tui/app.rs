@@ -169,6 +169,8 @@ pub struct App {
     pub identity: Option<String>,
     /// The access key the console itself is signed with: acting on it asks twice.
     pub own_key: Option<String>,
+    /// The Slack channel the incident is mirrored to, when it is.
+    pub slack: Option<String>,
     next_action: u64,
     rows_version: u64,
 }
@@ -206,6 +208,7 @@ impl App {
             sources: BTreeMap::new(),
             identity: None,
             own_key: None,
+            slack: None,
             next_action: 0,
             rows_version: u64::MAX,
         };

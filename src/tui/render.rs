@@ -508,7 +508,24 @@ fn mode_badges(app: &App) -> Vec<String> {
     if let Some(who) = &app.identity {
         out.push(format!(" as {who} "));
     }
+    if let Some(channel) = &app.slack {
+        out.push(slack_badge(app, channel));
+    }
     out
+}
+
+/// The mirror at a glance: the channel, and what is waiting or failing.
+fn slack_badge(app: &App, channel: &str) -> String {
+    let waiting: Vec<_> = app.state.undelivered().collect();
+    let failing = waiting.iter().find_map(|c| match &c.state {
+        crate::state::ChatState::Retrying { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    match (waiting.len(), failing) {
+        (0, _) => format!(" SLACK {channel} ✓ "),
+        (n, Some(error)) => format!(" SLACK {n} waiting: {error} "),
+        (n, None) => format!(" SLACK {n} queued "),
+    }
 }
 
 /// Key hints for the current pane, from the live keymap.

@@ -3,7 +3,7 @@
 
 use super::pivot::Pivot;
 use crate::model::{AlertStatus, CloudTrailEvent, KeyStatus, Severity};
-use crate::state::{EntryKind, IncidentState};
+use crate::state::{ChatState, EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -91,6 +91,7 @@ const TIMELINE_COLUMNS: &[Column] = &[
     Column::fixed("TIME (UTC)", 19),
     Column::fixed("BY", 16),
     Column::fill("WHAT", 1),
+    Column::fixed("SLACK", 8),
 ];
 
 /// A column: a title and either a fixed width or a share of what is left.
@@ -496,11 +497,26 @@ fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
             row(
                 Item::Entry(i),
                 format!("entry:{}:{}", e.seq, e.at.timestamp_millis()),
-                vec![full_time(e.at), e.actor.clone(), e.summary.clone()],
+                vec![
+                    full_time(e.at),
+                    e.actor.clone(),
+                    e.summary.clone(),
+                    slack_state(state, e.seq),
+                ],
                 tone,
             )
         })
         .collect()
+}
+
+/// How the Slack mirror of a record is doing, in a word.
+fn slack_state(state: &IncidentState, seq: i64) -> String {
+    match state.chat_for(seq).map(|c| &c.state) {
+        None => String::new(),
+        Some(ChatState::Queued) => "queued".into(),
+        Some(ChatState::Retrying { attempt, .. }) => format!("retry {attempt}"),
+        Some(ChatState::Sent { .. }) => "sent".into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,147 @@
+//! Opening the console on a journal, with what runs beside it.
+
+use super::JOURNAL_POLL;
+use crate::chat::blocks::MirrorOptions;
+use crate::chat::outbox::{self, MirrorConfig};
+use crate::chat::slack::SlackApi;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::config::SlackSettings;
+use crate::journal::{Journal, JournalTask, JournalWriter};
+use crate::respond::ResponseApi;
+use crate::state::IncidentState;
+use crate::tui::app::{App, Mode};
+use crate::tui::keymap::Keymap;
+use crate::tui::run::{self, Services};
+use crate::tui::theme::Theme;
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A console about to open: its journal, what it shows, and what it may do.
+pub(super) struct Console {
+    pub journal: Journal,
+    pub state: IncidentState,
+    pub mode: Mode,
+    pub clock: SharedClock,
+    pub api: Option<Arc<dyn ResponseApi>>,
+    pub journal_writes: bool,
+}
+
+/// What runs beside the console: tasks feeding the journal, and the channels of live mode.
+pub(super) struct Background {
+    pub tasks: tokio::task::JoinSet<()>,
+    pub lookups: Option<tokio::sync::mpsc::UnboundedSender<crate::tui::pivot::Pivot>>,
+    pub reports: Option<tokio::sync::mpsc::UnboundedReceiver<crate::source::SourceReport>>,
+    pub identity: Option<String>,
+    pub own_key: Option<String>,
+    /// The Slack channel the mirror posts to, when it does.
+    pub slack: Option<String>,
+}
+
+impl Background {
+    pub(super) fn none() -> Self {
+        Background {
+            tasks: tokio::task::JoinSet::new(),
+            lookups: None,
+            reports: None,
+            identity: None,
+            own_key: None,
+            slack: None,
+        }
+    }
+}
+
+impl Console {
+    /// Runs the console until the user quits, with what `background` starts (given a journal
+    /// writer) running beside it. Returns the app as it was at the end.
+    pub(super) fn run(
+        self,
+        rt: &tokio::runtime::Runtime,
+        config: &Config,
+        keymap: Keymap,
+        theme: Theme,
+        background: impl FnOnce(JournalWriter) -> Background,
+    ) -> anyhow::Result<App> {
+        let mut app = App::new(
+            self.state,
+            self.mode,
+            keymap,
+            theme,
+            format!("{}@tui", config.responder()),
+            std::process::id().to_string(),
+            self.clock.now(),
+        );
+        rt.block_on(async {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
+            let mut side = background(task.writer());
+            app.identity = side.identity.take();
+            app.own_key = side.own_key.take();
+            app.slack = side.slack.take();
+            let services = Services {
+                clock: self.clock,
+                writer: task.writer(),
+                journal_writes: self.journal_writes,
+                tail: rx,
+                api: self.api,
+                lookups: side.lookups.take(),
+                reports: side.reports.take(),
+            };
+            let result = run::run(app, services).await;
+            side.tasks.abort_all();
+            task.shutdown();
+            result
+        })
+    }
+}
+
+pub(super) fn summary(path: &Path, app: &App, subcommand: &str) {
+    let s = &app.state;
+    println!(
+        "{} — {} ({}, {} alerts, {} actions)",
+        s.meta.title,
+        s.meta.status,
+        s.meta.severity,
+        s.alerts.len(),
+        s.actions.len()
+    );
+    println!("Journal: {}", path.display());
+    println!(
+        "  reopen:  warroom {subcommand} --journal {}",
+        path.display()
+    );
+    println!("  verify:  warroom verify {}", path.display());
+}
+
+/// A name for this process, unique enough to hold the mirror's lease.
+pub(super) fn process_name(role: &str) -> String {
+    format!("{role}-{}", std::process::id())
+}
+
+/// The mirror, when Slack is configured to post: a task to run beside the rest.
+pub(super) fn mirror(
+    settings: &SlackSettings,
+    path: &std::path::Path,
+    clock: SharedClock,
+    role: &str,
+) -> anyhow::Result<Option<impl std::future::Future<Output = ()> + Send + 'static>> {
+    let (Some(token), Some(channel)) = (&settings.bot_token, &settings.channel) else {
+        return Ok(None);
+    };
+    let api = SlackApi::new(&settings.api_url, token).context("starting the Slack client")?;
+    let config = MirrorConfig::new(
+        channel.clone(),
+        MirrorOptions {
+            min_alert_severity: settings.mirror_min,
+            mentions: settings.users.clone(),
+        },
+    );
+    Ok(Some(outbox::run(
+        path.to_path_buf(),
+        api,
+        config,
+        clock,
+        process_name(role),
+    )))
+}

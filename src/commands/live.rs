@@ -1,0 +1,174 @@
+//! `warroom live`: the console on a real AWS account.
+
+use super::console::{Background, Console, mirror, summary};
+use super::{look, new_journal_path, runtime, start_logging};
+use crate::cli::{Cli, LiveArgs};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::journal::Journal;
+use crate::model::RecordBody;
+use crate::source::ingest::Ingest;
+use crate::state::IncidentState;
+use crate::tui::app::{Mode, ModeKind};
+use anyhow::Context;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    use crate::model::{IncidentOpened, NewRecord, Severity, SourceStatus};
+    use crate::source::aws::{connect, live};
+    let (keymap, theme) = look(cli, config)?;
+    let _log = start_logging();
+    let aws = &config.aws;
+    let opts = connect_options(args, config);
+    let lookback = match args.lookback.as_deref().or(aws.lookback.as_deref()) {
+        Some(text) => chrono::Duration::from_std(
+            humantime::parse_duration(text).with_context(|| format!("--lookback {text:?}"))?,
+        )?,
+        None => live::LiveOptions::default().lookback,
+    };
+    let min = match args
+        .min_severity
+        .as_deref()
+        .or(aws.securityhub_min_severity.as_deref())
+    {
+        Some(s) => Severity::parse(s).with_context(|| {
+            format!("unknown severity {s:?}: use critical, high, medium, low or info")
+        })?,
+        None => live::LiveOptions::default().securityhub_min,
+    };
+    let poll =
+        std::time::Duration::from_secs(args.poll_seconds.or(aws.poll_seconds).unwrap_or(30).max(1));
+    let live_opts = live::LiveOptions {
+        cloudtrail_every: poll,
+        others_every: poll * 4,
+        lookback,
+        securityhub_min: min,
+        ..Default::default()
+    };
+    let rt = runtime()?;
+    // Who are we? Asked before the screen is taken, so a credentials problem reads plainly.
+    let account = rt
+        .block_on(connect::connect(&opts))
+        .map_err(|f| anyhow::anyhow!("cannot connect to AWS: {}", connect::explain(&f)))?;
+    let path = cli
+        .journal
+        .clone()
+        .unwrap_or_else(|| new_journal_path(config, &format!("live-{}", account.account_id)));
+    let mut journal = Journal::open(&path)?;
+    let mut all = journal.read_all()?;
+    let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+    if all.is_empty() {
+        let now = clock.now();
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "live".into());
+        let opening = vec![
+            NewRecord::new(
+                now,
+                format!("{}@tui", config.responder()),
+                RecordBody::IncidentOpened(IncidentOpened {
+                    id,
+                    title: format!("Account {}", account.account_id),
+                    severity: Severity::Medium,
+                    source: "live".into(),
+                }),
+            ),
+            NewRecord::new(
+                now,
+                "aws",
+                RecordBody::SourceStatus(SourceStatus {
+                    source: "aws".into(),
+                    ok: true,
+                    message: format!(
+                        "acting as {} in {}{}",
+                        account.arn,
+                        account.regions.join(", "),
+                        account
+                            .note
+                            .as_ref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    ),
+                }),
+            ),
+        ];
+        all.extend(journal.append(&opening)?);
+    }
+    let state = IncidentState::from_records(&all);
+    let mut ingest = Ingest::new();
+    ingest.prime(&all);
+    let (records_tx, mut records_rx) =
+        tokio::sync::mpsc::unbounded_channel::<Vec<crate::model::NewRecord>>();
+    let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
+    let channels = live::Channels {
+        records: records_tx,
+        reports: reports_tx,
+        clock: clock.clone(),
+    };
+    let sources = {
+        let _guard = rt.enter();
+        live::start(&account, live_opts, channels, &state)
+    };
+    let console = Console {
+        journal,
+        state,
+        mode: Mode {
+            kind: ModeKind::Live,
+            read_only: cli.read_only,
+            dry_run: cli.dry_run,
+        },
+        clock: clock.clone(),
+        api: Some(sources.responder.clone()),
+        journal_writes: true,
+    };
+    let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
+    let mirrored = mirror(&settings, &path, clock.clone(), "console")?;
+    let identity = account.arn.clone();
+    let own_key = account.own_key.clone();
+    let final_app = console.run(&rt, config, keymap, theme, move |writer| {
+        let mut background = Background::none();
+        let live::Live {
+            mut tasks, lookups, ..
+        } = sources;
+        // One ingest path: every source's records through the detector, then the journal.
+        tasks.spawn(async move {
+            while let Some(batch) = records_rx.recv().await {
+                writer.append(ingest.process(clock.now(), batch));
+            }
+        });
+        background.tasks = tasks;
+        background.lookups = Some(lookups);
+        background.reports = Some(reports_rx);
+        background.identity = Some(identity);
+        background.own_key = own_key;
+        if let Some(m) = mirrored {
+            background.tasks.spawn(m);
+            background.slack = settings.channel.clone();
+        }
+        background
+    })?;
+    summary(&path, &final_app, "live");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How to reach the account: the flags, else the config file.
+pub(super) fn connect_options(
+    args: &LiveArgs,
+    config: &Config,
+) -> crate::source::aws::connect::ConnectOptions {
+    let aws = &config.aws;
+    crate::source::aws::connect::ConnectOptions {
+        profile: args.profile.clone().or_else(|| aws.profile.clone()),
+        regions: if args.regions.is_empty() {
+            aws.regions.clone()
+        } else {
+            args.regions.clone()
+        },
+        endpoint_url: args
+            .endpoint_url
+            .clone()
+            .or_else(|| aws.endpoint_url.clone()),
+    }
+}

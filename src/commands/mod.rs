@@ -1,0 +1,88 @@
+//! What each subcommand does.
+
+mod console;
+mod demo;
+mod live;
+mod replay;
+mod serve;
+mod verify;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+use anyhow::Context;
+use chrono::Utc;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The default speed of the demo: its 35 minutes in a little over two.
+pub const DEFAULT_DEMO_SPEED: f64 = 15.0;
+/// How often the demo world plays what has fallen due.
+const WORLD_TICK: std::time::Duration = std::time::Duration::from_millis(100);
+/// Stack of each async worker thread (address space, not memory, until used).
+pub const WORKER_STACK: usize = 16 * 1024 * 1024;
+/// How often the journal is checked for records written by other processes.
+const JOURNAL_POLL: std::time::Duration = std::time::Duration::from_millis(300);
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    match &cli.command {
+        Command::Demo(args) => demo::demo(&cli, &config, args),
+        Command::Replay(args) => replay::replay(&cli, &config, args),
+        Command::Verify(args) => verify::verify(&cli, args),
+        Command::Live(args) => live::live(&cli, &config, args),
+        Command::Serve(args) => serve::serve(&cli, &config, args),
+        Command::Query(_) => later("query", "headless search of CloudTrail archives"),
+        Command::Detect(_) => later("detect", "headless detections"),
+        Command::Export(_) => later("export", "the postmortem export"),
+    }
+}
+
+fn later(name: &str, what: &str) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "warroom {name} ({what}) is not available in this version yet.\n\
+         Try the console on the embedded incident: warroom demo"
+    );
+    Ok(ExitCode::from(2))
+}
+
+/// Keymap and theme from the command line, else the config file, else the defaults.
+/// Loaded before the terminal is taken over, so a bad file fails with a readable message.
+pub(crate) fn look(cli: &Cli, config: &Config) -> anyhow::Result<(Keymap, Theme)> {
+    let keymap = Keymap::load(cli.keymap.as_deref().or(config.ui.keymap.as_deref()))?;
+    let theme = Theme::load(
+        cli.theme.as_deref().or(config.ui.theme.as_deref()),
+        Theme::no_color_requested(),
+    )?;
+    Ok((keymap, theme))
+}
+
+pub(crate) fn new_journal_path(config: &Config, prefix: &str) -> PathBuf {
+    let dir = config
+        .journal
+        .dir
+        .clone()
+        .unwrap_or_else(crate::paths::incidents_dir);
+    dir.join(format!(
+        "{prefix}-{}.sqlite",
+        Utc::now().format("%Y%m%d-%H%M%S")
+    ))
+}
+
+pub(crate) fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    crate::logging::init(&crate::paths::log_dir())
+        .ok()
+        .map(|(g, _)| g)
+}
+
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // The SDK's (de)serialisers of large shapes (a Security Hub finding has hundreds of
+        // fields) take deep stacks in unoptimised builds; reserve room rather than abort.
+        .thread_stack_size(WORKER_STACK)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}

@@ -1,0 +1,168 @@
+//! `warroom serve`: the Slack bridge on an incident's journal.
+
+use super::console::mirror;
+use super::live::connect_options;
+use super::{JOURNAL_POLL, runtime, start_logging};
+use crate::chat::bridge::{self, Bridge, BridgeConfig};
+use crate::chat::slack::SlackApi;
+use crate::chat::verify::Verifier;
+use crate::cli::{Cli, ServeArgs};
+use crate::clock::{JournalClock, SharedClock, SystemClock};
+use crate::config::Config;
+use crate::journal::{Journal, JournalTask, TailEvent};
+use crate::respond::ResponseApi;
+use crate::source::aws::config::ConfigSource;
+use crate::source::aws::connect::{self, in_region};
+use crate::source::aws::responder::AwsResponder;
+use crate::source::demo::{scenario, world::DemoWorld};
+use crate::state::IncidentState;
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let _log = start_logging();
+    let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
+    let path = cli.journal.clone().context(
+        "which incident? give the journal the console writes: warroom serve --journal PATH",
+    )?;
+    let journal = Journal::open_existing(&path)?;
+    let records = journal.read_all()?;
+    let signing = settings.signing_secret.clone();
+    if signing.is_none() && !args.socket_mode {
+        anyhow::bail!(
+            "no signing secret: set SLACK_SIGNING_SECRET (or slack.signing_secret), or use --socket-mode with SLACK_APP_TOKEN"
+        );
+    }
+    if args.socket_mode && settings.app_token.is_none() {
+        anyhow::bail!(
+            "--socket-mode needs the app-level token: set SLACK_APP_TOKEN (or slack.app_token)"
+        );
+    }
+    let rt = runtime()?;
+    // What the bridge acts on: the demo account, or the real one.
+    let demo = args.demo.then(|| {
+        let world = Arc::new(DemoWorld::new(scenario::founding_scenario()));
+        world.restore(&IncidentState::from_records(&records));
+        world
+    });
+    let journal_clock = Arc::new(JournalClock::default());
+    let (api, clock): (Arc<dyn ResponseApi>, SharedClock) = match &demo {
+        Some(world) => (world.clone(), journal_clock.clone()),
+        None => {
+            let account = rt
+                .block_on(connect::connect(&connect_options(&args.aws, config)))
+                .map_err(|f| anyhow::anyhow!("cannot connect to AWS: {}", connect::explain(&f)))?;
+            let regions: BTreeMap<String, ConfigSource> = account
+                .regions
+                .iter()
+                .map(|r| {
+                    let sdk = in_region(&account.sdk, r);
+                    (
+                        r.clone(),
+                        ConfigSource::new(aws_sdk_config::Client::new(&sdk), r.clone()),
+                    )
+                })
+                .collect();
+            let responder = AwsResponder::new(
+                aws_sdk_iam::Client::new(&account.sdk),
+                regions,
+                Arc::new(tokio::sync::Notify::new()),
+            );
+            println!("acting as {}", account.arn);
+            (Arc::new(responder), Arc::new(SystemClock))
+        }
+    };
+    let slack = match &settings.bot_token {
+        Some(t) => Some(SlackApi::new(&settings.api_url, t).context("starting the Slack client")?),
+        None => None,
+    };
+    let result: anyhow::Result<()> = rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = JournalTask::spawn(Journal::open(&path)?, 0, tx, JOURNAL_POLL);
+        let bridge = Arc::new(Bridge::new(
+            BridgeConfig {
+                permissions: settings.permissions.clone(),
+                two_person: settings.two_person,
+                confirm_for: settings.confirm_for,
+                read_only: cli.read_only,
+                dry_run: cli.dry_run,
+            },
+            Verifier::new(&signing.clone().unwrap_or_default()),
+            task.writer(),
+            api,
+            slack,
+            clock.clone(),
+        ));
+        let mut side = tokio::task::JoinSet::new();
+        {
+            // The bridge follows the journal: what the console and the bridge itself wrote.
+            let (bridge, world, journal_clock) =
+                (bridge.clone(), demo.clone(), journal_clock.clone());
+            side.spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    if let TailEvent::Records(records) = event {
+                        for r in &records {
+                            journal_clock.saw(r.at);
+                            if let Some(w) = &world {
+                                w.observe(r);
+                            }
+                        }
+                        bridge.observe(&records);
+                    }
+                }
+            });
+        }
+        if let Some(world) = demo.clone() {
+            // The demo account's own records of what the bridge did (its CloudTrail, its IAM).
+            let writer = task.writer();
+            side.spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+                loop {
+                    tick.tick().await;
+                    writer.append(world.drain());
+                }
+            });
+        }
+        if let Some(m) = mirror(&settings, &path, clock.clone(), "serve")? {
+            side.spawn(m);
+        }
+        if args.socket_mode {
+            let token = settings.app_token.clone().unwrap_or_default();
+            side.spawn(crate::chat::socket::run(
+                bridge.clone(),
+                settings.api_url.clone(),
+                token,
+            ));
+        }
+        let served = if signing.is_some() {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            println!(
+                "warroom serve: http://{}/slack/commands and /slack/interactions — incident {}",
+                listener.local_addr()?,
+                path.display()
+            );
+            axum::serve(listener, bridge::router(bridge.clone()))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("serving HTTP")
+        } else {
+            println!(
+                "warroom serve: Socket Mode only — incident {}",
+                path.display()
+            );
+            let _ = tokio::signal::ctrl_c().await;
+            Ok(())
+        };
+        side.abort_all();
+        task.shutdown();
+        served
+    });
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
