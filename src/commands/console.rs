@@ -37,6 +37,7 @@ pub(super) struct Background {
     pub own_key: Option<String>,
     /// The Slack channel the mirror posts to, when it does.
     pub slack: Option<String>,
+    pub observer: Option<crate::tui::run::Observer>,
 }
 
 impl Background {
@@ -48,6 +49,7 @@ impl Background {
             identity: None,
             own_key: None,
             slack: None,
+            observer: None,
         }
     }
 }
@@ -87,6 +89,7 @@ impl Console {
                 api: self.api,
                 lookups: side.lookups.take(),
                 reports: side.reports.take(),
+                observer: side.observer.take(),
             };
             let result = run::run(app, services).await;
             side.tasks.abort_all();

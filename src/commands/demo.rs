@@ -76,6 +76,8 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
         // The demo world plays what has fallen due, through the detector, into the journal.
         let mut background = Background::none();
+        let observed = world.clone();
+        background.observer = Some(Arc::new(move |r| observed.observe(r)));
         if let Some(m) = mirrored {
             background.tasks.spawn(m);
             background.slack = settings.channel.clone();

@@ -80,7 +80,9 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
     };
     let result: anyhow::Result<()> = rt.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = JournalTask::spawn(Journal::open(&path)?, 0, tx, JOURNAL_POLL);
+        // What the journal holds now is known before the first request is taken.
+        let last = records.last().map_or(0, |r| r.seq);
+        let task = JournalTask::spawn(Journal::open(&path)?, last, tx, JOURNAL_POLL);
         let bridge = Arc::new(Bridge::new(
             BridgeConfig {
                 permissions: settings.permissions.clone(),
@@ -95,6 +97,10 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
             slack,
             clock.clone(),
         ));
+        bridge.observe(&records);
+        if let Some(last) = records.iter().map(|r| r.at).max() {
+            journal_clock.saw(last);
+        }
         let mut side = tokio::task::JoinSet::new();
         {
             // The bridge follows the journal: what the console and the bridge itself wrote.

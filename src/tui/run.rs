@@ -30,7 +30,12 @@ pub struct Services {
     pub lookups: Option<UnboundedSender<Pivot>>,
     /// Data sources' health reports (live mode).
     pub reports: Option<UnboundedReceiver<SourceReport>>,
+    /// Told of every record the journal gains, whoever wrote it (the demo account learns
+    /// what the Slack bridge did to it).
+    pub observer: Option<Observer>,
 }
+
+pub type Observer = Arc<dyn Fn(&crate::model::Record) + Send + Sync>;
 
 /// How often the clock ticks on screen.
 const TICK: Duration = Duration::from_millis(250);
@@ -66,6 +71,9 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                     // Fold everything already waiting before drawing once.
                     while let Ok(TailEvent::Records(more)) = services.tail.try_recv() {
                         records.extend(more);
+                    }
+                    if let Some(observe) = &services.observer {
+                        records.iter().for_each(|r| observe(r));
                     }
                     Msg::Records(records)
                 }

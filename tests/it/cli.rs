@@ -149,7 +149,34 @@ fn live_explains_an_unreachable_endpoint_before_taking_the_screen() {
 #[test]
 fn subcommands_of_later_versions_say_so() {
     let home = tempfile::tempdir().unwrap();
-    let out = warroom(home.path(), &["serve", "--listen", "127.0.0.1:3000"]);
+    let out = warroom(home.path(), &["export", "--format", "md"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not available in this version yet"));
+}
+
+#[test]
+fn serve_says_what_it_is_missing() {
+    let home = tempfile::tempdir().unwrap();
+    let out = warroom(home.path(), &["serve", "--demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("warroom serve --journal PATH"),
+        "{}",
+        text(&out.stderr)
+    );
+    let journal = home.path().join("j.sqlite");
+    journal_with_notes(&journal, 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["serve", "--demo", "--journal", journal.to_str().unwrap()])
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env_remove("SLACK_SIGNING_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no signing secret"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -5,5 +5,6 @@ mod cli;
 mod live;
 mod moto_smoke;
 mod pty;
+mod slack;
 mod slack_support;
 mod support;
