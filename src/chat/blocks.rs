@@ -2075,6 +2075,13 @@ mod tests {
                     json!({}),
                 ),
             );
+            j.push(
+                2,
+                "alice@tui",
+                RecordBody::Note(Note {
+                    text: format!("checking instance {i}"),
+                }),
+            );
         }
         let m = j
             .push(

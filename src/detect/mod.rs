@@ -92,8 +92,8 @@ impl Detector {
             title: seed.title,
             explanation: String::new(),
             principal: Some(e.identity.display()),
-            access_key_id: e.identity.access_key_id.clone(),
-            source_ip: Some(e.source_ip.clone()).filter(|ip| !ip.is_empty()),
+            access_key_id: e.identity.access_key_id.as_ref().map(|k| k.to_string()),
+            source_ip: Some(e.source_ip.to_string()).filter(|ip| !ip.is_empty()),
             first_seen: e.event_time,
             last_seen: e.event_time,
             count: 0,
@@ -104,20 +104,20 @@ impl Detector {
         alert.first_seen = alert.first_seen.min(e.event_time);
         alert.last_seen = alert.last_seen.max(e.event_time);
         if alert.event_ids.len() < MAX_EVENT_IDS {
-            alert.event_ids.push(e.event_id.clone());
+            alert.event_ids.push(e.event_id.to_string());
         }
         alert
     }
 
     fn new_source_for_key(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
-        let Some(key) = e.identity.access_key_id.clone() else {
+        let Some(key) = e.identity.access_key_id.as_ref().map(|k| k.to_string()) else {
             return;
         };
         // Session keys (ASIA…) live for hours: a new IP for one says little.
         let Some(network) = network_of(&e.source_ip).filter(|_| key.starts_with("AKIA")) else {
             return;
         };
-        let source = (key.clone(), e.source_ip.clone());
+        let source = (key.clone(), e.source_ip.to_string());
         let baseline = self.baselines.entry(key.clone()).or_default();
         let known = baseline.networks.contains(&network);
         let established = baseline.events >= BASELINE_MIN_EVENTS;
@@ -167,7 +167,7 @@ impl Detector {
         let tally = self.launches.entry(principal.clone()).or_default();
         tally.instances += count;
         tally.hourly += f64::from(count) * prices::hourly_usd(expensive[0]).unwrap_or(0.0);
-        tally.regions.insert(e.aws_region.clone());
+        tally.regions.insert(e.aws_region.to_string());
         tally.types.extend(expensive.iter().map(|t| t.to_string()));
         let explanation = format!(
             "{principal} launched {} GPU/large instances ({}) in {} region{} ({}): about ${:.0}/hour — the bill before the bill",

@@ -1,83 +1,134 @@
-//! CloudTrail events in the compact form the panes need, with the original JSON kept verbatim.
+//! CloudTrail events in the compact form the panes need. The original JSON is kept verbatim:
+//! inline for the events of an incident, or left where it came from (an archive file) for
+//! the million events of a replayed archive, and read back only when someone looks.
 
+use super::text::{Interner, Text};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 
 /// Who made a call, as CloudTrail's `userIdentity` block describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Identity {
     /// `IAMUser`, `AssumedRole`, `Root`, `AWSService`, `FederatedUser`, …
-    pub kind: String,
-    pub principal_id: String,
-    pub arn: String,
-    pub account_id: String,
-    pub access_key_id: Option<String>,
+    pub kind: Text,
+    pub principal_id: Text,
+    pub arn: Text,
+    pub account_id: Text,
+    pub access_key_id: Option<Text>,
     /// The IAM user name, or for an assumed role the role's name.
-    pub user_name: Option<String>,
+    pub user_name: Option<Text>,
     /// For assumed roles, the session name after the role name in the ARN.
-    pub session_name: Option<String>,
-    pub invoked_by: Option<String>,
+    pub session_name: Option<Text>,
+    pub invoked_by: Option<Text>,
 }
 
 impl Identity {
     /// A short, human name for the principal: `alice`, `Deployer/gh-actions`, `root`,
     /// `config.amazonaws.com`.
     pub fn display(&self) -> String {
-        match self.kind.as_str() {
+        match &*self.kind {
             "Root" => "root".to_string(),
             "AWSService" => self
                 .invoked_by
-                .clone()
-                .unwrap_or_else(|| self.principal_id.clone()),
+                .as_deref()
+                .unwrap_or(&self.principal_id)
+                .to_string(),
             "AssumedRole" => match (&self.user_name, &self.session_name) {
                 (Some(role), Some(session)) => format!("{role}/{session}"),
-                (Some(role), None) => role.clone(),
+                (Some(role), None) => role.to_string(),
                 _ => self.arn.rsplit(':').next().unwrap_or_default().to_string(),
             },
             _ => self
                 .user_name
-                .clone()
-                .or_else(|| self.invoked_by.clone())
-                .unwrap_or_else(|| {
-                    if self.principal_id.is_empty() {
-                        self.arn.clone()
-                    } else {
-                        self.principal_id.clone()
-                    }
-                }),
+                .as_deref()
+                .or(self.invoked_by.as_deref())
+                .unwrap_or(if self.principal_id.is_empty() {
+                    &self.arn
+                } else {
+                    &self.principal_id
+                })
+                .to_string(),
         }
     }
 
     /// The name a pivot on "principal" matches: the user or role name.
     pub fn principal_name(&self) -> String {
-        match self.kind.as_str() {
+        match &*self.kind {
             "Root" => "root".to_string(),
-            "AssumedRole" => self.user_name.clone().unwrap_or_else(|| self.display()),
+            "AssumedRole" => self
+                .user_name
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| self.display()),
             _ => self.display(),
         }
     }
 }
 
-/// One CloudTrail record. Only the fields the console reads are lifted out; `raw` keeps the
-/// event exactly as it arrived so nothing is lost and the detail view shows the real thing.
-#[derive(Debug, Clone, PartialEq)]
+/// Where an event's original JSON can be read again (an archive file).
+pub trait RawSource: Send + Sync + fmt::Debug {
+    /// The `index`-th record's JSON text.
+    fn record(&self, index: u32) -> Option<String>;
+    /// Where it is, for messages.
+    fn describe(&self) -> String;
+}
+
+/// An event's original JSON.
+#[derive(Clone)]
+enum RawJson {
+    Inline(Arc<str>),
+    Elsewhere(Arc<dyn RawSource>, u32),
+}
+
+/// One CloudTrail record. Only the fields the console reads are lifted out; the event as it
+/// arrived is kept (see [`CloudTrailEvent::raw_text`]) so nothing is lost.
+#[derive(Clone)]
 pub struct CloudTrailEvent {
-    pub event_id: String,
+    pub event_id: Text,
     pub event_time: DateTime<Utc>,
-    pub event_name: String,
-    pub event_source: String,
-    pub aws_region: String,
-    pub source_ip: String,
-    pub user_agent: String,
+    pub event_name: Text,
+    pub event_source: Text,
+    pub aws_region: Text,
+    pub source_ip: Text,
+    pub user_agent: Text,
     pub identity: Identity,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
+    /// `identity.display()`, made once: every row of the Activity pane shows it.
+    pub principal: Text,
+    pub error_code: Option<Text>,
+    pub error_message: Option<Text>,
     pub read_only: Option<bool>,
     /// Set when the source's JSON for this event could not be read: why. The event is then
-    /// built from what the source said around it, and the original text is kept in `raw`.
-    pub malformed: Option<String>,
-    pub raw: Arc<str>,
+    /// built from what the source said around it, and the original text is kept.
+    pub malformed: Option<Text>,
+    /// For a successful `Create*` call: the name of what it created (a table, a user…), so
+    /// a finding can say who created its resource without reading the raw JSON again.
+    pub created: Option<Text>,
+    raw: RawJson,
+}
+
+impl fmt::Debug for CloudTrailEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudTrailEvent")
+            .field("event_id", &self.event_id)
+            .field("event_time", &self.event_time)
+            .field("event_name", &self.event_name)
+            .field("identity", &self.identity.display())
+            .field("error_code", &self.error_code)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for CloudTrailEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_id == other.event_id
+            && self.event_time == other.event_time
+            && self.raw_text() == other.raw_text()
+    }
 }
 
 /// The field of a stand-in event that carries why and what could not be parsed.
@@ -96,81 +147,321 @@ pub enum EventParseError {
     BadTime(String),
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
+/// A scalar read leniently: a string (borrowed when it can be), a number or a boolean as
+/// text; `null`, objects and arrays as nothing. Anonymised and hand-made logs put odd things
+/// in odd places, and one odd field must not cost the event.
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lenient<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
+fn text<'a>(l: &'a Option<Lenient<'_>>) -> Option<&'a str> {
+    l.as_ref().and_then(|l| l.0.as_deref())
+}
+
+/// The fields of an event the console reads, borrowed from the JSON text where possible.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(rename = "eventID", borrow, default)]
+    event_id: Option<Lenient<'a>>,
+    #[serde(rename = "eventTime", borrow, default)]
+    event_time: Option<Lenient<'a>>,
+    #[serde(rename = "eventName", borrow, default)]
+    event_name: Option<Lenient<'a>>,
+    #[serde(rename = "eventSource", borrow, default)]
+    event_source: Option<Lenient<'a>>,
+    #[serde(rename = "awsRegion", borrow, default)]
+    aws_region: Option<Lenient<'a>>,
+    #[serde(rename = "sourceIPAddress", borrow, default)]
+    source_ip: Option<Lenient<'a>>,
+    #[serde(rename = "userAgent", borrow, default)]
+    user_agent: Option<Lenient<'a>>,
+    #[serde(rename = "errorCode", borrow, default)]
+    error_code: Option<Lenient<'a>>,
+    #[serde(rename = "errorMessage", borrow, default)]
+    error_message: Option<Lenient<'a>>,
+    #[serde(rename = "readOnly", borrow, default)]
+    read_only: Option<Lenient<'a>>,
+    #[serde(rename = "userIdentity", borrow, default)]
+    user_identity: Option<WireIdentity<'a>>,
+    #[serde(rename = "warroomUnparsed", borrow, default)]
+    unparsed: Option<WireUnparsed<'a>>,
+    #[serde(rename = "requestParameters", borrow, default)]
+    request: Option<WireRequest<'a>>,
+}
+
+/// The parameters of `Create*` calls that name what they create.
+#[derive(Deserialize)]
+struct WireRequest<'a> {
+    #[serde(rename = "tableName", borrow, default)]
+    table: Option<Lenient<'a>>,
+    #[serde(rename = "bucketName", borrow, default)]
+    bucket: Option<Lenient<'a>>,
+    #[serde(rename = "userName", borrow, default)]
+    user: Option<Lenient<'a>>,
+    #[serde(rename = "roleName", borrow, default)]
+    role: Option<Lenient<'a>>,
+    #[serde(rename = "functionName", borrow, default)]
+    function: Option<Lenient<'a>>,
+    #[serde(rename = "groupName", borrow, default)]
+    group: Option<Lenient<'a>>,
+    #[serde(rename = "stackName", borrow, default)]
+    stack: Option<Lenient<'a>>,
+    #[serde(rename = "groupId", borrow, default)]
+    group_id: Option<Lenient<'a>>,
+}
+
+impl WireRequest<'_> {
+    fn created_name(&self) -> Option<&str> {
+        [
+            &self.table,
+            &self.bucket,
+            &self.user,
+            &self.role,
+            &self.function,
+            &self.group,
+            &self.stack,
+            &self.group_id,
+        ]
+        .into_iter()
+        .find_map(|f| text(f))
+    }
+}
+
+#[derive(Deserialize)]
+struct WireIdentity<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Lenient<'a>>,
+    #[serde(rename = "principalId", borrow, default)]
+    principal_id: Option<Lenient<'a>>,
+    #[serde(borrow, default)]
+    arn: Option<Lenient<'a>>,
+    #[serde(rename = "accountId", borrow, default)]
+    account_id: Option<Lenient<'a>>,
+    #[serde(rename = "accessKeyId", borrow, default)]
+    access_key_id: Option<Lenient<'a>>,
+    #[serde(rename = "userName", borrow, default)]
+    user_name: Option<Lenient<'a>>,
+    #[serde(rename = "invokedBy", borrow, default)]
+    invoked_by: Option<Lenient<'a>>,
+    #[serde(rename = "sessionContext", borrow, default)]
+    session_context: Option<WireSession<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireSession<'a> {
+    #[serde(rename = "sessionIssuer", borrow, default)]
+    session_issuer: Option<WireIssuer<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireIssuer<'a> {
+    #[serde(rename = "userName", borrow, default)]
+    user_name: Option<Lenient<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireUnparsed<'a> {
+    #[serde(borrow, default)]
+    error: Option<Lenient<'a>>,
+}
+
+/// How strings become `Text`: shared through an interner when many events are read at once.
+enum Strings<'i> {
+    Own,
+    Shared(&'i mut Interner),
+}
+
+impl Strings<'_> {
+    fn get(&mut self, s: &str) -> Text {
+        match self {
+            Strings::Own => Text::from(s),
+            Strings::Shared(i) => i.intern(s),
+        }
+    }
+
+    fn opt(&mut self, s: Option<&str>) -> Option<Text> {
+        s.map(|s| self.get(s))
+    }
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, EventParseError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| EventParseError::BadTime(s.to_string()))
+}
+
 impl CloudTrailEvent {
-    /// Parses one event from its JSON text, keeping the text as `raw`.
+    /// Parses one event from its JSON text, keeping the text.
     pub fn from_json(raw: &str) -> Result<Self, EventParseError> {
-        let value: Value =
-            serde_json::from_str(raw).map_err(|e| EventParseError::Json(e.to_string()))?;
-        Self::from_value_with_raw(&value, Arc::from(raw))
+        Self::parse(raw, &mut Strings::Own).map(|e| e.with_raw(Arc::from(raw)))
+    }
+
+    /// Parses one event of many, sharing repeated strings through `interner`. The raw text
+    /// is kept inline; [`CloudTrailEvent::stored_elsewhere`] lets it go once it can be read
+    /// again from its source.
+    pub fn from_json_interned(raw: &str, interner: &mut Interner) -> Result<Self, EventParseError> {
+        Self::parse(raw, &mut Strings::Shared(interner)).map(|e| e.with_raw(Arc::from(raw)))
     }
 
     /// Parses one event from an already-parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Self, EventParseError> {
-        Self::from_value_with_raw(value, Arc::from(value.to_string()))
-    }
-
-    fn from_value_with_raw(v: &Value, raw: Arc<str>) -> Result<Self, EventParseError> {
-        if !v.is_object() {
+        if !value.is_object() {
             return Err(EventParseError::NotObject);
         }
-        let time_text = text(v, "eventTime").ok_or(EventParseError::MissingTime)?;
-        let event_time = DateTime::parse_from_rfc3339(&time_text)
-            .map_err(|_| EventParseError::BadTime(time_text.clone()))?
-            .with_timezone(&Utc);
-        let ui = v.get("userIdentity").cloned().unwrap_or(Value::Null);
-        let issuer = ui.pointer("/sessionContext/sessionIssuer");
-        let kind = text(&ui, "type").unwrap_or_default();
-        let arn = text(&ui, "arn").unwrap_or_default();
+        Self::from_json(&value.to_string())
+    }
+
+    fn with_raw(mut self, raw: Arc<str>) -> Self {
+        self.raw = RawJson::Inline(raw);
+        self
+    }
+
+    fn parse(raw: &str, strings: &mut Strings<'_>) -> Result<Self, EventParseError> {
+        let trimmed = raw.trim_start();
+        if !trimmed.starts_with('{') {
+            return match serde_json::from_str::<IgnoredAny>(raw) {
+                Ok(_) => Err(EventParseError::NotObject),
+                Err(e) => Err(EventParseError::Json(e.to_string())),
+            };
+        }
+        let w: Wire<'_> =
+            serde_json::from_str(raw).map_err(|e| EventParseError::Json(e.to_string()))?;
+        let time_text = text(&w.event_time).ok_or(EventParseError::MissingTime)?;
+        let event_time = parse_time(time_text)?;
+        let ui = w.user_identity.as_ref();
+        let kind = ui.and_then(|u| text(&u.kind)).unwrap_or_default();
+        let arn = ui.and_then(|u| text(&u.arn)).unwrap_or_default();
         let (user_name, session_name) = if kind == "AssumedRole" {
-            let role = issuer.and_then(|i| text(i, "userName")).or_else(|| {
-                arn.split('/').nth(1).map(str::to_string) // assumed-role/<role>/<session>
-            });
-            let session = arn.split('/').nth(2).map(str::to_string);
-            (role, session)
+            let issuer = ui
+                .and_then(|u| u.session_context.as_ref())
+                .and_then(|s| s.session_issuer.as_ref())
+                .and_then(|i| text(&i.user_name));
+            // assumed-role/<role>/<session>
+            let role = issuer.or_else(|| arn.split('/').nth(1));
+            (role, arn.split('/').nth(2))
         } else {
-            (text(&ui, "userName"), None)
+            (ui.and_then(|u| text(&u.user_name)), None)
         };
         let identity = Identity {
-            kind,
-            principal_id: text(&ui, "principalId").unwrap_or_default(),
-            arn,
-            account_id: text(&ui, "accountId").unwrap_or_default(),
-            access_key_id: text(&ui, "accessKeyId").filter(|k| !k.is_empty()),
-            user_name,
-            session_name,
-            invoked_by: text(&ui, "invokedBy"),
+            kind: strings.get(kind),
+            principal_id: strings.get(ui.and_then(|u| text(&u.principal_id)).unwrap_or_default()),
+            arn: strings.get(arn),
+            account_id: strings.get(ui.and_then(|u| text(&u.account_id)).unwrap_or_default()),
+            access_key_id: strings.opt(
+                ui.and_then(|u| text(&u.access_key_id))
+                    .filter(|k| !k.is_empty()),
+            ),
+            user_name: strings.opt(user_name),
+            session_name: strings.opt(session_name),
+            invoked_by: strings.opt(ui.and_then(|u| text(&u.invoked_by))),
         };
-        let event_id = text(v, "eventID").unwrap_or_else(|| synthetic_id(&raw));
+        let event_id = match text(&w.event_id) {
+            // IDs are unique: nothing to share.
+            Some(id) => Text::from(id),
+            None => Text::from(synthetic_id(raw)),
+        };
+        let principal = strings.get(&identity.display());
         Ok(CloudTrailEvent {
             event_id,
             event_time,
-            event_name: text(v, "eventName").unwrap_or_default(),
-            event_source: text(v, "eventSource").unwrap_or_default(),
-            aws_region: text(v, "awsRegion").unwrap_or_default(),
-            source_ip: text(v, "sourceIPAddress").unwrap_or_default(),
-            user_agent: text(v, "userAgent").unwrap_or_default(),
+            principal,
+            event_name: strings.get(text(&w.event_name).unwrap_or_default()),
+            event_source: strings.get(text(&w.event_source).unwrap_or_default()),
+            aws_region: strings.get(text(&w.aws_region).unwrap_or_default()),
+            source_ip: strings.get(text(&w.source_ip).unwrap_or_default()),
+            user_agent: strings.get(text(&w.user_agent).unwrap_or_default()),
             identity,
-            error_code: text(v, "errorCode"),
-            error_message: text(v, "errorMessage"),
-            read_only: v.get("readOnly").and_then(|r| match r {
-                Value::Bool(b) => Some(*b),
-                Value::String(s) => s.parse().ok(),
-                _ => None,
-            }),
-            malformed: v
-                .pointer(&format!("/{UNPARSED_FIELD}/error"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            raw,
+            error_code: strings.opt(text(&w.error_code)),
+            error_message: text(&w.error_message).map(Text::from),
+            read_only: text(&w.read_only).and_then(|r| r.parse().ok()),
+            malformed: w
+                .unparsed
+                .as_ref()
+                .and_then(|u| text(&u.error))
+                .map(Text::from),
+            created: w
+                .request
+                .as_ref()
+                .filter(|_| {
+                    text(&w.event_name).is_some_and(|n| n.starts_with("Create"))
+                        && text(&w.error_code).is_none()
+                })
+                .and_then(|r| r.created_name())
+                .map(Text::from),
+            raw: RawJson::Inline(Arc::from("")),
         })
+    }
+
+    /// Lets the raw text go, to be read again from `source` when needed.
+    pub fn stored_elsewhere(mut self, source: Arc<dyn RawSource>, index: u32) -> Self {
+        self.raw = RawJson::Elsewhere(source, index);
+        self
+    }
+
+    /// The event's JSON as it arrived.
+    pub fn raw_text(&self) -> Arc<str> {
+        match &self.raw {
+            RawJson::Inline(s) => s.clone(),
+            RawJson::Elsewhere(source, index) => Arc::from(
+                source
+                    .record(*index)
+                    .unwrap_or_else(|| {
+                        format!("{{\"eventID\":\"{}\",\"{UNPARSED_FIELD}\":\"no longer readable at {}\"}}", self.event_id, source.describe())
+                    })
+                    .as_str(),
+            ),
+        }
+    }
+
+    /// Whether the raw JSON is held in memory.
+    pub fn raw_is_inline(&self) -> bool {
+        matches!(self.raw, RawJson::Inline(_))
     }
 
     /// The short service name: `ec2` for `ec2.amazonaws.com`.
@@ -182,12 +473,16 @@ impl CloudTrailEvent {
 
     /// The full parsed JSON (parsed on demand: only the detail view and rules need it).
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.raw).unwrap_or(Value::Null)
+        serde_json::from_str(&self.raw_text()).unwrap_or(Value::Null)
     }
 
     /// The raw event pretty-printed for the detail view.
     pub fn pretty(&self) -> String {
-        serde_json::to_string_pretty(&self.json()).unwrap_or_else(|_| self.raw.to_string())
+        let raw = self.raw_text();
+        match serde_json::from_str::<Value>(&raw) {
+            Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| raw.to_string()),
+            Err(_) => raw.to_string(),
+        }
     }
 
     pub fn failed(&self) -> bool {
@@ -233,6 +528,47 @@ mod tests {
         assert_eq!(e.identity.display(), "Deployer/gh-123");
         assert_eq!(e.identity.principal_name(), "Deployer");
         assert!(e.event_id.starts_with("synthetic-"));
+    }
+
+    #[test]
+    fn odd_values_are_read_leniently_and_strings_are_shared() {
+        let raw = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":42,"readOnly":"true","awsRegion":null,"userAgent":{"nested":[1,2]},"userIdentity":{"type":"IAMUser","userName":"a\"b"}}"#;
+        let mut interner = Interner::new();
+        let e = CloudTrailEvent::from_json_interned(raw, &mut interner).unwrap();
+        assert_eq!(e.event_name, "42");
+        assert_eq!(e.read_only, Some(true));
+        assert_eq!(e.aws_region, "");
+        assert_eq!(e.user_agent, "");
+        assert_eq!(e.identity.user_name.as_deref(), Some("a\"b"));
+        let again = CloudTrailEvent::from_json_interned(raw, &mut interner).unwrap();
+        assert_eq!(
+            interner.len(),
+            again.identity.kind.len().min(interner.len())
+        );
+        assert_eq!(&*e.raw_text(), raw);
+    }
+
+    #[derive(Debug)]
+    struct OneRecord(String);
+
+    impl RawSource for OneRecord {
+        fn record(&self, index: u32) -> Option<String> {
+            (index == 0).then(|| self.0.clone())
+        }
+        fn describe(&self) -> String {
+            "test".into()
+        }
+    }
+
+    #[test]
+    fn raw_text_can_live_elsewhere_and_come_back() {
+        let raw = r#"{"eventTime":"2026-01-01T00:00:00Z","eventID":"e1","eventName":"X"}"#;
+        let e = CloudTrailEvent::from_json(raw)
+            .unwrap()
+            .stored_elsewhere(Arc::new(OneRecord(raw.to_string())), 0);
+        assert!(!e.raw_is_inline());
+        assert_eq!(&*e.raw_text(), raw);
+        assert_eq!(e.json()["eventName"], "X");
     }
 
     #[test]

@@ -4,11 +4,13 @@ mod action;
 mod chat;
 mod event;
 mod record;
+mod text;
 
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
-pub use event::{CloudTrailEvent, EventParseError, Identity, UNPARSED_FIELD};
+pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
 pub use record::{NewRecord, Record, RecordBody};
+pub use text::{Interner, Text};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -81,7 +81,7 @@ impl RecordBody {
             RecordBody::IncidentOpened(v) => to_json(v),
             RecordBody::IncidentChanged(v) => to_json(v),
             RecordBody::Note(v) => to_json(v),
-            RecordBody::Event(e) => e.raw.to_string(),
+            RecordBody::Event(e) => e.raw_text().to_string(),
             RecordBody::Finding(v) => to_json(v),
             RecordBody::Key(v) => to_json(v),
             RecordBody::User(v) => to_json(v),

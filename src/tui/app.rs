@@ -8,7 +8,7 @@ use super::keymap::{KeyAction, Keymap};
 use super::layout;
 use super::pivot::{self, Pivot};
 use super::theme::Theme;
-use super::views::{self, Item, Lens, Pane, PaneRows};
+use super::views::{self, Item, Lens, Pane, PaneRows, Row};
 use crate::command::{self, Arg, Command};
 use crate::model::{
     Action, ActionStep, AlertStatus, AlertStatusChange, ApiCall, IncidentChange, NewRecord, Note,
@@ -51,6 +51,27 @@ pub enum Msg {
     Problem(String),
     /// A data source's health: refreshed, or failing and why.
     Source(SourceReport),
+    /// A background filter's rows: the first screenful, then all of them.
+    Filtered {
+        pane: Pane,
+        generation: u64,
+        items: Vec<Item>,
+        complete: bool,
+    },
+}
+
+/// A filter over a long pane, to run in the background. Its rows are the pane's as they
+/// were when asked; a newer job for the same pane supersedes it (by `generation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterJob {
+    pub pane: Pane,
+    pub generation: u64,
+    pub query: String,
+    pub items: Vec<Item>,
+    /// Text of the rows that are not events, made beforehand (the job has no state).
+    pub texts: std::collections::HashMap<usize, String>,
+    /// How many matches make the first screen.
+    pub screenful: usize,
 }
 
 /// What the console asks the outside world to do.
@@ -65,6 +86,8 @@ pub enum Effect {
     Copy(String),
     /// Ask the source for everything it keeps about a pivot (CloudTrail: 90 days).
     Lookup(Pivot),
+    /// Filter a long pane away from the screen's thread.
+    Filter(FilterJob),
     Quit,
 }
 
@@ -113,7 +136,7 @@ pub struct PivotFrame {
 #[derive(Debug, Clone, PartialEq)]
 struct SavedCursor {
     cursor: Cursor,
-    row_id: Option<String>,
+    row: Option<Item>,
     following: bool,
 }
 
@@ -161,6 +184,11 @@ pub struct App {
     pub show_all_events: bool,
     pub size: (u16, u16),
     pub rows: [PaneRows; 5],
+    /// The current pane's rows on screen, made ready to draw.
+    pub visible: Vec<Row>,
+    /// Background filters asked for by this update, handed out as effects.
+    filter_jobs: Vec<FilterJob>,
+    filter_generation: [u64; 5],
     pub history: Vec<String>,
     pub quit: bool,
     /// The health of each data source, by name (`cloudtrail:us-east-1`, `iam`, …).
@@ -203,6 +231,9 @@ impl App {
             show_all_events: false,
             size: (120, 40),
             rows: Default::default(),
+            visible: Vec::new(),
+            filter_jobs: Vec::new(),
+            filter_generation: [0; 5],
             history: Vec::new(),
             quit: false,
             sources: BTreeMap::new(),
@@ -213,12 +244,10 @@ impl App {
             rows_version: u64::MAX,
         };
         app.refresh_rows(true);
-        let last = app.rows[Pane::Timeline.index()]
-            .rows
-            .len()
-            .saturating_sub(1);
+        let last = app.rows[Pane::Timeline.index()].len().saturating_sub(1);
         app.cursors[Pane::Timeline.index()].selected = last;
         app.clamp_all();
+        app.materialize();
         app
     }
 
@@ -235,8 +264,7 @@ impl App {
     }
 
     pub fn selected_item(&self) -> Option<&Item> {
-        let rows = self.current_rows();
-        rows.rows.get(self.cursor().selected).map(|r| &r.item)
+        self.current_rows().items.get(self.cursor().selected)
     }
 
     fn flash(&mut self, level: Level, text: impl Into<String>) {
@@ -293,10 +321,53 @@ impl App {
                 self.sources.insert(report.source.clone(), report);
                 vec![]
             }
+            Msg::Filtered {
+                pane,
+                generation,
+                items,
+                complete,
+            } => {
+                self.filtered(pane, generation, items, complete);
+                vec![]
+            }
         };
         self.refresh_rows(false);
         self.clamp_all();
+        self.materialize();
+        let mut effects = effects;
+        effects.extend(self.filter_jobs.drain(..).map(Effect::Filter));
         effects
+    }
+
+    /// A background filter's result, if it is still the one wanted.
+    fn filtered(&mut self, pane: Pane, generation: u64, items: Vec<Item>, complete: bool) {
+        let i = pane.index();
+        if generation != self.filter_generation[i] {
+            return;
+        }
+        let unfiltered = self.rows[i].unfiltered;
+        let mut rows = PaneRows::new(items, unfiltered);
+        rows.filtering = !complete;
+        // The cursor starts on the first match; it stays where it is as the rest arrive.
+        if self.rows[i].filtering && self.rows[i].count == self.rows[i].unfiltered {
+            self.cursors[i] = Cursor::default();
+        }
+        self.rows[i] = rows;
+    }
+
+    /// Makes the current pane's rows on screen ready to draw.
+    fn materialize(&mut self) {
+        let i = self.pane.index();
+        let c = self.cursors[i];
+        let page = self.page();
+        let filter = self.filters[i].clone();
+        self.visible = self.rows[i]
+            .items
+            .iter()
+            .skip(c.offset)
+            .take(page)
+            .map(|item| views::materialize(self.pane, item, &self.state, self.now, &filter))
+            .collect();
     }
 
     /// Surfaces what other actors did: a Slack-confirmed action, a failed call.
@@ -335,14 +406,48 @@ impl App {
         let i = pane.index();
         let old = &self.rows[i];
         let cursor = self.cursors[i];
-        let selected_id = old.rows.get(cursor.selected).map(|r| r.id.clone());
-        let following = is_following(pane, cursor, old.rows.len());
-        let new = views::build(pane, &self.state, &self.lens(pane));
+        let selected = old.items.get(cursor.selected).cloned();
+        let following = is_following(pane, cursor, old.len());
+        let (mut new, background) = views::build(pane, &self.state, &self.lens(pane));
+        if background {
+            // Keep showing what the previous filter found until the new one answers.
+            self.filter_generation[i] += 1;
+            let texts = new
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| !matches!(item, Item::Event(_)))
+                .map(|(n, item)| {
+                    let mut buf = String::new();
+                    views::write_search_text(pane, item, &self.state, self.now, &mut buf);
+                    (n, buf)
+                })
+                .collect();
+            self.filter_jobs.retain(|j| j.pane != pane);
+            self.filter_jobs.push(FilterJob {
+                pane,
+                generation: self.filter_generation[i],
+                query: self.filters[i].clone(),
+                items: new.items.clone(),
+                texts,
+                screenful: self.page(),
+            });
+            if old.filtering || old.count < old.unfiltered {
+                let unfiltered = new.unfiltered;
+                new = old.clone();
+                new.unfiltered = unfiltered;
+            }
+            new.filtering = true;
+        }
         let selected = if following {
-            following_edge(pane, new.rows.len())
+            following_edge(pane, new.len())
         } else {
-            selected_id
-                .and_then(|id| new.rows.iter().position(|r| r.id == id))
+            selected
+                .and_then(|item| {
+                    new.items
+                        .iter()
+                        .position(|x| views::same_row(x, &item, &self.state))
+                })
                 .unwrap_or(cursor.selected)
         };
         self.rows[i] = new;
@@ -367,14 +472,14 @@ impl App {
         let page = self.page();
         for pane in Pane::ALL {
             let i = pane.index();
-            let rows = &self.rows[i].rows;
+            let rows = &self.rows[i].items;
             let c = &mut self.cursors[i];
             if rows.is_empty() {
                 *c = Cursor::default();
                 continue;
             }
             c.selected = c.selected.min(rows.len() - 1);
-            if rows[c.selected].banner {
+            if rows[c.selected].is_banner() {
                 // Headings are not selectable on their own unless nothing else is near.
                 if c.selected + 1 < rows.len() {
                     c.selected += 1;
@@ -391,15 +496,15 @@ impl App {
 
     fn move_by(&mut self, delta: isize) {
         let i = self.pane.index();
-        let len = self.rows[i].rows.len();
+        let len = self.rows[i].len();
         if len == 0 {
             return;
         }
         let mut pos = self.cursors[i].selected as isize + delta;
         pos = pos.clamp(0, len as isize - 1);
         // Step over headings in the direction of travel.
-        let rows = &self.rows[i].rows;
-        while rows[pos as usize].banner {
+        let rows = &self.rows[i].items;
+        while rows[pos as usize].is_banner() {
             let next = pos + delta.signum().max(if delta == 0 { 1 } else { -1 });
             if next < 0 || next >= len as isize {
                 break;
@@ -480,7 +585,7 @@ impl App {
                 self.move_by(0);
             }
             KeyAction::Bottom => {
-                let len = self.current_rows().rows.len();
+                let len = self.current_rows().len();
                 self.cursors[self.pane.index()].selected = len.saturating_sub(1);
             }
             KeyAction::Detail => {
@@ -532,10 +637,10 @@ impl App {
         Pane::ALL.map(|pane| {
             let i = pane.index();
             let cursor = self.cursors[i];
-            let rows = &self.rows[i].rows;
+            let rows = &self.rows[i];
             SavedCursor {
                 cursor,
-                row_id: rows.get(cursor.selected).map(|r| r.id.clone()),
+                row: rows.items.get(cursor.selected).cloned(),
                 following: is_following(pane, cursor, rows.len()),
             }
         })
@@ -545,13 +650,16 @@ impl App {
         for pane in Pane::ALL {
             let i = pane.index();
             let s = &saved[i];
-            let rows = &self.rows[i].rows;
+            let rows = &self.rows[i].items;
             let selected = if s.following {
                 following_edge(pane, rows.len())
             } else {
-                s.row_id
+                s.row
                     .as_ref()
-                    .and_then(|id| rows.iter().position(|r| &r.id == id))
+                    .and_then(|item| {
+                        rows.iter()
+                            .position(|r| views::same_row(r, item, &self.state))
+                    })
                     .unwrap_or(s.cursor.selected)
             };
             self.cursors[i] = Cursor {
@@ -726,7 +834,7 @@ impl App {
                 } else if l.rows.contains(Position::new(m.column, m.row)) {
                     let i = self.pane.index();
                     let index = self.cursors[i].offset + (m.row - l.rows.y) as usize;
-                    if index < self.rows[i].rows.len() {
+                    if index < self.rows[i].len() {
                         // A click on the selected row opens it, like a double-click.
                         if self.cursors[i].selected == index {
                             return self.on_action(KeyAction::Detail);
@@ -837,10 +945,7 @@ impl App {
         self.pane = Pane::Activity;
         self.rebuild_all();
         self.cursors = [Cursor::default(); 5];
-        let last = self.rows[Pane::Timeline.index()]
-            .rows
-            .len()
-            .saturating_sub(1);
+        let last = self.rows[Pane::Timeline.index()].len().saturating_sub(1);
         self.cursors[Pane::Timeline.index()].selected = last;
     }
 
@@ -987,13 +1092,9 @@ impl App {
     fn key_of(&self, item: &Item) -> Option<(String, String)> {
         let key_id = match item {
             Item::Key(i) => Some(self.state.keys[*i].access_key_id.clone()),
-            Item::Event(e) => e.identity.access_key_id.clone(),
+            Item::Event(e) => e.identity.access_key_id.as_ref().map(|k| k.to_string()),
             Item::Alert(i) => self.state.alerts[*i].alert.access_key_id.clone(),
             Item::Entry(i) => match &self.state.timeline[*i].kind {
-                EntryKind::Event { event_id } => self
-                    .state
-                    .event(event_id)
-                    .and_then(|e| e.identity.access_key_id.clone()),
                 EntryKind::Alert { alert_id, .. } => self
                     .state
                     .alert(alert_id)
@@ -1009,8 +1110,16 @@ impl App {
     /// The principal a row is about.
     fn principal_of(&self, item: &Item) -> Option<PrincipalRef> {
         let from_event = |e: &crate::model::CloudTrailEvent| match e.identity.kind.as_str() {
-            "IAMUser" => e.identity.user_name.clone().map(PrincipalRef::User),
-            "AssumedRole" => e.identity.user_name.clone().map(PrincipalRef::Role),
+            "IAMUser" => e
+                .identity
+                .user_name
+                .as_ref()
+                .map(|u| PrincipalRef::User(u.to_string())),
+            "AssumedRole" => e
+                .identity
+                .user_name
+                .as_ref()
+                .map(|u| PrincipalRef::Role(u.to_string())),
             _ => None,
         };
         match item {
@@ -1152,7 +1261,7 @@ impl App {
     fn yank(&mut self) -> Vec<Effect> {
         let text = match self.selected_item() {
             Some(Item::Key(i)) => Some(self.state.keys[*i].access_key_id.clone()),
-            Some(Item::Event(e)) => Some(e.event_id.clone()),
+            Some(Item::Event(e)) => Some(e.event_id.to_string()),
             Some(Item::Alert(i)) => Some(self.state.alerts[*i].alert.id.clone()),
             Some(Item::Finding(i)) => Some(self.state.findings[*i].resource_id.clone()),
             Some(Item::Rule(r)) => Some(r.clone()),

@@ -69,7 +69,7 @@ pub fn tab_labels(app: &App) -> Vec<(Pane, String)> {
         .enumerate()
         .map(|(i, &p)| {
             let rows = &app.rows[i];
-            let count = rows.rows.iter().filter(|r| !r.banner).count();
+            let count = rows.count;
             (p, format!(" {} {} ({count}) ", i + 1, p.title()))
         })
         .collect()

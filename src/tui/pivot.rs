@@ -76,7 +76,8 @@ impl Pivot {
             // Resource names sit in different fields for every service: look for the name
             // as a whole JSON string anywhere in the event.
             Pivot::Resource(r) => {
-                e.raw.contains(&format!("\"{r}\"")) || e.raw.contains(&format!("/{r}\""))
+                let raw = e.raw_text();
+                raw.contains(&format!("\"{r}\"")) || raw.contains(&format!("/{r}\""))
             }
         }
     }
@@ -109,9 +110,6 @@ impl Pivot {
 
     pub fn matches_entry(&self, entry: &TimelineEntry, state: &IncidentState) -> bool {
         match &entry.kind {
-            EntryKind::Event { event_id } => {
-                state.event(event_id).is_some_and(|e| self.matches_event(e))
-            }
             EntryKind::Alert { alert_id, .. } => state
                 .alert(alert_id)
                 .is_some_and(|a| self.matches_alert(&a.alert, state)),
@@ -130,17 +128,17 @@ impl Pivot {
 pub fn from_event(e: &CloudTrailEvent) -> Vec<Pivot> {
     let mut out = Vec::new();
     if let Some(k) = &e.identity.access_key_id {
-        out.push(Pivot::Key(k.clone()));
+        out.push(Pivot::Key(k.to_string()));
     }
     let p = e.identity.principal_name();
     if !p.is_empty() {
         out.push(Pivot::Principal(p));
     }
     if !e.source_ip.is_empty() {
-        out.push(Pivot::Ip(e.source_ip.clone()));
+        out.push(Pivot::Ip(e.source_ip.to_string()));
     }
     if !e.event_name.is_empty() {
-        out.push(Pivot::EventName(e.event_name.clone()));
+        out.push(Pivot::EventName(e.event_name.to_string()));
     }
     out
 }

@@ -343,12 +343,16 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
     let pane = app.pane;
     let rows = app.current_rows();
     let filter = &app.filters[pane.index()];
-    let shown = rows.rows.iter().filter(|r| !r.banner).count();
     let mut title = format!(" {} ", pane.title());
     if !filter.is_empty() {
+        let searching = if rows.filtering {
+            ", still searching…"
+        } else {
+            ""
+        };
         title.push_str(&format!(
-            "— {shown} of {} matching \"{filter}\" ",
-            rows.unfiltered
+            "— {} of {} matching \"{filter}\"{searching} ",
+            rows.count, rows.unfiltered
         ));
     }
     if pane == Pane::Timeline && app.show_all_events {
@@ -396,8 +400,10 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
             ..l.rows
         },
     );
-    if rows.rows.is_empty() {
-        let msg = if !filter.is_empty() {
+    if rows.is_empty() {
+        let msg = if rows.filtering {
+            format!("Searching for \"{filter}\"…")
+        } else if !filter.is_empty() {
             format!("Nothing matches \"{filter}\" — esc clears the filter")
         } else {
             empty_message(pane).to_string()
@@ -409,13 +415,13 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
         return;
     }
     let cursor = app.cursor();
-    let lines: Vec<Line> = rows
-        .rows
+    // The rows on screen were made ready by the last update.
+    let lines: Vec<Line> = app
+        .visible
         .iter()
         .enumerate()
-        .skip(cursor.offset)
         .take(l.rows.height as usize)
-        .map(|(i, r)| row_line(app, pane, r, &widths, i == cursor.selected))
+        .map(|(i, r)| row_line(app, pane, r, &widths, cursor.offset + i == cursor.selected))
         .collect();
     frame.render_widget(Paragraph::new(lines), l.rows);
 }

@@ -55,6 +55,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut running: JoinSet<()> = JoinSet::new();
+    let (filtered_tx, mut filtered_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     guard.terminal.draw(|f| render::draw(f, &app))?;
     loop {
         let msg = tokio::select! {
@@ -82,6 +83,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
             },
             _ = tick.tick() => Msg::Tick(services.clock.now()),
             Some(report) = next_report(&mut services.reports) => Msg::Source(report),
+            Some(msg) = filtered_rx.recv() => msg,
             Some(_) = running.join_next(), if !running.is_empty() => continue,
         };
         for effect in app.update(msg) {
@@ -140,6 +142,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                     )]),
                 },
                 Effect::Copy(text) => terminal::copy_to_clipboard(&text),
+                Effect::Filter(job) => filter_in_background(job, filtered_tx.clone()),
                 Effect::Lookup(pivot) => {
                     if let Some(tx) = &services.lookups {
                         let _ = tx.send(pivot);
@@ -168,4 +171,45 @@ async fn next_report(rx: &mut Option<UnboundedReceiver<SourceReport>>) -> Option
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// The newest filter job per pane: an older one stops when a newer one starts.
+static LATEST_FILTER: [std::sync::atomic::AtomicU64; 5] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 5];
+
+/// Runs a filter over a long pane on a blocking thread, sending the first screenful as soon
+/// as it is found and everything at the end.
+fn filter_in_background(job: super::app::FilterJob, tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
+    use std::sync::atomic::Ordering;
+    let slot = &LATEST_FILTER[job.pane.index()];
+    slot.store(job.generation, Ordering::SeqCst);
+    tokio::task::spawn_blocking(move || {
+        let query = super::views::Query::new(&job.query);
+        let superseded = || slot.load(Ordering::SeqCst) != job.generation;
+        let partial_tx = tx.clone();
+        let found = super::views::filter_detached(
+            job.pane,
+            &job.items,
+            &job.texts,
+            &query,
+            &superseded,
+            |first| {
+                let _ = partial_tx.send(Msg::Filtered {
+                    pane: job.pane,
+                    generation: job.generation,
+                    items: first.to_vec(),
+                    complete: false,
+                });
+            },
+            job.screenful,
+        );
+        if let Some(items) = found {
+            let _ = tx.send(Msg::Filtered {
+                pane: job.pane,
+                generation: job.generation,
+                items,
+                complete: true,
+            });
+        }
+    });
 }

@@ -2,6 +2,7 @@
 //! filter, as text cells ready to draw. Computed in `update`, never while drawing.
 
 use super::pivot::Pivot;
+use crate::model::Finding;
 use crate::model::{AlertStatus, CloudTrailEvent, KeyStatus, Severity};
 use crate::state::{ChatState, EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
@@ -130,6 +131,25 @@ pub enum Item {
     Entry(usize),
 }
 
+impl Item {
+    /// A full-width heading row (a rule above its resources).
+    pub fn is_banner(&self) -> bool {
+        matches!(self, Item::Rule(_))
+    }
+}
+
+/// Whether two rows, from two builds of a pane, stand for the same thing: the cursor stays
+/// on it when rows come and go around it.
+pub fn same_row(a: &Item, b: &Item, state: &IncidentState) -> bool {
+    match (a, b) {
+        (Item::Event(x), Item::Event(y)) => x.event_id == y.event_id,
+        (Item::Entry(x), Item::Entry(y)) => {
+            state.timeline.get(*x).map(|e| e.seq) == state.timeline.get(*y).map(|e| e.seq)
+        }
+        (x, y) => x == y,
+    }
+}
+
 /// How a row should look, in theme terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -142,25 +162,48 @@ pub enum Tone {
     Accent,
 }
 
+/// A row ready to draw: only the rows on screen are made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub item: Item,
-    /// Stable across rebuilds, so the selection stays on the same thing.
-    pub id: String,
     pub cells: Vec<String>,
-    /// A full-width heading row (a rule above its resources).
     pub banner: bool,
     pub tone: Tone,
     /// Fuzzy-matched character positions, per cell.
     pub matches: Vec<Vec<usize>>,
 }
 
-/// One pane's rows.
+/// One pane's rows: what they stand for, in display order. Cheap even for a million events;
+/// their text is made for the rows on screen only.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaneRows {
-    pub rows: Vec<Row>,
-    /// Rows before the filter (after the pivot), for "12 of 340".
+    pub items: Vec<Item>,
+    /// Rows (not headings) before the filter, after the pivot: for "12 of 340".
     pub unfiltered: usize,
+    /// Rows (not headings) shown.
+    pub count: usize,
+    /// A filter is still running over these rows in the background.
+    pub filtering: bool,
+}
+
+impl PaneRows {
+    pub fn new(items: Vec<Item>, unfiltered: usize) -> Self {
+        let count = items.iter().filter(|i| !i.is_banner()).count();
+        PaneRows {
+            items,
+            unfiltered,
+            count,
+            filtering: false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 /// What narrows a pane.
@@ -171,52 +214,235 @@ pub struct Lens<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub fn build(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> PaneRows {
-    let rows = match pane {
+/// Panes longer than this are filtered in the background, so typing never waits.
+pub const SYNC_FILTER_LIMIT: usize = 20_000;
+
+/// The rows of a pane: narrowed by the pivot, then by the filter when that is quick. A long
+/// pane comes back unfiltered and `needs_background` says the filter must run elsewhere.
+pub fn build(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> (PaneRows, bool) {
+    let items = narrowed(pane, state, lens);
+    let unfiltered = items.iter().filter(|i| !i.is_banner()).count();
+    let query = lens.filter.trim();
+    if query.is_empty() {
+        return (PaneRows::new(items, unfiltered), false);
+    }
+    if items.len() > SYNC_FILTER_LIMIT {
+        let mut rows = PaneRows::new(items, unfiltered);
+        rows.filtering = true;
+        return (rows, true);
+    }
+    let kept = filter_items(pane, items, state, lens.now, &Query::new(query), None);
+    (PaneRows::new(kept, unfiltered), false)
+}
+
+/// The items of a pane in display order, narrowed by the pivot, before any filter.
+pub fn narrowed(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
+    match pane {
         Pane::Alerts => alerts(state, lens),
         Pane::Findings => findings(state, lens),
-        Pane::Activity => activity(state, lens),
+        Pane::Activity => state
+            .events
+            .iter()
+            .rev()
+            .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
+            .map(|e| Item::Event(e.clone()))
+            .collect(),
         Pane::Keys => keys(state, lens),
         Pane::Timeline => timeline(state, lens),
-    };
-    let unfiltered = rows.iter().filter(|r| !r.banner).count();
-    PaneRows {
-        rows: apply_filter(rows, lens.filter),
-        unfiltered,
     }
 }
 
-/// Keeps the rows that fuzzy-match `filter`, in their order, marking matched characters.
-/// A rule heading stays when any of its resources does.
-fn apply_filter(rows: Vec<Row>, filter: &str) -> Vec<Row> {
-    let filter = filter.trim();
-    if filter.is_empty() {
-        return rows;
+/// A fuzzy query: its characters must appear in order (smart case: case-sensitive only
+/// when it has a capital). The same rule as the highlighting matcher, checked without it.
+pub struct Query {
+    chars: Vec<char>,
+    case_sensitive: bool,
+    pub text: String,
+}
+
+impl Query {
+    pub fn new(text: &str) -> Self {
+        let text = text.trim().to_string();
+        Query {
+            case_sensitive: text.chars().any(char::is_uppercase),
+            chars: text.chars().filter(|c| !c.is_whitespace()).collect(),
+            text,
+        }
     }
-    let matcher = SkimMatcherV2::default().smart_case();
-    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
-    let mut pending_banner: Option<Row> = None;
-    for mut row in rows {
-        let joined = row.cells.join(" ");
-        let hit = matcher.fuzzy_indices(&joined, filter);
-        if row.banner {
-            pending_banner = Some(row.clone());
-            if let Some((_, idx)) = hit {
-                row.matches = split_indices(&row.cells, &idx);
-                out.push(row);
+
+    /// Whether `hay` holds the query's characters in order.
+    pub fn matches(&self, hay: &str) -> bool {
+        let mut want = self.chars.iter().peekable();
+        for c in hay.chars() {
+            let Some(&&w) = want.peek() else {
+                return true;
+            };
+            let hit = if self.case_sensitive {
+                c == w
+            } else {
+                c.to_lowercase().eq(w.to_lowercase())
+            };
+            if hit {
+                want.next();
+            }
+        }
+        want.peek().is_none()
+    }
+}
+
+/// Writes a row's searchable text (its cells, space-joined) into `buf`.
+pub fn write_search_text(
+    pane: Pane,
+    item: &Item,
+    state: &IncidentState,
+    now: DateTime<Utc>,
+    buf: &mut String,
+) {
+    buf.clear();
+    match (pane, item) {
+        (Pane::Activity, Item::Event(e)) => write_event_cells(e, buf),
+        (Pane::Timeline, Item::Event(e)) => write_timeline_event(e, buf),
+        _ => {
+            let cells = cells(pane, item, state, now).0;
+            buf.push_str(&cells.join(" "));
+        }
+    }
+}
+
+fn write_event_cells(e: &CloudTrailEvent, buf: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(
+        buf,
+        "{} {} {} {} {}:{} {}",
+        short_time(e.event_time),
+        e.aws_region,
+        e.principal,
+        e.source_ip,
+        e.service(),
+        e.event_name,
+        event_error(e)
+    );
+}
+
+fn write_timeline_event(e: &CloudTrailEvent, buf: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(
+        buf,
+        "{} cloudtrail {} ",
+        full_time(e.event_time),
+        event_summary(e)
+    );
+}
+
+/// Keeps the items that match the query, in their order (a rule heading stays when one of
+/// its resources does). `cancel` is checked now and then: a newer filter supersedes this one.
+pub fn filter_items(
+    pane: Pane,
+    items: Vec<Item>,
+    state: &IncidentState,
+    now: DateTime<Utc>,
+    query: &Query,
+    cancel: Option<&dyn Fn() -> bool>,
+) -> Vec<Item> {
+    let mut out = Vec::new();
+    let mut pending_banner: Option<Item> = None;
+    let mut buf = String::with_capacity(256);
+    for (n, item) in items.into_iter().enumerate() {
+        if n % 4096 == 0 && cancel.is_some_and(|c| c()) {
+            return out;
+        }
+        write_search_text(pane, &item, state, now, &mut buf);
+        let hit = query.matches(&buf);
+        if item.is_banner() {
+            if hit {
+                out.push(item);
                 pending_banner = None;
+            } else {
+                pending_banner = Some(item);
             }
             continue;
         }
-        if let Some((_, idx)) = hit {
+        if hit {
             if let Some(b) = pending_banner.take() {
                 out.push(b);
             }
-            row.matches = split_indices(&row.cells, &idx);
-            out.push(row);
+            out.push(item);
         }
     }
     out
+}
+
+/// Filters events away from the state (in a background thread): only event rows and rows
+/// whose text was made beforehand.
+pub fn filter_detached(
+    pane: Pane,
+    items: &[Item],
+    texts: &std::collections::HashMap<usize, String>,
+    query: &Query,
+    cancel: &dyn Fn() -> bool,
+    mut partial: impl FnMut(&[Item]),
+    screenful: usize,
+) -> Option<Vec<Item>> {
+    let mut out = Vec::new();
+    let mut buf = String::with_capacity(256);
+    let mut told = false;
+    for (n, item) in items.iter().enumerate() {
+        if n % 4096 == 0 && cancel() {
+            return None;
+        }
+        let hit = match (item, texts.get(&n)) {
+            (_, Some(t)) => query.matches(t),
+            (Item::Event(e), None) => {
+                buf.clear();
+                match pane {
+                    Pane::Timeline => write_timeline_event(e, &mut buf),
+                    _ => write_event_cells(e, &mut buf),
+                }
+                query.matches(&buf)
+            }
+            _ => false,
+        };
+        if hit {
+            out.push(item.clone());
+            // The first screen goes out as soon as it is found.
+            if !told && out.len() >= screenful {
+                partial(&out);
+                told = true;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Makes the row for an item: its cells, look, and (with a filter) the matched characters.
+pub fn materialize(
+    pane: Pane,
+    item: &Item,
+    state: &IncidentState,
+    now: DateTime<Utc>,
+    filter: &str,
+) -> Row {
+    let (cells, tone) = cells(pane, item, state, now);
+    let matches = highlight(&cells, filter);
+    Row {
+        item: item.clone(),
+        banner: item.is_banner(),
+        cells,
+        tone,
+        matches,
+    }
+}
+
+fn highlight(cells: &[String], filter: &str) -> Vec<Vec<usize>> {
+    let filter = filter.trim();
+    if filter.is_empty() {
+        return vec![Vec::new(); cells.len()];
+    }
+    let matcher = SkimMatcherV2::default().smart_case();
+    match matcher.fuzzy_indices(&cells.join(" "), filter) {
+        Some((_, idx)) => split_indices(cells, &idx),
+        None => vec![Vec::new(); cells.len()],
+    }
 }
 
 /// Maps character positions in the space-joined cells back to each cell.
@@ -233,18 +459,6 @@ fn split_indices(cells: &[String], indices: &[usize]) -> Vec<Vec<usize>> {
         start += len + 1;
     }
     out
-}
-
-fn row(item: Item, id: String, cells: Vec<String>, tone: Tone) -> Row {
-    let n = cells.len();
-    Row {
-        item,
-        id,
-        cells,
-        banner: false,
-        tone,
-        matches: vec![Vec::new(); n],
-    }
 }
 
 pub fn clock(t: DateTime<Utc>) -> String {
@@ -271,7 +485,30 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn alerts(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
+/// One line about an event, for the timeline.
+pub fn event_summary(e: &CloudTrailEvent) -> String {
+    format!(
+        "{} {} by {} from {}{}",
+        e.service(),
+        e.event_name,
+        e.principal,
+        e.source_ip,
+        e.error_code
+            .as_ref()
+            .map(|c| format!(" — {c}"))
+            .unwrap_or_default()
+    )
+}
+
+fn event_error(e: &CloudTrailEvent) -> &str {
+    match (&e.error_code, &e.malformed) {
+        (Some(code), _) => code,
+        (None, Some(_)) => "unreadable event JSON",
+        (None, None) => "",
+    }
+}
+
+fn alerts(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
     let mut idx: Vec<usize> = (0..state.alerts.len())
         .filter(|&i| {
             lens.pivot
@@ -286,131 +523,37 @@ fn alerts(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
             .then(b.alert.severity.cmp(&a.alert.severity))
             .then(b.alert.last_seen.cmp(&a.alert.last_seen))
     });
-    idx.into_iter()
-        .map(|i| {
-            let v = &state.alerts[i];
-            let a = &v.alert;
-            let tone = if v.status == AlertStatus::Resolved {
-                Tone::Muted
-            } else {
-                Tone::Severity(a.severity)
-            };
-            row(
-                Item::Alert(i),
-                a.id.clone(),
-                vec![
-                    a.severity.as_str().to_uppercase(),
-                    v.status.as_str().into(),
-                    a.title.clone(),
-                    a.principal.clone().unwrap_or_default(),
-                    a.count.to_string(),
-                    clock(a.last_seen),
-                ],
-                tone,
-            )
-        })
-        .collect()
+    idx.into_iter().map(Item::Alert).collect()
 }
 
-fn findings(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
+fn findings(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
     let mut out = Vec::new();
     for (rule, list) in state.findings_by_rule() {
         let list: Vec<_> = list
             .into_iter()
             .filter(|f| {
-                lens.pivot
-                    .is_none_or(|p| matches!(p, Pivot::Principal(name) | Pivot::Resource(name) if *name == f.resource_id))
+                lens.pivot.is_none_or(
+                    |p| matches!(p, Pivot::Principal(name) | Pivot::Resource(name) if *name == f.resource_id),
+                )
             })
             .collect();
         if list.is_empty() {
             continue;
         }
-        let fix = if list[0].remediation.is_some() {
-            "auto-remediation available"
-        } else {
-            "manual fix (see detail)"
-        };
-        let mut banner = row(
-            Item::Rule(rule.to_string()),
-            format!("rule:{rule}"),
-            vec![
-                format!(
-                    "{rule} ({} non-compliant) — {}",
-                    list.len(),
-                    list[0].rule_description
-                ),
-                String::new(),
-                String::new(),
-                fix.into(),
-            ],
-            Tone::Accent,
-        );
-        banner.banner = true;
-        out.push(banner);
+        out.push(Item::Rule(rule.to_string()));
         for f in list {
             let i = state
                 .findings
                 .iter()
                 .position(|x| x.rule == f.rule && x.resource_id == f.resource_id)
                 .unwrap_or(0);
-            let fix = match &f.remediation {
-                Some(doc) => format!("remediation: {doc}"),
-                None if f.guidance.is_some() => "fix as code".into(),
-                None => "manual".into(),
-            };
-            out.push(row(
-                Item::Finding(i),
-                format!("finding:{}:{}", f.rule, f.resource_id),
-                vec![
-                    format!("  {}", f.resource_id),
-                    f.resource_type.clone(),
-                    f.region.clone(),
-                    fix,
-                ],
-                Tone::Normal,
-            ));
+            out.push(Item::Finding(i));
         }
     }
     out
 }
 
-fn event_row(e: &Arc<CloudTrailEvent>) -> Row {
-    let tone = if e.failed() || e.malformed.is_some() {
-        Tone::Error
-    } else {
-        Tone::Normal
-    };
-    let error = match (&e.error_code, &e.malformed) {
-        (Some(code), _) => code.clone(),
-        (None, Some(_)) => "unreadable event JSON".into(),
-        (None, None) => String::new(),
-    };
-    row(
-        Item::Event(e.clone()),
-        e.event_id.clone(),
-        vec![
-            short_time(e.event_time),
-            e.aws_region.clone(),
-            e.identity.display(),
-            e.source_ip.clone(),
-            format!("{}:{}", e.service(), e.event_name),
-            error,
-        ],
-        tone,
-    )
-}
-
-fn activity(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
-    state
-        .events
-        .iter()
-        .rev()
-        .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
-        .map(event_row)
-        .collect()
-}
-
-fn keys(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
+fn keys(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
     let mut idx: Vec<usize> = (0..state.keys.len())
         .filter(|&i| {
             lens.pivot
@@ -421,82 +564,144 @@ fn keys(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
         let (a, b) = (&state.keys[a], &state.keys[b]);
         a.user.cmp(&b.user).then(a.created.cmp(&b.created))
     });
-    idx.into_iter()
-        .map(|i| {
-            let k = &state.keys[i];
-            let last = match (&k.last_used, &k.last_used_service) {
-                (Some(t), Some(s)) => format!(
-                    "{} ({s}, {})",
-                    ago(*t, lens.now),
-                    k.last_used_region.clone().unwrap_or_default()
-                ),
-                (Some(t), None) => ago(*t, lens.now),
-                _ => "never".into(),
-            };
-            let mut notes = Vec::new();
-            if let Some(u) = state.user(&k.user) {
-                if u.attached_policies
-                    .iter()
-                    .any(|p| p.ends_with("/AdministratorAccess"))
-                {
-                    notes.push("admin".to_string());
-                }
-                notes.extend(u.inline_policies.iter().map(|p| format!("policy {p}")));
-            }
-            if state
-                .meta
-                .opened_at
-                .is_some_and(|o| k.created > o - chrono::Duration::hours(1))
-            {
-                notes.push("new".into());
-            }
-            let tone = match k.status {
-                KeyStatus::Active => Tone::Normal,
-                KeyStatus::Inactive => Tone::Warning,
-                KeyStatus::Deleted => Tone::Muted,
-            };
-            row(
-                Item::Key(i),
-                k.access_key_id.clone(),
-                vec![
-                    k.user.clone(),
-                    k.access_key_id.clone(),
-                    k.status.as_str().into(),
-                    format!("{}d", (lens.now - k.created).num_days().max(0)),
-                    last,
-                    notes.join(", "),
-                ],
-                tone,
-            )
-        })
-        .collect()
+    idx.into_iter().map(Item::Key).collect()
 }
 
-fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
-    state
+/// The story: responders' steps, alerts, findings and notes, with the events behind alerts
+/// (or every event, when asked), merged in time order.
+fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
+    let entries = state
         .timeline
         .iter()
         .enumerate()
-        .filter(|(_, e)| match &e.kind {
-            // The timeline tells the story: the events behind alerts, unless asked for all.
-            EntryKind::Event { event_id } => lens.show_all_events || state.is_notable(event_id),
-            _ => true,
-        })
         .filter(|(_, e)| lens.pivot.is_none_or(|p| p.matches_entry(e, state)))
-        .map(|(i, e)| {
+        .map(|(i, e)| (e.at, Item::Entry(i)));
+    let events = state
+        .events
+        .iter()
+        .filter(|e| lens.show_all_events || state.is_notable(&e.event_id))
+        .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
+        .map(|e| (e.event_time, Item::Event(e.clone())));
+    let mut all: Vec<(DateTime<Utc>, Item)> = entries.chain(events).collect();
+    // Stable: an event and a record of the same instant keep their own orders.
+    all.sort_by_key(|(at, _)| *at);
+    all.into_iter().map(|(_, item)| item).collect()
+}
+
+/// The cells and look of one row.
+pub fn cells(
+    pane: Pane,
+    item: &Item,
+    state: &IncidentState,
+    now: DateTime<Utc>,
+) -> (Vec<String>, Tone) {
+    match item {
+        Item::Alert(i) => {
+            let v = &state.alerts[*i];
+            let a = &v.alert;
+            let tone = if v.status == AlertStatus::Resolved {
+                Tone::Muted
+            } else {
+                Tone::Severity(a.severity)
+            };
+            (
+                vec![
+                    a.severity.as_str().to_uppercase(),
+                    v.status.as_str().into(),
+                    a.title.clone(),
+                    a.principal.clone().unwrap_or_default(),
+                    a.count.to_string(),
+                    clock(a.last_seen),
+                ],
+                tone,
+            )
+        }
+        Item::Rule(rule) => {
+            let list: Vec<&Finding> = state
+                .findings
+                .iter()
+                .filter(|f| f.rule == *rule && f.is_non_compliant())
+                .collect();
+            let fix = if list.first().is_some_and(|f| f.remediation.is_some()) {
+                "auto-remediation available"
+            } else {
+                "manual fix (see detail)"
+            };
+            (
+                vec![
+                    format!(
+                        "{rule} ({} non-compliant) — {}",
+                        list.len(),
+                        list.first()
+                            .map(|f| f.rule_description.as_str())
+                            .unwrap_or_default()
+                    ),
+                    String::new(),
+                    String::new(),
+                    fix.into(),
+                ],
+                Tone::Accent,
+            )
+        }
+        Item::Finding(i) => {
+            let f = &state.findings[*i];
+            let fix = match &f.remediation {
+                Some(doc) => format!("remediation: {doc}"),
+                None if f.guidance.is_some() => "fix as code".into(),
+                None => "manual".into(),
+            };
+            (
+                vec![
+                    format!("  {}", f.resource_id),
+                    f.resource_type.clone(),
+                    f.region.clone(),
+                    fix,
+                ],
+                Tone::Normal,
+            )
+        }
+        Item::Event(e) => {
+            let tone = if e.failed() || e.malformed.is_some() {
+                Tone::Error
+            } else if pane == Pane::Timeline {
+                Tone::Muted
+            } else {
+                Tone::Normal
+            };
+            let cells = if pane == Pane::Timeline {
+                vec![
+                    full_time(e.event_time),
+                    "cloudtrail".into(),
+                    event_summary(e),
+                    String::new(),
+                ]
+            } else {
+                vec![
+                    short_time(e.event_time),
+                    e.aws_region.to_string(),
+                    e.principal.to_string(),
+                    e.source_ip.to_string(),
+                    format!("{}:{}", e.service(), e.event_name),
+                    event_error(e).to_string(),
+                ]
+            };
+            (cells, tone)
+        }
+        Item::Key(i) => key_cells(state, *i, now),
+        Item::Entry(i) => {
+            let e = &state.timeline[*i];
             let tone = match &e.kind {
                 EntryKind::Alert { severity, .. } => Tone::Severity(*severity),
                 EntryKind::Action { failed: true, .. } => Tone::Error,
                 EntryKind::Action { .. } => Tone::Ok,
                 EntryKind::Note | EntryKind::Incident => Tone::Accent,
                 EntryKind::Key => Tone::Warning,
-                EntryKind::Source { ok: false } => Tone::Error,
-                EntryKind::Event { .. } => Tone::Muted,
+                EntryKind::Source { ok: false } | EntryKind::Chat { accepted: false } => {
+                    Tone::Error
+                }
                 _ => Tone::Normal,
             };
-            row(
-                Item::Entry(i),
-                format!("entry:{}:{}", e.seq, e.at.timestamp_millis()),
+            (
                 vec![
                     full_time(e.at),
                     e.actor.clone(),
@@ -505,8 +710,54 @@ fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Row> {
                 ],
                 tone,
             )
-        })
-        .collect()
+        }
+    }
+}
+
+fn key_cells(state: &IncidentState, i: usize, now: DateTime<Utc>) -> (Vec<String>, Tone) {
+    let k = &state.keys[i];
+    let last = match (&k.last_used, &k.last_used_service) {
+        (Some(t), Some(s)) => format!(
+            "{} ({s}, {})",
+            ago(*t, now),
+            k.last_used_region.clone().unwrap_or_default()
+        ),
+        (Some(t), None) => ago(*t, now),
+        _ => "never".into(),
+    };
+    let mut notes = Vec::new();
+    if let Some(u) = state.user(&k.user) {
+        if u.attached_policies
+            .iter()
+            .any(|p| p.ends_with("/AdministratorAccess"))
+        {
+            notes.push("admin".to_string());
+        }
+        notes.extend(u.inline_policies.iter().map(|p| format!("policy {p}")));
+    }
+    if state
+        .meta
+        .opened_at
+        .is_some_and(|o| k.created > o - chrono::Duration::hours(1))
+    {
+        notes.push("new".into());
+    }
+    let tone = match k.status {
+        KeyStatus::Active => Tone::Normal,
+        KeyStatus::Inactive => Tone::Warning,
+        KeyStatus::Deleted => Tone::Muted,
+    };
+    (
+        vec![
+            k.user.clone(),
+            k.access_key_id.clone(),
+            k.status.as_str().into(),
+            format!("{}d", (now - k.created).num_days().max(0)),
+            last,
+            notes.join(", "),
+        ],
+        tone,
+    )
 }
 
 /// How the Slack mirror of a record is doing, in a word.
@@ -523,38 +774,28 @@ fn slack_state(state: &IncidentState, seq: i64) -> String {
 mod tests {
     use super::*;
 
-    fn plain(cells: &[&str]) -> Row {
-        row(
-            Item::Entry(0),
-            cells.join("|"),
-            cells.iter().map(|s| s.to_string()).collect(),
-            Tone::Normal,
-        )
+    #[test]
+    fn the_query_is_a_subsequence_with_smart_case() {
+        let q = Query::new("runi");
+        assert!(q.matches("07:37 ec2:RunInstances"));
+        assert!(!q.matches("07:37 ec2:ListUsers"));
+        assert!(Query::new("RunI").matches("RunInstances"));
+        assert!(
+            !Query::new("RUNI").matches("RunInstances"),
+            "capitals ask for case"
+        );
+        assert!(
+            Query::new("run inst").matches("RunInstances"),
+            "spaces are ignored"
+        );
     }
 
     #[test]
-    fn fuzzy_filter_keeps_order_and_marks_characters_per_cell() {
-        let rows = vec![
-            plain(&["07:37", "RunInstances"]),
-            plain(&["07:38", "ListUsers"]),
-            plain(&["07:39", "RunInstances"]),
-        ];
-        let out = apply_filter(rows, "runi");
-        assert_eq!(out.len(), 2);
-        assert_eq!(out[0].cells[0], "07:37");
-        assert_eq!(out[0].matches[0], Vec::<usize>::new());
-        assert_eq!(out[0].matches[1], vec![0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn a_heading_survives_when_one_of_its_rows_matches() {
-        let mut banner = plain(&["dynamodb-table-encryption-enabled"]);
-        banner.banner = true;
-        let rows = vec![banner, plain(&["orders"]), plain(&["customers"])];
-        let out = apply_filter(rows, "cust");
-        assert_eq!(out.len(), 2);
-        assert!(out[0].banner);
-        assert_eq!(out[1].cells[0], "customers");
+    fn highlights_are_split_per_cell() {
+        let cells = vec!["07:37".to_string(), "RunInstances".to_string()];
+        let m = highlight(&cells, "runi");
+        assert_eq!(m[0], Vec::<usize>::new());
+        assert_eq!(m[1], vec![0, 1, 2, 3]);
     }
 
     #[test]

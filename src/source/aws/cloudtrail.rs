@@ -211,7 +211,9 @@ impl Poller {
 
     /// Marks an event as seen; false if it already was.
     pub fn remember(&mut self, e: &CloudTrailEvent) -> bool {
-        self.seen.insert(e.event_id.clone(), e.event_time).is_none()
+        self.seen
+            .insert(e.event_id.to_string(), e.event_time)
+            .is_none()
     }
 
     /// IDs of events older than any future poll can return need not be kept.

@@ -158,7 +158,11 @@ pub fn start(account: &Account, opts: LiveOptions, ch: Channels, known: &Inciden
             Poller::new(trail, opts.lookback, opts.max_pages),
             opts.cloudtrail_every,
             ch.clone(),
-            known.events.iter().map(|e| e.event_id.clone()).collect(),
+            known
+                .events
+                .iter()
+                .map(|e| e.event_id.to_string())
+                .collect(),
         ));
         let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone());
         config_sources.insert(region.clone(), config.clone());
@@ -209,7 +213,7 @@ async fn poll_cloudtrail(mut poller: Poller, every: Duration, ch: Channels, alre
         let new: Vec<RecordBody> = fetched
             .events
             .into_iter()
-            .filter(|e| !skip.remove(&e.event_id))
+            .filter(|e| !skip.remove(&*e.event_id))
             .map(RecordBody::Event)
             .collect();
         let count = new.len();

@@ -1,5 +1,6 @@
 use super::*;
 use crate::tui::fixture::*;
+use crate::tui::views;
 use crossterm::event::{KeyCode, KeyModifiers, MouseEvent};
 
 fn steps(effects: &[Effect]) -> Vec<&'static str> {
@@ -21,17 +22,19 @@ fn steps(effects: &[Effect]) -> Vec<&'static str> {
 
 fn select_key(app: &mut App, id: &str) {
     press(app, KeyCode::Char('4'));
-    let pos = app
-        .current_rows()
-        .rows
-        .iter()
-        .position(|r| r.id == id)
+    let pos = (0..app.current_rows().len())
+        .position(|i| cells_of(app, i)[1] == id)
         .unwrap();
     app.cursors[Pane::Keys.index()].selected = pos;
 }
 
+/// The text of row `i` of the current pane.
+fn cells_of(app: &App, i: usize) -> Vec<String> {
+    views::cells(app.pane, &app.current_rows().items[i], &app.state, app.now).0
+}
+
 fn selected_cells(app: &App) -> Vec<String> {
-    app.current_rows().rows[app.cursor().selected].cells.clone()
+    cells_of(app, app.cursor().selected)
 }
 
 #[test]
@@ -55,7 +58,7 @@ fn activity_is_newest_first_and_j_k_g_shift_g_move() {
     press(&mut a, KeyCode::Char('j'));
     assert_eq!(selected_cells(&a)[4], "ec2:RunInstances");
     press(&mut a, KeyCode::Char('G'));
-    assert_eq!(a.cursor().selected, a.current_rows().rows.len() - 1);
+    assert_eq!(a.cursor().selected, a.current_rows().len() - 1);
     press(&mut a, KeyCode::Char('g'));
     assert_eq!(a.cursor().selected, 0);
     press(&mut a, KeyCode::Char('k'));
@@ -66,9 +69,8 @@ fn activity_is_newest_first_and_j_k_g_shift_g_move() {
 fn findings_are_grouped_and_headings_are_skipped() {
     let mut a = app();
     press(&mut a, KeyCode::Char('2'));
-    let rows = &a.current_rows().rows;
-    assert!(rows[0].banner);
-    assert!(rows[0].cells[0].starts_with("dynamodb-table-encryption-enabled (2 non-compliant)"));
+    assert!(a.current_rows().items[0].is_banner());
+    assert!(cells_of(&a, 0)[0].starts_with("dynamodb-table-encryption-enabled (2 non-compliant)"));
     assert_eq!(
         a.cursor().selected,
         1,
@@ -87,10 +89,10 @@ fn findings_are_grouped_and_headings_are_skipped() {
 fn the_fuzzy_filter_narrows_live_and_esc_clears_it() {
     let mut a = app();
     press(&mut a, KeyCode::Char('3'));
-    let all = a.current_rows().rows.len();
+    let all = a.current_rows().len();
     press(&mut a, KeyCode::Char('/'));
     typ(&mut a, "runin");
-    assert_eq!(a.current_rows().rows.len(), 1);
+    assert_eq!(a.current_rows().len(), 1);
     assert_eq!(a.current_rows().unfiltered, all);
     press(&mut a, KeyCode::Enter);
     assert!(a.input.is_none());
@@ -100,7 +102,7 @@ fn the_fuzzy_filter_narrows_live_and_esc_clears_it() {
         "the filter stays after enter"
     );
     press(&mut a, KeyCode::Esc);
-    assert_eq!(a.current_rows().rows.len(), all);
+    assert_eq!(a.current_rows().len(), all);
 }
 
 #[test]
@@ -113,24 +115,24 @@ fn pivot_follows_the_key_then_the_principal_then_the_ip_and_esc_returns() {
     assert_eq!(a.pivot(), Some(&Pivot::Key(LEAKED.into())));
     assert_eq!(a.pane, Pane::Activity);
     assert_eq!(
-        a.current_rows().rows.len(),
+        a.current_rows().len(),
         6,
         "every event made with the leaked key"
     );
-    assert_eq!(a.rows[Pane::Alerts.index()].rows.len(), 1);
-    assert_eq!(a.rows[Pane::Keys.index()].rows.len(), 1);
+    assert_eq!(a.rows[Pane::Alerts.index()].len(), 1);
+    assert_eq!(a.rows[Pane::Keys.index()].len(), 1);
     // Same selection, same candidates: `p` again moves on to the next identity.
     a.cursors[Pane::Activity.index()].selected = 1;
     press(&mut a, KeyCode::Char('p'));
     assert_eq!(a.pivot(), Some(&Pivot::Principal("admin-ops".into())));
     press(&mut a, KeyCode::Char('p'));
     assert_eq!(a.pivot(), Some(&Pivot::Ip(ATTACKER.into())));
-    assert_eq!(a.current_rows().rows.len(), 2);
+    assert_eq!(a.current_rows().len(), 2);
     press(&mut a, KeyCode::Esc);
     assert!(a.pivot().is_none());
     assert_eq!(a.pane, Pane::Activity);
     assert_eq!(a.cursors, before);
-    assert_eq!(a.current_rows().rows.len(), 7);
+    assert_eq!(a.current_rows().len(), 7);
 }
 
 #[test]
@@ -140,7 +142,7 @@ fn pivot_by_command_classifies_what_was_typed() {
     typ(&mut a, &format!("pivot {ATTACKER}"));
     press(&mut a, KeyCode::Enter);
     assert_eq!(a.pivot(), Some(&Pivot::Ip(ATTACKER.into())));
-    assert_eq!(a.current_rows().rows.len(), 2);
+    assert_eq!(a.current_rows().len(), 2);
 }
 
 #[test]
@@ -353,11 +355,8 @@ fn remediation_needs_a_configured_remediation() {
             .text
             .contains("no automatic remediation")
     );
-    let s3 = a
-        .current_rows()
-        .rows
-        .iter()
-        .position(|r| r.cells[0] == "  marketing")
+    let s3 = (0..a.current_rows().len())
+        .position(|i| cells_of(&a, i)[0] == "  marketing")
         .unwrap();
     a.cursors[Pane::Findings.index()].selected = s3;
     press(&mut a, KeyCode::Char('r'));
@@ -507,7 +506,7 @@ fn a_finding_pivots_to_everything_that_names_its_resource() {
     assert_eq!(a.pivot(), Some(&Pivot::Resource("orders".into())));
     assert_eq!(a.pane, Pane::Activity);
     assert_eq!(
-        a.rows[Pane::Findings.index()].rows.len(),
+        a.rows[Pane::Findings.index()].len(),
         2,
         "the rule and the resource"
     );

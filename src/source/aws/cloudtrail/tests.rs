@@ -222,7 +222,7 @@ async fn a_malformed_event_is_kept_and_flagged() {
         "{:?}",
         e.malformed
     );
-    let kept: serde_json::Value = serde_json::from_str(&e.raw).unwrap();
+    let kept: serde_json::Value = serde_json::from_str(&e.raw_text()).unwrap();
     assert_eq!(
         kept[UNPARSED_FIELD]["raw"],
         r#"{"eventVersion":"1.09","userIdentity":{"#

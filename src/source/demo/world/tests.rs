@@ -247,7 +247,7 @@ fn revoking_sessions_stops_old_sessions_only() {
         .filter(|e| e.event_name == "DescribeStacks")
         .map(|e| e.error_code.clone())
         .collect();
-    assert_eq!(stacks, [Some("AccessDenied".to_string()), None]);
+    assert_eq!(stacks, [Some("AccessDenied".into()), None]);
 }
 
 #[test]
