@@ -49,12 +49,12 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run the Slack bridge: /warroom slash commands and buttons, on an incident's journal.
     Serve(ServeArgs),
-    /// Search events headlessly and print JSONL, CSV or a table.
-    Query(LaterArgs),
+    /// Search CloudTrail events headlessly and print JSON lines, CSV or a table.
+    Query(QueryArgs),
     /// Run the detections headlessly and print the alerts.
     Detect(LaterArgs),
     /// Write the postmortem of an incident (Markdown, JSON or CSV).
-    Export(LaterArgs),
+    Export(ExportArgs),
     /// Check a journal's hash chain; name the first record edited, removed or reordered.
     Verify(VerifyArgs),
 }
@@ -109,6 +109,55 @@ pub struct ServeArgs {
     /// As for `warroom live`: the account to act on.
     #[command(flatten)]
     pub aws: LiveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A CloudTrail file, a directory (the S3 delivery layout or any tree), s3://bucket/prefix,
+    /// or an incident journal.
+    pub source: String,
+    /// `field=value` (a dotted path into the event: `userIdentity.accessKeyId=AKIA…`) or
+    /// `field~text` (fuzzy); every filter must match.
+    pub filters: Vec<String>,
+    /// Only events at or after this time (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events at or before this time (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    #[arg(long, value_enum, default_value_t = QueryFormat::Jsonl)]
+    pub format: QueryFormat,
+    /// Print only the number of matching events.
+    #[arg(long)]
+    pub count: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    /// One event per line, as CloudTrail wrote it.
+    Jsonl,
+    Csv,
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The incident's journal.
+    pub journal: PathBuf,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+    pub format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown, for a code host or a wiki.
+    Md,
+    Json,
+    /// The timeline as CSV.
+    Csv,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! warroom: a terminal console for AWS incident response.
 
+pub mod archive;
 pub mod chat;
 pub mod cli;
 pub mod clock;

@@ -157,8 +157,7 @@ impl Detector {
         {
             return;
         }
-        let json = e.json();
-        let (types, count) = launched(&json);
+        let (types, count) = launched(e.params.as_deref().unwrap_or(&Value::Null));
         let expensive: Vec<&String> = types.iter().filter(|t| prices::is_expensive(t)).collect();
         if expensive.is_empty() {
             return;
@@ -198,8 +197,10 @@ impl Detector {
         if e.failed() {
             return;
         }
-        let json = e.json();
-        let params = json
+        let params = e
+            .params
+            .as_deref()
+            .unwrap_or(&Value::Null)
             .get("requestParameters")
             .cloned()
             .unwrap_or(Value::Null);

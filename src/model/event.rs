@@ -108,6 +108,9 @@ pub struct CloudTrailEvent {
     /// For a successful `Create*` call: the name of what it created (a table, a user…), so
     /// a finding can say who created its resource without reading the raw JSON again.
     pub created: Option<Text>,
+    /// `requestParameters`, `responseElements` and `additionalEventData`, for the calls the
+    /// detections look into (see `KEEP_PARAMETERS`).
+    pub params: Option<Arc<Value>>,
     raw: RawJson,
 }
 
@@ -232,8 +235,38 @@ struct Wire<'a> {
     #[serde(rename = "warroomUnparsed", borrow, default)]
     unparsed: Option<WireUnparsed<'a>>,
     #[serde(rename = "requestParameters", borrow, default)]
-    request: Option<WireRequest<'a>>,
+    request: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "responseElements", borrow, default)]
+    response: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "additionalEventData", borrow, default)]
+    additional: Option<&'a serde_json::value::RawValue>,
 }
+
+/// Calls whose parameters the detections read: kept parsed on the event, so a million
+/// archived events need not be read twice for the few that matter.
+const KEEP_PARAMETERS: &[&str] = &[
+    "RunInstances",
+    "RequestSpotInstances",
+    "RequestSpotFleet",
+    "CreateFleet",
+    "CreateAccessKey",
+    "CreateUser",
+    "CreateLoginProfile",
+    "UpdateLoginProfile",
+    "AttachUserPolicy",
+    "AttachRolePolicy",
+    "AttachGroupPolicy",
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "PutGroupPolicy",
+    "CreateRole",
+    "UpdateAssumeRolePolicy",
+    "ConsoleLogin",
+    "StopLogging",
+    "DeleteTrail",
+    "UpdateTrail",
+    "PutEventSelectors",
+];
 
 /// The parameters of `Create*` calls that name what they create.
 #[derive(Deserialize)]
@@ -427,13 +460,25 @@ impl CloudTrailEvent {
                 .map(Text::from),
             created: w
                 .request
-                .as_ref()
                 .filter(|_| {
                     text(&w.event_name).is_some_and(|n| n.starts_with("Create"))
                         && text(&w.error_code).is_none()
                 })
-                .and_then(|r| r.created_name())
-                .map(Text::from),
+                .and_then(|r| serde_json::from_str::<WireRequest<'_>>(r.get()).ok())
+                .and_then(|r| r.created_name().map(Text::from)),
+            params: text(&w.event_name)
+                .filter(|n| KEEP_PARAMETERS.contains(n))
+                .map(|_| {
+                    let parse = |r: Option<&serde_json::value::RawValue>| {
+                        r.and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+                            .unwrap_or(Value::Null)
+                    };
+                    Arc::new(serde_json::json!({
+                        "requestParameters": parse(w.request),
+                        "responseElements": parse(w.response),
+                        "additionalEventData": parse(w.additional),
+                    }))
+                }),
             raw: RawJson::Inline(Arc::from("")),
         })
     }
