@@ -12,6 +12,7 @@ pub mod journal;
 pub mod logging;
 pub mod model;
 pub mod paths;
+pub mod query;
 pub mod respond;
 pub mod source;
 pub mod state;

@@ -149,7 +149,7 @@ fn live_explains_an_unreachable_endpoint_before_taking_the_screen() {
 #[test]
 fn subcommands_of_later_versions_say_so() {
     let home = tempfile::tempdir().unwrap();
-    let out = warroom(home.path(), &["export", "--format", "md"]);
+    let out = warroom(home.path(), &["detect"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not available in this version yet"));
 }
@@ -178,5 +178,68 @@ fn serve_says_what_it_is_missing() {
         text(&out.stderr).contains("no signing secret"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn query_selects_from_real_attack_logs_in_every_format() {
+    let home = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs"
+    );
+    let count = warroom(
+        home.path(),
+        &["query", data, "eventName=CreateAccessKey", "--count"],
+    );
+    assert!(count.status.success(), "{}", text(&count.stderr));
+    // Counted independently: two CreateAccessKey calls among the 35 detonations.
+    assert_eq!(text(&count.stdout).trim(), "2");
+    let jsonl = warroom(
+        home.path(),
+        &[
+            "query",
+            data,
+            "userIdentity.accessKeyId=AKIA30BEZSJBVKOFKZW0",
+        ],
+    );
+    let lines: Vec<String> = text(&jsonl.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 1);
+    let event: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(
+        event["eventName"], "CreateAccessKey",
+        "one line of JSON per event"
+    );
+    let csv = warroom(
+        home.path(),
+        &["query", data, "eventName~createacc", "--format", "csv"],
+    );
+    let rows: Vec<String> = text(&csv.stdout).lines().map(str::to_string).collect();
+    assert!(rows[0].starts_with("eventTime,eventName,"));
+    assert_eq!(rows.len(), 3);
+    assert!(rows[1] < rows[2], "ordered by eventTime");
+    let bad = warroom(home.path(), &["query", data, "accessKeyId"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("field=value"));
+}
+
+#[test]
+fn query_reports_unreadable_files_and_keeps_the_rest() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("trail");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("good.json"),
+        r#"{"Records":[{"eventTime":"2026-11-22T07:37:00Z","eventName":"ListUsers"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("bad.json"), "{ not json").unwrap();
+    let out = warroom(home.path(), &["query", dir.to_str().unwrap(), "--count"]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout).trim(), "1");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bad.json") && err.contains("not valid JSON"),
+        "{err}"
     );
 }

@@ -1,0 +1,98 @@
+//! `warroom query`: headless search of CloudTrail, for scripts and for comparing with other
+//! tools.
+
+use crate::archive::read::ReadOptions;
+use crate::archive::{Problem, Source};
+use crate::cli::{QueryArgs, QueryFormat};
+use crate::journal::Journal;
+use crate::model::RecordBody;
+use crate::query::{self, Filter, Hit, Matcher};
+use anyhow::Context;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Whether a file is an incident journal rather than CloudTrail.
+fn is_journal(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|_| &head == b"SQLite format 3\0")
+}
+
+pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
+    let filters = args
+        .filters
+        .iter()
+        .map(|f| Filter::parse(f).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let since = args
+        .since
+        .as_deref()
+        .map(query::parse_time)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let until = args
+        .until
+        .as_deref()
+        .map(query::parse_time)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let matcher = Matcher::new(filters, since, until);
+    let (hits, count, problems) = match Source::parse(&args.source) {
+        Source::Local(path) if path.is_file() && is_journal(&path) => {
+            let records = Journal::open_existing(&path)?.read_all()?;
+            let raws: Vec<std::sync::Arc<str>> = records
+                .iter()
+                .filter_map(|r| match &r.body {
+                    RecordBody::Event(e) => Some(e.raw_text()),
+                    _ => None,
+                })
+                .collect();
+            let (hits, n) = query::search_events(raws.iter().map(|r| &**r), &matcher, args.count);
+            (hits, n, Vec::new())
+        }
+        Source::Local(path) => {
+            let opts = ReadOptions {
+                since,
+                until,
+                threads: 0,
+            };
+            query::search_local(&path, &matcher, &opts, args.count)
+                .map_err(|p| anyhow::anyhow!("{}: {}", p.path, p.reason))?
+        }
+        Source::S3 { .. } => super::s3_query(&args.source, &matcher, since, until, args.count)?,
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.count {
+        writeln!(out, "{count}")?;
+    } else {
+        write(&mut out, args.format, &hits)?;
+    }
+    out.flush().context("writing the results")?;
+    report(&problems);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write(out: &mut dyn Write, format: QueryFormat, hits: &[Hit]) -> std::io::Result<()> {
+    match format {
+        QueryFormat::Jsonl => query::write_jsonl(out, hits),
+        QueryFormat::Csv => query::write_csv(out, hits),
+        QueryFormat::Table => query::write_table(out, hits),
+    }
+}
+
+/// What could not be read, on standard error after the results.
+pub(super) fn report(problems: &[Problem]) {
+    if problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{} problems (every readable record was kept):",
+        problems.len()
+    );
+    for p in problems {
+        eprintln!("  {}: {}", p.path, p.reason);
+    }
+}

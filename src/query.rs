@@ -1,0 +1,479 @@
+//! `warroom query`: CloudTrail events selected by field, as fast as the disk allows. A
+//! file that does not contain a filter's value anywhere is skipped unparsed, a record that
+//! does not contain it is skipped untokenized; only candidates are parsed and checked.
+
+use crate::archive::Problem;
+use crate::archive::parse::{decompress, for_each_record};
+use crate::archive::read::{ReadOptions, list_files};
+use crate::tui::views::Query;
+use chrono::{DateTime, Utc};
+use memchr::memmem;
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One condition on an event's fields.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    /// `path=value`: the field (any element, through arrays) equals the value.
+    Equals { path: Vec<String>, value: String },
+    /// `path~text`: the field fuzzily contains the text (its characters in order).
+    Fuzzy { path: Vec<String>, text: String },
+}
+
+impl Filter {
+    pub fn parse(s: &str) -> Result<Filter, String> {
+        let (at, fuzzy) = match (s.find('='), s.find('~')) {
+            (Some(e), Some(t)) if t < e => (t, true),
+            (Some(e), _) => (e, false),
+            (None, Some(t)) => (t, true),
+            (None, None) => {
+                return Err(format!(
+                    "filter {s:?} has neither = nor ~: write field=value or field~text (e.g. userIdentity.accessKeyId=AKIA…)"
+                ));
+            }
+        };
+        let path: Vec<String> = s[..at].split('.').map(str::to_string).collect();
+        if path.iter().any(|p| p.is_empty()) {
+            return Err(format!(
+                "filter {s:?}: the field path is empty or has an empty part"
+            ));
+        }
+        let value = s[at + 1..].to_string();
+        Ok(if fuzzy {
+            Filter::Fuzzy { path, text: value }
+        } else {
+            Filter::Equals { path, value }
+        })
+    }
+}
+
+/// The leaves a dotted path reaches, through objects and (any element of) arrays.
+fn leaves<'v>(v: &'v Value, path: &[String], out: &mut Vec<&'v Value>) {
+    match (v, path.split_first()) {
+        (_, None) => match v {
+            Value::Array(items) => out.extend(items.iter()),
+            other => out.push(other),
+        },
+        (Value::Object(map), Some((head, rest))) => {
+            if let Some(next) = map.get(head.as_str()) {
+                leaves(next, rest, out);
+            }
+        }
+        (Value::Array(items), Some(_)) => {
+            for item in items {
+                leaves(item, path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Every filter and the time range, compiled for speed.
+pub struct Matcher {
+    filters: Vec<(Filter, Option<Query>)>,
+    /// Byte strings every matching record must contain (the equality values), searched
+    /// before anything is parsed.
+    needles: Vec<memmem::Finder<'static>>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+}
+
+impl Matcher {
+    pub fn new(
+        filters: Vec<Filter>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Self {
+        let needles = filters
+            .iter()
+            .filter_map(|f| match f {
+                // A value JSON would escape could be written differently in the file: no
+                // shortcut for those.
+                Filter::Equals { value, .. }
+                    if !value.is_empty()
+                        && value
+                            .chars()
+                            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\' && c != '/') =>
+                {
+                    Some(memmem::Finder::new(value.as_bytes()).into_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        let filters = filters
+            .into_iter()
+            .map(|f| {
+                let q = match &f {
+                    Filter::Fuzzy { text, .. } => Some(Query::new(text)),
+                    Filter::Equals { .. } => None,
+                };
+                (f, q)
+            })
+            .collect();
+        Matcher {
+            filters,
+            needles,
+            since,
+            until,
+        }
+    }
+
+    /// Whether the bytes could hold a match (every equality value appears in them).
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        self.needles.iter().all(|n| n.find(bytes).is_some())
+    }
+
+    /// Whether an event (parsed) matches everything.
+    pub fn matches(&self, event: &Value) -> bool {
+        if self.since.is_some() || self.until.is_some() {
+            let Some(t) = event_time(event) else {
+                return false;
+            };
+            if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t > u) {
+                return false;
+            }
+        }
+        self.filters.iter().all(|(f, q)| {
+            let path = match f {
+                Filter::Equals { path, .. } | Filter::Fuzzy { path, .. } => path,
+            };
+            let mut found = Vec::new();
+            leaves(event, path, &mut found);
+            found
+                .iter()
+                .filter_map(|v| as_text(v))
+                .any(|s| match (f, q) {
+                    (Filter::Equals { value, .. }, _) => s == *value,
+                    (Filter::Fuzzy { .. }, Some(q)) => q.matches(&s),
+                    (Filter::Fuzzy { .. }, None) => false,
+                })
+        })
+    }
+}
+
+fn event_time(event: &Value) -> Option<DateTime<Utc>> {
+    let t = event.get("eventTime")?.as_str()?;
+    DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A matching event: its time (for ordering) and the event.
+pub struct Hit {
+    pub time: DateTime<Utc>,
+    pub event: Value,
+    /// The event's text as it was, when already on one line.
+    pub line: Option<String>,
+}
+
+/// The matches in one record.
+fn check(
+    raw: &str,
+    matcher: &Matcher,
+    hits: &mut Vec<Hit>,
+    count_only: &AtomicUsize,
+    counting: bool,
+) {
+    if !matcher.may_match(raw.as_bytes()) {
+        return;
+    }
+    let Ok(event) = serde_json::from_str::<Value>(raw) else {
+        return;
+    };
+    if !matcher.matches(&event) {
+        return;
+    }
+    if counting {
+        count_only.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let time = event_time(&event).unwrap_or_default();
+    let line = (!raw.contains('\n')).then(|| raw.trim().to_string());
+    hits.push(Hit { time, event, line });
+}
+
+/// Searches local files (or a journal) with a worker per core.
+pub fn search_local(
+    root: &Path,
+    matcher: &Matcher,
+    opts: &ReadOptions,
+    counting: bool,
+) -> Result<(Vec<Hit>, usize, Vec<Problem>), Problem> {
+    let files = list_files(root, opts)?;
+    let next = AtomicUsize::new(0);
+    let counted = AtomicUsize::new(0);
+    let hits = Mutex::new(Vec::new());
+    let problems = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(files.len().max(1)) {
+            scope.spawn(|| {
+                let mut mine = Vec::new();
+                while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let bytes = match std::fs::read(path) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            problems
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(Problem {
+                                    path: path.display().to_string(),
+                                    reason: e.to_string(),
+                                });
+                            continue;
+                        }
+                    };
+                    let (text, broken) = decompress(&bytes);
+                    let mut complaint = broken;
+                    // Most files do not mention the value at all: skip them untokenized.
+                    if matcher.may_match(&text) {
+                        let stopped = for_each_record(&text, |raw| {
+                            check(raw, matcher, &mut mine, &counted, counting)
+                        });
+                        complaint = complaint.or(stopped);
+                    }
+                    if let Some(reason) = complaint {
+                        problems
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(Problem {
+                                path: path.display().to_string(),
+                                reason,
+                            });
+                    }
+                }
+                hits.lock().unwrap_or_else(|p| p.into_inner()).extend(mine);
+            });
+        }
+    });
+    let mut hits = hits.into_inner().unwrap_or_else(|p| p.into_inner());
+    hits.sort_by_key(|h| h.time);
+    let count = if counting {
+        counted.load(Ordering::Relaxed)
+    } else {
+        hits.len()
+    };
+    let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((hits, count, problems))
+}
+
+/// Searches the CloudTrail events an incident journal holds.
+pub fn search_events<'a>(
+    raws: impl Iterator<Item = &'a str>,
+    matcher: &Matcher,
+    counting: bool,
+) -> (Vec<Hit>, usize) {
+    let counted = AtomicUsize::new(0);
+    let mut hits = Vec::new();
+    for raw in raws {
+        check(raw, matcher, &mut hits, &counted, counting);
+    }
+    hits.sort_by_key(|h| h.time);
+    let n = if counting {
+        counted.load(Ordering::Relaxed)
+    } else {
+        hits.len()
+    };
+    (hits, n)
+}
+
+/// The columns of CSV and table output.
+const COLUMNS: [(&str, &str); 9] = [
+    ("eventTime", "/eventTime"),
+    ("eventName", "/eventName"),
+    ("eventSource", "/eventSource"),
+    ("awsRegion", "/awsRegion"),
+    ("sourceIPAddress", "/sourceIPAddress"),
+    ("principal", ""),
+    ("accessKeyId", "/userIdentity/accessKeyId"),
+    ("errorCode", "/errorCode"),
+    ("eventID", "/eventID"),
+];
+
+fn column(event: &Value, pointer: &str) -> String {
+    if pointer.is_empty() {
+        return principal(event);
+    }
+    event.pointer(pointer).and_then(as_text).unwrap_or_default()
+}
+
+/// The principal as the console shows it.
+fn principal(event: &Value) -> String {
+    crate::model::CloudTrailEvent::from_value(event)
+        .map(|e| e.principal.to_string())
+        .unwrap_or_default()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn write_jsonl(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
+    for h in hits {
+        match &h.line {
+            Some(line) => writeln!(out, "{line}")?,
+            None => writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&h.event).unwrap_or_default()
+            )?,
+        }
+    }
+    Ok(())
+}
+
+pub fn write_csv(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
+    let header: Vec<&str> = COLUMNS.iter().map(|(h, _)| *h).collect();
+    writeln!(out, "{}", header.join(","))?;
+    for h in hits {
+        let row: Vec<String> = COLUMNS
+            .iter()
+            .map(|(_, p)| csv_field(&column(&h.event, p)))
+            .collect();
+        writeln!(out, "{}", row.join(","))?;
+    }
+    Ok(())
+}
+
+pub fn write_table(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
+    let rows: Vec<Vec<String>> = hits
+        .iter()
+        .map(|h| COLUMNS.iter().map(|(_, p)| column(&h.event, p)).collect())
+        .collect();
+    let widths: Vec<usize> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([name.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(
+        out,
+        "{}",
+        line(COLUMNS.iter().map(|(n, _)| n.to_string()).collect())
+    )?;
+    for r in rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    Ok(())
+}
+
+/// A time on the command line: RFC 3339, or a date (midnight UTC).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    Err(format!(
+        "{s:?} is not a time: use RFC 3339 (2026-11-22T07:37:00Z) or a date (2026-11-22)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(key: &str, name: &str) -> Value {
+        serde_json::json!({
+            "eventTime": "2026-11-22T07:37:12Z",
+            "eventName": name,
+            "userIdentity": {"type": "IAMUser", "userName": "admin-ops", "accessKeyId": key},
+            "resources": [{"ARN": "arn:aws:s3:::a"}, {"ARN": "arn:aws:s3:::b"}],
+            "readOnly": false
+        })
+    }
+
+    fn matcher(filters: &[&str]) -> Matcher {
+        Matcher::new(
+            filters.iter().map(|f| Filter::parse(f).unwrap()).collect(),
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn filters_read_dotted_paths_through_arrays() {
+        let e = event("AKIA1", "RunInstances");
+        assert!(matcher(&["userIdentity.accessKeyId=AKIA1"]).matches(&e));
+        assert!(!matcher(&["userIdentity.accessKeyId=AKIA2"]).matches(&e));
+        assert!(matcher(&["resources.ARN=arn:aws:s3:::b"]).matches(&e));
+        assert!(matcher(&["readOnly=false"]).matches(&e));
+        assert!(matcher(&["eventName~runi", "userIdentity.userName=admin-ops"]).matches(&e));
+        assert!(!matcher(&["eventName~runi", "userIdentity.userName=dana"]).matches(&e));
+        assert!(!matcher(&["no.such.field=x"]).matches(&e));
+    }
+
+    #[test]
+    fn bad_filters_say_how_to_write_them() {
+        assert!(
+            Filter::parse("accessKeyId")
+                .unwrap_err()
+                .contains("field=value")
+        );
+        assert!(Filter::parse(".x=1").unwrap_err().contains("empty"));
+        assert!(matches!(
+            Filter::parse("a=b~c").unwrap(),
+            Filter::Equals { .. }
+        ));
+    }
+
+    #[test]
+    fn the_prefilter_never_drops_a_match() {
+        let m = matcher(&["userIdentity.accessKeyId=AKIA1"]);
+        let raw = event("AKIA1", "X").to_string();
+        assert!(m.may_match(raw.as_bytes()));
+        assert!(!m.may_match(event("AKIA2", "X").to_string().as_bytes()));
+        // A value JSON may escape is not prefiltered on.
+        let slash = matcher(&["eventSource=a/b"]);
+        assert!(slash.may_match(b"{\"eventSource\":\"a\\/b\"}"));
+    }
+
+    #[test]
+    fn times_read_from_the_command_line() {
+        assert_eq!(
+            parse_time("2026-11-22").unwrap().to_rfc3339(),
+            "2026-11-22T00:00:00+00:00"
+        );
+        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn csv_quotes_what_it_must() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}
