@@ -130,6 +130,10 @@ pub struct QueryArgs {
     /// Print only the number of matching events.
     #[arg(long)]
     pub count: bool,
+    /// For s3:// sources: talk to this endpoint instead of AWS (an emulator such as moto).
+    /// Credentials and region come from the standard chain (AWS_PROFILE, AWS_REGION, …).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -8,6 +8,7 @@ pub mod command;
 pub mod commands;
 pub mod config;
 pub mod detect;
+pub mod export;
 pub mod journal;
 pub mod logging;
 pub mod model;

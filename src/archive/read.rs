@@ -157,6 +157,23 @@ pub fn may_hold(day: Option<NaiveDate>, opts: &ReadOptions) -> bool {
     since_ok && until_ok
 }
 
+/// Whether a file, by its name and place, may hold CloudTrail records in the time range.
+/// Shared by local files and S3 keys, which follow the same layout.
+pub fn wanted(path: &Path, opts: &ReadOptions) -> bool {
+    // Digest files prove integrity; they hold no events.
+    if path.iter().any(|c| c == "CloudTrail-Digest") {
+        return false;
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let readable = [".json", ".json.gz", ".gz", ".jsonl", ".ndjson"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
+    readable && may_hold(day_of(path), opts)
+}
+
 /// The files under `root` that may hold CloudTrail records, sorted by path.
 pub fn list_files(root: &Path, opts: &ReadOptions) -> Result<Vec<PathBuf>, Problem> {
     let meta = std::fs::metadata(root).map_err(|e| Problem {
@@ -172,15 +189,7 @@ pub fn list_files(root: &Path, opts: &ReadOptions) -> Result<Vec<PathBuf>, Probl
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
-        // Digest files prove integrity; they hold no events.
-        .filter(|p| !p.iter().any(|c| c == "CloudTrail-Digest"))
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            [".json", ".json.gz", ".gz", ".jsonl", ".ndjson"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-        })
-        .filter(|p| may_hold(day_of(p), opts))
+        .filter(|p| wanted(p, opts))
         .collect();
     files.sort();
     Ok(files)

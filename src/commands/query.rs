@@ -61,7 +61,20 @@ pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             query::search_local(&path, &matcher, &opts, args.count)
                 .map_err(|p| anyhow::anyhow!("{}: {}", p.path, p.reason))?
         }
-        Source::S3 { .. } => super::s3_query(&args.source, &matcher, since, until, args.count)?,
+        source @ Source::S3 { .. } => {
+            let opts = ReadOptions {
+                since,
+                until,
+                threads: 0,
+            };
+            super::s3_query(
+                &source,
+                args.endpoint_url.as_deref(),
+                &matcher,
+                &opts,
+                args.count,
+            )?
+        }
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

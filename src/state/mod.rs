@@ -37,6 +37,14 @@ impl Default for IncidentMeta {
     }
 }
 
+/// A change of the incident's status: when, by whom, to what (the postmortem's milestones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub status: IncidentStatus,
+}
+
 /// An alert and where a responder has taken it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertView {
@@ -141,6 +149,8 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, Default)]
 pub struct IncidentState {
     pub meta: IncidentMeta,
+    /// Every status change, in journal order.
+    pub status_changes: Vec<StatusChange>,
     /// CloudTrail events in time order (oldest first).
     pub events: Vec<Arc<CloudTrailEvent>>,
     events_by_id: HashMap<Text, Arc<CloudTrailEvent>>,
@@ -216,6 +226,11 @@ impl IncidentState {
                     }
                     IncidentChange::Status(s) => {
                         self.meta.status = *s;
+                        self.status_changes.push(StatusChange {
+                            at: rec.at,
+                            actor: rec.actor.clone(),
+                            status: *s,
+                        });
                         format!("Status set to {s}")
                     }
                 };

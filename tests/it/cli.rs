@@ -243,3 +243,60 @@ fn query_reports_unreadable_files_and_keeps_the_rest() {
         "{err}"
     );
 }
+
+#[test]
+fn export_writes_the_postmortem_in_every_format_and_says_when_the_journal_was_tampered() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("j.sqlite");
+    journal_with_notes(&path, 3);
+    let journal = path.to_str().unwrap();
+
+    let md = warroom(home.path(), &["export", journal]);
+    assert!(md.status.success(), "{}", text(&md.stderr));
+    let md = text(&md.stdout);
+    assert!(md.starts_with("# Postmortem: "), "{md}");
+    assert!(md.contains("| tester | note | Note: note 2 |"), "{md}");
+    assert!(md.contains("verified"), "{md}");
+
+    let json = warroom(home.path(), &["export", journal, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(json["timeline"].as_array().unwrap().len(), 3, "{json}");
+    assert_eq!(json["journal"]["status"], "verified");
+
+    let out = home.path().join("pm.csv");
+    let csv = warroom(
+        home.path(),
+        &[
+            "export",
+            journal,
+            "--format",
+            "csv",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 4, "a header and three rows: {csv}");
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TRIGGER records_no_delete; DELETE FROM records WHERE seq = 2;")
+        .unwrap();
+    drop(conn);
+    let tampered = warroom(home.path(), &["export", journal, "--format", "json"]);
+    assert!(
+        tampered.status.success(),
+        "the record that is left is still worth having"
+    );
+    assert!(
+        text(&tampered.stderr).contains("TAMPERED"),
+        "{}",
+        text(&tampered.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&tampered.stdout).unwrap();
+    assert_eq!(json["journal"]["status"], "tampered", "{json}");
+
+    let missing = warroom(home.path(), &["export", "/nonexistent/j.sqlite"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("/nonexistent/j.sqlite does not exist"));
+}

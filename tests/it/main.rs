@@ -5,6 +5,7 @@ mod cli;
 mod live;
 mod moto_smoke;
 mod pty;
+mod s3;
 mod slack;
 mod slack_support;
 mod support;

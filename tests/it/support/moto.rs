@@ -88,9 +88,17 @@ impl Moto {
     /// Creates an S3 bucket (CloudTrail wants one for a trail) with a bare HTTP request:
     /// moto takes it unsigned, and the tests need no S3 client for one call.
     pub fn create_bucket(&self, name: &str) {
-        let status = http_status(self.addr, "PUT", &format!("/{name}"))
+        let status = http_status(self.addr, "PUT", &format!("/{name}"), "")
             .unwrap_or_else(|e| panic!("create bucket {name}: {e}"));
         assert_eq!(status, 200, "create bucket {name}: HTTP {status}");
+    }
+
+    /// From now on moto checks every request's signature and IAM policies, as AWS does:
+    /// only access keys of IAM users created in it are accepted. Set up the account first.
+    pub fn enforce_iam(&self) {
+        let status = http_status(self.addr, "POST", "/moto-api/reset-auth", "0")
+            .unwrap_or_else(|e| panic!("turn on moto's IAM checks: {e}"));
+        assert_eq!(status, 200, "turn on moto's IAM checks: HTTP {status}");
     }
 }
 
@@ -165,7 +173,7 @@ fn wait_until_ready(moto: &mut Moto) -> Result<(), Launch> {
             });
         }
         let bound = log.contains("Running on");
-        if bound && matches!(http_status(moto.addr, "GET", "/moto-api/"), Ok(200)) {
+        if bound && matches!(http_status(moto.addr, "GET", "/moto-api/", ""), Ok(200)) {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -180,14 +188,15 @@ fn wait_until_ready(moto: &mut Moto) -> Result<(), Launch> {
 
 /// The status code of a bare HTTP request: enough for polling and for calls moto takes
 /// unsigned, without an HTTP client crate.
-fn http_status(addr: SocketAddr, method: &str, path: &str) -> io::Result<u16> {
+fn http_status(addr: SocketAddr, method: &str, path: &str, body: &str) -> io::Result<u16> {
     let timeout = Duration::from_secs(5);
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
