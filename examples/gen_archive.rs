@@ -162,7 +162,7 @@ enum Agent {
     /// The AWS console in a browser.
     Console,
     /// The SSM agent on an instance.
-    SsmAgent,
+    Ssm,
     JavaSdk,
     /// An AWS service: its name is both source address and agent.
     Service,
@@ -203,10 +203,45 @@ const FIRST_NAMES: [&str; 40] = [
 ];
 
 const WORDS: [&str; 40] = [
-    "billing", "payments", "search", "ingest", "reports", "gateway", "orders", "catalog", "auth",
-    "profile", "media", "events", "metrics", "audit", "backup", "export", "etl", "ledger", "cart",
-    "notify", "pricing", "inventory", "shipping", "fraud", "chat", "feeds", "ads", "graph", "docs",
-    "builds", "cache", "queue", "uploads", "thumbs", "geo", "mail", "sync", "ml", "warehouse",
+    "billing",
+    "payments",
+    "search",
+    "ingest",
+    "reports",
+    "gateway",
+    "orders",
+    "catalog",
+    "auth",
+    "profile",
+    "media",
+    "events",
+    "metrics",
+    "audit",
+    "backup",
+    "export",
+    "etl",
+    "ledger",
+    "cart",
+    "notify",
+    "pricing",
+    "inventory",
+    "shipping",
+    "fraud",
+    "chat",
+    "feeds",
+    "ads",
+    "graph",
+    "docs",
+    "builds",
+    "cache",
+    "queue",
+    "uploads",
+    "thumbs",
+    "geo",
+    "mail",
+    "sync",
+    "ml",
+    "warehouse",
     "portal",
 ];
 
@@ -259,7 +294,10 @@ impl World {
                 format!("{}-{w}-{kind}", args.account)
             }),
             functions: names(&mut rng, 30, |r, w| {
-                format!("{w}-{}", pick(r, &["handler", "worker", "api", "cron", "sync"]))
+                format!(
+                    "{w}-{}",
+                    pick(r, &["handler", "worker", "api", "cron", "sync"])
+                )
             }),
             tables: names(&mut rng, 20, |r, w| {
                 format!("{w}-{}", pick(r, &["prod", "staging", "events", "state"]))
@@ -273,14 +311,21 @@ impl World {
                 )
             }),
             parameters: names(&mut rng, 30, |r, w| {
-                format!("/{w}/prod/{}", pick(r, &["db_host", "db_password", "feature_flags", "endpoint"]))
+                format!(
+                    "/{w}/prod/{}",
+                    pick(r, &["db_host", "db_password", "feature_flags", "endpoint"])
+                )
             }),
             stacks: names(&mut rng, 15, |r, w| {
                 format!("{w}-{}", pick(r, &["stack", "infra", "pipeline"]))
             }),
             kms_keys: (0..12).map(|_| uuid(&mut rng)).collect(),
-            instances: (0..200).map(|_| format!("i-{}", hex(&mut rng, 17))).collect(),
-            vpcs: (0..6).map(|_| format!("vpc-{}", hex(&mut rng, 17))).collect(),
+            instances: (0..200)
+                .map(|_| format!("i-{}", hex(&mut rng, 17)))
+                .collect(),
+            vpcs: (0..6)
+                .map(|_| format!("vpc-{}", hex(&mut rng, 17)))
+                .collect(),
             roles,
             users,
             sessions,
@@ -305,12 +350,24 @@ fn names(
 
 fn roles(rng: &mut fastrand::Rng) -> Vec<Role> {
     const KINDS: [&str; 10] = [
-        "app", "ecs-task", "lambda", "ci-deploy", "eks-node", "etl", "readonly", "ops", "backup",
+        "app",
+        "ecs-task",
+        "lambda",
+        "ci-deploy",
+        "eks-node",
+        "etl",
+        "readonly",
+        "ops",
+        "backup",
         "monitoring",
     ];
     let mut roles: Vec<Role> = (0..150)
         .map(|i| {
-            let name = format!("{}-{}-role", KINDS[i % KINDS.len()], WORDS[(i * 7) % WORDS.len()]);
+            let name = format!(
+                "{}-{}-role",
+                KINDS[i % KINDS.len()],
+                WORDS[(i * 7) % WORDS.len()]
+            );
             Role {
                 name: if i >= WORDS.len() {
                     format!("{name}-{}", i / WORDS.len())
@@ -339,7 +396,14 @@ fn user_actor(rng: &mut fastrand::Rng, i: usize, ips: &[String]) -> Actor {
     };
     let agent = *pick(
         rng,
-        &[Agent::Cli, Agent::Cli, Agent::Boto3, Agent::Terraform, Agent::Console, Agent::GoSdk],
+        &[
+            Agent::Cli,
+            Agent::Cli,
+            Agent::Boto3,
+            Agent::Terraform,
+            Agent::Console,
+            Agent::GoSdk,
+        ],
     );
     Actor {
         who: Principal::User {
@@ -347,7 +411,9 @@ fn user_actor(rng: &mut fastrand::Rng, i: usize, ips: &[String]) -> Actor {
             id: format!("AIDA{}", upper(rng, 17)),
             key: format!("AKIA{}", upper(rng, 16)),
         },
-        ips: (0..rng.usize(1..=3)).map(|_| pick(rng, ips).clone()).collect(),
+        ips: (0..rng.usize(1..=3))
+            .map(|_| pick(rng, ips).clone())
+            .collect(),
         agent,
     }
 }
@@ -357,15 +423,30 @@ fn session_actor(rng: &mut fastrand::Rng, roles: &[Role], ips: &[String]) -> Act
     let name = &roles[role].name;
     let (session, agent) = if name.starts_with("AWSReservedSSO") {
         let who = pick(rng, &FIRST_NAMES);
-        (format!("{who}@example.com"), *pick(rng, &[Agent::Console, Agent::Cli]))
+        (
+            format!("{who}@example.com"),
+            *pick(rng, &[Agent::Console, Agent::Cli]),
+        )
     } else if name.starts_with("eks-node") || name.starts_with("app") {
-        (format!("i-{}", hex(rng, 17)), *pick(rng, &[Agent::SsmAgent, Agent::Boto3, Agent::JavaSdk]))
+        (
+            format!("i-{}", hex(rng, 17)),
+            *pick(rng, &[Agent::Ssm, Agent::Boto3, Agent::JavaSdk]),
+        )
     } else if name.starts_with("ci-deploy") {
         ("GitHubActions".to_string(), Agent::Terraform)
     } else if name.starts_with("lambda") || name.starts_with("ecs-task") {
-        (format!("botocore-session-{}", 1_700_000_000 + rng.u32(..50_000_000)), Agent::Boto3)
+        (
+            format!("botocore-session-{}", 1_700_000_000 + rng.u32(..50_000_000)),
+            Agent::Boto3,
+        )
     } else {
-        (format!("aws-go-sdk-{}", 1_740_000_000_000_000_000u64 + rng.u64(..10_000_000_000_000_000)), Agent::GoSdk)
+        (
+            format!(
+                "aws-go-sdk-{}",
+                1_740_000_000_000_000_000u64 + rng.u64(..10_000_000_000_000_000)
+            ),
+            Agent::GoSdk,
+        )
     };
     Actor {
         who: Principal::Session {
@@ -509,7 +590,13 @@ fn write_all(args: &Args, world: &World, plan: &Plan) -> Result<Written> {
     }
 }
 
-fn write_file(args: &Args, world: &World, plan: &Plan, index: usize, written: &Written) -> Result<()> {
+fn write_file(
+    args: &Args,
+    world: &World,
+    plan: &Plan,
+    index: usize,
+    written: &Written,
+) -> Result<()> {
     let count = plan.files[index];
     // CloudTrail writes no file for five quiet minutes.
     if count.events == 0 {
@@ -545,10 +632,18 @@ fn write_file(args: &Args, world: &World, plan: &Plan, index: usize, written: &W
     std::fs::create_dir_all(path.parent().expect("a directory"))?;
     std::fs::write(&path, &gz).with_context(|| format!("writing {}", path.display()))?;
     written.files.fetch_add(1, Ordering::Relaxed);
-    written.events.fetch_add(count.events as usize, Ordering::Relaxed);
-    written.pivot.fetch_add(count.pivot as usize, Ordering::Relaxed);
-    written.json_bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
-    written.gz_bytes.fetch_add(gz.len() as u64, Ordering::Relaxed);
+    written
+        .events
+        .fetch_add(count.events as usize, Ordering::Relaxed);
+    written
+        .pivot
+        .fetch_add(count.pivot as usize, Ordering::Relaxed);
+    written
+        .json_bytes
+        .fetch_add(body.len() as u64, Ordering::Relaxed);
+    written
+        .gz_bytes
+        .fetch_add(gz.len() as u64, Ordering::Relaxed);
     Ok(())
 }
 
@@ -589,7 +684,9 @@ fn file_path(
         .join("CloudTrail")
         .join(region)
         .join(day)
-        .join(format!("{account}_CloudTrail_{region}_{stamp}_{suffix}.json.gz"))
+        .join(format!(
+            "{account}_CloudTrail_{region}_{stamp}_{suffix}.json.gz"
+        ))
 }
 
 fn print_summary(args: &Args, plan: &Plan, w: &Written, secs: f64) {
@@ -609,11 +706,17 @@ fn print_summary(args: &Args, plan: &Plan, w: &Written, secs: f64) {
         json as f64 / events.max(1) as f64
     );
     match &args.pivot_key {
-        Some(key) => println!("pivot key:    {key} ({} events)", w.pivot.load(Ordering::Relaxed)),
+        Some(key) => println!(
+            "pivot key:    {key} ({} events)",
+            w.pivot.load(Ordering::Relaxed)
+        ),
         None => println!("pivot key:    none"),
     }
     println!("seed:         {}", args.seed);
-    println!("took:         {secs:.1} s on {} threads", args.threads.max(1));
+    println!(
+        "took:         {secs:.1} s on {} threads",
+        args.threads.max(1)
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -752,7 +855,14 @@ fn event(ctx: &mut Ctx<'_>, actor: &Actor) -> String {
     let error = error_for(ctx, actor, &api);
     let mut j = Json::with_capacity(2048);
     j.open();
-    j.raw("eventVersion", if api.service == "signin" { "\"1.08\"" } else { "\"1.09\"" });
+    j.raw(
+        "eventVersion",
+        if api.service == "signin" {
+            "\"1.08\""
+        } else {
+            "\"1.09\""
+        },
+    );
     identity(&mut j, ctx, actor);
     j.str("eventTime", &timestamp(ctx.at));
     j.str("eventSource", &format!("{}.amazonaws.com", api.service));
@@ -777,7 +887,14 @@ fn event(ctx: &mut Ctx<'_>, actor: &Actor) -> String {
     j.str("requestID", &request_id(ctx, &api));
     j.str("eventID", &uuid(ctx.rng));
     if api.name != "ConsoleLogin" {
-        j.raw("readOnly", if is_read_only(api.name) { "true" } else { "false" });
+        j.raw(
+            "readOnly",
+            if is_read_only(api.name) {
+                "true"
+            } else {
+                "false"
+            },
+        );
     }
     resources(&mut j, ctx, &api);
     let event_type = if api.name == "ConsoleLogin" {
@@ -831,7 +948,10 @@ fn identity(j: &mut Json, ctx: &mut Ctx<'_>, actor: &Actor) {
             j.str("principalId", &format!("{}:{session}", role.id));
             j.str(
                 "arn",
-                &format!("arn:aws:sts::{account}:assumed-role/{}/{session}", role.name),
+                &format!(
+                    "arn:aws:sts::{account}:assumed-role/{}/{session}",
+                    role.name
+                ),
             );
             j.str("accountId", account);
             j.str("accessKeyId", key);
@@ -896,7 +1016,7 @@ fn user_agent(actor: &Actor, api: &Api) -> String {
                 "AWS Internal".to_string()
             }
         }
-        Agent::SsmAgent => "aws-sdk-go/1.44.260 (go1.20.10; linux; amd64) amazon-ssm-agent/3.3.131.0".to_string(),
+        Agent::Ssm => "aws-sdk-go/1.44.260 (go1.20.10; linux; amd64) amazon-ssm-agent/3.3.131.0".to_string(),
         Agent::JavaSdk => "aws-sdk-java/2.25.16 Linux/5.10.213-201.855.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS Java/17.0.10 vendor/Amazon.com_Inc. exec-env/AWS_ECS_FARGATE io/sync http/Apache cfg/retry-mode/legacy".to_string(),
         Agent::Service => match &actor.who {
             Principal::Service(s) => s.to_string(),
@@ -1167,7 +1287,8 @@ fn response(j: &mut Json, ctx: &mut Ctx<'_>, actor: &Actor, api: &Api) {
             "{{\"userId\":\"{}\",\"account\":\"{account}\",\"arn\":\"{}\"}}",
             match &actor.who {
                 Principal::User { id, .. } => id.clone(),
-                Principal::Session { role, session, .. } => format!("{}:{session}", w.roles[*role].id),
+                Principal::Session { role, session, .. } =>
+                    format!("{}:{session}", w.roles[*role].id),
                 Principal::Service(s) => s.to_string(),
             },
             caller_arn(w, actor)
@@ -1255,11 +1376,17 @@ fn resources(j: &mut Json, ctx: &mut Ctx<'_>, api: &Api) {
     let (kind, arn) = match api.name {
         "Decrypt" | "GenerateDataKey" => {
             let key = ctx.pick(&ctx.world.kms_keys);
-            ("AWS::KMS::Key", format!("arn:aws:kms:{region}:{account}:key/{key}"))
+            (
+                "AWS::KMS::Key",
+                format!("arn:aws:kms:{region}:{account}:key/{key}"),
+            )
         }
         "AssumeRole" => {
             let role = &ctx.world.roles[ctx.rng.usize(..ctx.world.roles.len())].name;
-            ("AWS::IAM::Role", format!("arn:aws:iam::{account}:role/{role}"))
+            (
+                "AWS::IAM::Role",
+                format!("arn:aws:iam::{account}:role/{role}"),
+            )
         }
         "GetBucketAcl" | "GetBucketPolicy" | "GetBucketLocation" => {
             let bucket = ctx.pick(&ctx.world.buckets);
@@ -1431,7 +1558,9 @@ fn hex(rng: &mut fastrand::Rng, n: usize) -> String {
 /// Upper-case letters and digits, as in access key and principal ids.
 fn upper(rng: &mut fastrand::Rng, n: usize) -> String {
     const SET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    (0..n).map(|_| SET[rng.usize(..SET.len())] as char).collect()
+    (0..n)
+        .map(|_| SET[rng.usize(..SET.len())] as char)
+        .collect()
 }
 
 fn alnum(rng: &mut fastrand::Rng, n: usize) -> String {

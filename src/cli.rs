@@ -166,8 +166,30 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// An incident journal written by `warroom demo` or `warroom live`.
-    pub source: PathBuf,
+    /// An incident journal written by `warroom demo` or `warroom live`; or CloudTrail: a
+    /// file, a directory (the S3 delivery layout or any tree), or s3://bucket/prefix.
+    pub source: String,
+    /// Where the clock starts: `start`, `end` (the default), `HH:MM[:SS]` on the incident's
+    /// last day, or a full time. Journals only; in an archive, `:jump` once it is loaded.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Recorded seconds per second when playing, 1 to 1000.
+    #[arg(long, default_value_t = 10.0, value_parser = speed)]
+    pub speed: f64,
+    /// Start playing at once (from the start, when the clock is at the end).
+    #[arg(long)]
+    pub play: bool,
+    /// For s3:// sources: talk to this endpoint instead of AWS (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+fn speed(s: &str) -> Result<f64, String> {
+    s.trim_end_matches(['x', '×'])
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (1.0..=1000.0).contains(v))
+        .ok_or_else(|| format!("`{s}` is not a speed from 1 to 1000"))
 }
 
 #[derive(Debug, Args)]

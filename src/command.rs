@@ -29,6 +29,14 @@ pub enum Command {
     // Console-only commands.
     Theme(String),
     Filter(String),
+    /// Move the replay clock (`start`, `end`, `+5m`, `07:45`, a full time).
+    Jump(String),
+    /// Replay speed, 1 to 1000.
+    Speed(f64),
+    Play,
+    Pause,
+    /// Narrow Activity and Timeline to a time range; none clears it.
+    Window(Option<(String, String)>),
     Quit,
 }
 
@@ -214,6 +222,46 @@ pub const VERBS: &[Verb] = &[
         console_only: true,
     },
     Verb {
+        name: "jump",
+        aliases: &["seek"],
+        usage: "jump <start|end|+5m|-30s|HH:MM|time>",
+        help: "Move the replay clock",
+        arg: Arg::Text,
+        console_only: true,
+    },
+    Verb {
+        name: "speed",
+        aliases: &[],
+        usage: "speed <1-1000>",
+        help: "Replay speed: recorded seconds per second",
+        arg: Arg::Number,
+        console_only: true,
+    },
+    Verb {
+        name: "play",
+        aliases: &[],
+        usage: "play",
+        help: "Play the replay",
+        arg: Arg::None,
+        console_only: true,
+    },
+    Verb {
+        name: "pause",
+        aliases: &[],
+        usage: "pause",
+        help: "Pause the replay",
+        arg: Arg::None,
+        console_only: true,
+    },
+    Verb {
+        name: "window",
+        aliases: &[],
+        usage: "window [<from> <to>]",
+        help: "Narrow Activity and Timeline to a time range (HH:MM or full times); none clears it",
+        arg: Arg::Text,
+        console_only: true,
+    },
+    Verb {
         name: "quit",
         aliases: &["q"],
         usage: "quit",
@@ -334,6 +382,29 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "help" => Command::Help,
         "theme" => Command::Theme(need_one()?),
         "filter" => Command::Filter(rest.to_string()),
+        "jump" => Command::Jump(need_text()?),
+        "speed" => {
+            let n = need_one()?;
+            let speed: f64 = n
+                .trim_end_matches(['x', '×'])
+                .parse()
+                .ok()
+                .filter(|s: &f64| (1.0..=1000.0).contains(s))
+                .ok_or_else(|| {
+                    CommandError(format!(
+                        "`{n}` is not a speed from 1 to 1000; usage: {}",
+                        v.usage
+                    ))
+                })?;
+            Command::Speed(speed)
+        }
+        "play" => no_args(Command::Play)?,
+        "pause" => no_args(Command::Pause)?,
+        "window" => match args.as_slice() {
+            [] => Command::Window(None),
+            [from, to] => Command::Window(Some((from.to_string(), to.to_string()))),
+            _ => return Err(CommandError(format!("usage: {}", v.usage))),
+        },
         "quit" => no_args(Command::Quit)?,
         other => unreachable!("verb {other} has no parser"),
     })
@@ -379,6 +450,25 @@ pub fn complete(line: &str, values: &dyn Fn(Arg) -> Vec<String>) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_the_replay_and_window_commands() {
+        assert_eq!(parse("jump 07:45"), Ok(Command::Jump("07:45".into())));
+        assert_eq!(parse("speed 50x"), Ok(Command::Speed(50.0)));
+        assert!(
+            parse("speed 5000")
+                .unwrap_err()
+                .0
+                .contains("from 1 to 1000")
+        );
+        assert_eq!(parse("play"), Ok(Command::Play));
+        assert_eq!(parse("window"), Ok(Command::Window(None)));
+        assert_eq!(
+            parse("window 07:40 07:45"),
+            Ok(Command::Window(Some(("07:40".into(), "07:45".into()))))
+        );
+        assert!(parse("window 07:40").is_err());
+    }
 
     #[test]
     fn parses_the_vocabulary() {
@@ -479,7 +569,10 @@ mod tests {
                 .replace("<critical|high|medium|low|info>", "low")
                 .replace("[alert-id]", "")
                 .replace("[n]", "")
-                .replace("<name>", "dark");
+                .replace("<name>", "dark")
+                .replace("<start|end|+5m|-30s|HH:MM|time>", "+5m")
+                .replace("<1-1000>", "20")
+                .replace("[<from> <to>]", "07:40 07:45");
             assert!(parse(&example).is_ok(), "{} -> {example}", v.name);
         }
     }

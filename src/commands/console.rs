@@ -38,6 +38,7 @@ pub(super) struct Background {
     /// The Slack channel the mirror posts to, when it does.
     pub slack: Option<String>,
     pub observer: Option<crate::tui::run::Observer>,
+    pub loader: Option<crate::tui::run::Loader>,
 }
 
 impl Background {
@@ -50,6 +51,7 @@ impl Background {
             own_key: None,
             slack: None,
             observer: None,
+            loader: None,
         }
     }
 }
@@ -65,6 +67,20 @@ impl Console {
         theme: Theme,
         background: impl FnOnce(JournalWriter) -> Background,
     ) -> anyhow::Result<App> {
+        self.run_with(rt, config, keymap, theme, background, |_| Ok(()))
+    }
+
+    /// As `run`, with `prepare` setting the app up before the screen is taken (a replay's
+    /// clock); its error ends the command with a message instead.
+    pub(super) fn run_with(
+        self,
+        rt: &tokio::runtime::Runtime,
+        config: &Config,
+        keymap: Keymap,
+        theme: Theme,
+        background: impl FnOnce(JournalWriter) -> Background,
+        prepare: impl FnOnce(&mut App) -> anyhow::Result<()>,
+    ) -> anyhow::Result<App> {
         let mut app = App::new(
             self.state,
             self.mode,
@@ -74,6 +90,7 @@ impl Console {
             std::process::id().to_string(),
             self.clock.now(),
         );
+        prepare(&mut app)?;
         rt.block_on(async {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
@@ -90,6 +107,7 @@ impl Console {
                 lookups: side.lookups.take(),
                 reports: side.reports.take(),
                 observer: side.observer.take(),
+                loader: side.loader.take(),
             };
             let result = run::run(app, services).await;
             side.tasks.abort_all();

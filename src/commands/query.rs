@@ -9,16 +9,7 @@ use crate::model::RecordBody;
 use crate::query::{self, Filter, Hit, Matcher};
 use anyhow::Context;
 use std::io::{BufWriter, Write};
-use std::path::Path;
 use std::process::ExitCode;
-
-/// Whether a file is an incident journal rather than CloudTrail.
-fn is_journal(path: &Path) -> bool {
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .is_ok_and(|_| &head == b"SQLite format 3\0")
-}
 
 pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let filters = args
@@ -40,7 +31,7 @@ pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let matcher = Matcher::new(filters, since, until);
     let (hits, count, problems) = match Source::parse(&args.source) {
-        Source::Local(path) if path.is_file() && is_journal(&path) => {
+        Source::Local(path) if crate::journal::is_journal_file(&path) => {
             let records = Journal::open_existing(&path)?.read_all()?;
             let raws: Vec<std::sync::Arc<str>> = records
                 .iter()

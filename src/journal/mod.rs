@@ -69,6 +69,15 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Whether `path` is an SQLite file (an incident journal) rather than CloudTrail.
+pub fn is_journal_file(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    path.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok_and(|_| &head == b"SQLite format 3\0")
+}
+
 /// An open journal file.
 pub struct Journal {
     conn: Connection,

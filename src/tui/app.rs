@@ -22,6 +22,10 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEve
 use ratatui::layout::{Position, Rect};
 use std::collections::BTreeMap;
 
+mod time;
+use time::ReplayCommand;
+pub use time::{LoadStatus, Replay, Script, describe_window, human_bytes};
+
 /// How the console was started.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ModeKind {
@@ -58,6 +62,10 @@ pub enum Msg {
         items: Vec<Item>,
         complete: bool,
     },
+    /// CloudTrail events read from an archive, in any order.
+    Loaded(Vec<std::sync::Arc<crate::model::CloudTrailEvent>>),
+    /// How far the archive's reading has come (and, `done`, how it ended).
+    Load(LoadStatus),
 }
 
 /// A filter over a long pane, to run in the background. Its rows are the pane's as they
@@ -88,6 +96,8 @@ pub enum Effect {
     Lookup(Pivot),
     /// Filter a long pane away from the screen's thread.
     Filter(FilterJob),
+    /// Stop reading the archive (what was read stays).
+    CancelLoad,
     Quit,
 }
 
@@ -201,6 +211,15 @@ pub struct App {
     pub slack: Option<String>,
     next_action: u64,
     rows_version: u64,
+    /// Replaying a recording: the clock, and what it reveals.
+    pub replay: Option<Replay>,
+    /// Time windows narrowed into, the innermost last.
+    windows: Vec<crate::tui::rate::Window>,
+    /// The event-rate chart of the pane on screen, and its selected bar.
+    pub chart: Option<crate::tui::rate::RateChart>,
+    pub chart_bar: Option<usize>,
+    /// An archive being read into the console.
+    pub load: Option<LoadStatus>,
 }
 
 impl App {
@@ -242,6 +261,11 @@ impl App {
             slack: None,
             next_action: 0,
             rows_version: u64::MAX,
+            replay: None,
+            windows: Vec::new(),
+            chart: None,
+            chart_bar: None,
+            load: None,
         };
         app.refresh_rows(true);
         let last = app.rows[Pane::Timeline.index()].len().saturating_sub(1);
@@ -295,7 +319,12 @@ impl App {
                 vec![]
             }
             Msg::Tick(now) => {
-                self.now = now;
+                // A replay's clock is its own; the wall clock only paces it.
+                if self.replay.is_some() {
+                    self.replay_tick(now);
+                } else {
+                    self.now = now;
+                }
                 if let Some(f) = &mut self.flash {
                     f.ticks_left = f.ticks_left.saturating_sub(1);
                     if f.ticks_left == 0 {
@@ -330,9 +359,18 @@ impl App {
                 self.filtered(pane, generation, items, complete);
                 vec![]
             }
+            Msg::Loaded(events) => {
+                self.loaded(events);
+                vec![]
+            }
+            Msg::Load(status) => {
+                self.load_progress(status);
+                vec![]
+            }
         };
         self.refresh_rows(false);
         self.clamp_all();
+        self.refresh_chart();
         self.materialize();
         let mut effects = effects;
         effects.extend(self.filter_jobs.drain(..).map(Effect::Filter));
@@ -399,6 +437,8 @@ impl App {
             filter: &self.filters[pane.index()],
             show_all_events: self.show_all_events,
             now: self.now,
+            window: self.window(),
+            until: self.horizon(),
         }
     }
 
@@ -593,7 +633,7 @@ impl App {
                     self.overlay = Some(Overlay::Detail { item, scroll: 0 });
                 }
             }
-            KeyAction::Back => self.back(),
+            KeyAction::Back => return self.back(),
             KeyAction::Pivot => return self.pivot_on_selection(),
             KeyAction::DeactivateKey => return self.respond_on_selection(Verb::Deactivate),
             KeyAction::DeleteKey => return self.respond_on_selection(Verb::Delete),
@@ -617,11 +657,21 @@ impl App {
                 );
             }
             KeyAction::Yank => return self.yank(),
+            KeyAction::ChartLeft => self.chart_move(-1),
+            KeyAction::ChartRight => self.chart_move(1),
+            KeyAction::Window => self.zoom_in(),
+            KeyAction::PlayPause => return self.replay_command(ReplayCommand::Toggle),
+            KeyAction::Faster => return self.replay_command(ReplayCommand::Faster),
+            KeyAction::Slower => return self.replay_command(ReplayCommand::Slower),
+            KeyAction::StepForward => return self.replay_command(ReplayCommand::Step(true)),
+            KeyAction::StepBack => return self.replay_command(ReplayCommand::Step(false)),
         }
         vec![]
     }
 
-    fn back(&mut self) {
+    /// Goes back one step: the filter, then the pivot, then the time window; with none of
+    /// those, stops an archive that is still loading.
+    fn back(&mut self) -> Vec<Effect> {
         let i = self.pane.index();
         if !self.filters[i].is_empty() {
             self.filters[i].clear();
@@ -630,7 +680,11 @@ impl App {
             self.pane = frame.return_pane;
             self.rebuild_all();
             self.restore_cursors(&frame.saved);
+        } else if !self.zoom_out() && self.loading() {
+            self.flash(Level::Info, "Stopping the load: what was read stays");
+            return vec![Effect::CancelLoad];
         }
+        vec![]
     }
 
     fn save_cursors(&self) -> [SavedCursor; 5] {
@@ -827,7 +881,11 @@ impl App {
                     return vec![];
                 }
                 let l = layout::compute(screen, self);
-                if m.row == l.tabs.y {
+                if let Some(chart) = l.chart
+                    && chart.contains(Position::new(m.column, m.row))
+                {
+                    self.chart_click(m.column);
+                } else if m.row == l.tabs.y {
                     if let Some(p) = layout::tab_at(self, m.column) {
                         self.go_to(p);
                     }
@@ -1364,6 +1422,14 @@ impl App {
             Command::Filter(text) => {
                 self.filters[self.pane.index()] = text;
                 self.rebuild_pane(self.pane);
+                vec![]
+            }
+            Command::Jump(to) => self.replay_command(ReplayCommand::Jump(to)),
+            Command::Speed(s) => self.replay_command(ReplayCommand::Speed(s)),
+            Command::Play => self.replay_command(ReplayCommand::Play),
+            Command::Pause => self.replay_command(ReplayCommand::Pause),
+            Command::Window(range) => {
+                self.set_window(range);
                 vec![]
             }
             Command::Quit => {

@@ -42,6 +42,15 @@ pub enum KeyAction {
     ResolveAlert,
     ToggleEvents,
     Yank,
+    /// The event-rate chart: select the bar to the left or right, narrow to it.
+    ChartLeft,
+    ChartRight,
+    Window,
+    PlayPause,
+    Faster,
+    Slower,
+    StepForward,
+    StepBack,
 }
 
 const PANE_NAMES: [&str; 9] = [
@@ -68,8 +77,14 @@ fn pane_index(n: u8) -> usize {
 
 impl KeyAction {
     /// Help groups, in the order the help overlay shows them.
-    pub const GROUPS: &'static [&'static str] =
-        &["General", "Panes", "Navigation", "Investigate", "Respond"];
+    pub const GROUPS: &'static [&'static str] = &[
+        "General",
+        "Panes",
+        "Navigation",
+        "Investigate",
+        "Respond",
+        "Replay",
+    ];
 
     /// Every action, grouped as in [`KeyAction::GROUPS`], in display order.
     pub fn all() -> Vec<KeyAction> {
@@ -88,6 +103,9 @@ impl KeyAction {
             Pivot,
             ToggleEvents,
             Yank,
+            ChartLeft,
+            ChartRight,
+            Window,
             DeactivateKey,
             DeleteKey,
             DenyAll,
@@ -95,6 +113,11 @@ impl KeyAction {
             Remediate,
             Acknowledge,
             ResolveAlert,
+            PlayPause,
+            Faster,
+            Slower,
+            StepForward,
+            StepBack,
         ]);
         all
     }
@@ -128,6 +151,14 @@ impl KeyAction {
             ResolveAlert => "resolve-alert",
             ToggleEvents => "toggle-events",
             Yank => "yank",
+            ChartLeft => "chart-left",
+            ChartRight => "chart-right",
+            Window => "window",
+            PlayPause => "play-pause",
+            Faster => "faster",
+            Slower => "slower",
+            StepForward => "step",
+            StepBack => "step-back",
         }
     }
 
@@ -160,6 +191,14 @@ impl KeyAction {
             Remediate => "Run the Config remediation for the selected finding",
             Acknowledge => "Acknowledge the selected alert",
             ResolveAlert => "Resolve the selected alert",
+            ChartLeft => "Select the chart's bar to the left",
+            ChartRight => "Select the chart's bar to the right",
+            Window => "Narrow to the selected bar's time (esc widens)",
+            PlayPause => "Play or pause the replay",
+            Faster => "Replay faster",
+            Slower => "Replay slower",
+            StepForward => "Step the replay to the next record",
+            StepBack => "Step the replay back one record",
         }
     }
 
@@ -170,7 +209,8 @@ impl KeyAction {
             Help | Filter | Command | Quit => "General",
             NextPane | PrevPane | Pane(_) => "Panes",
             Down | Up | PageDown | PageUp | Top | Bottom | Detail | Back => "Navigation",
-            Pivot | ToggleEvents | Yank => "Investigate",
+            Pivot | ToggleEvents | Yank | ChartLeft | ChartRight | Window => "Investigate",
+            PlayPause | Faster | Slower | StepForward | StepBack => "Replay",
             DeactivateKey | DeleteKey | DenyAll | RevokeSessions | Remediate | Acknowledge
             | ResolveAlert => "Respond",
         }
@@ -999,13 +1039,17 @@ mod tests {
 
     #[test]
     fn help_groups_are_ordered_and_skip_unbound_actions() {
-        let text = "[keys]\n\"p\" = \"unbind\"\n\"e\" = \"unbind\"\n\"y\" = \"unbind\"\n";
+        let text = "[keys]\n\"p\" = \"unbind\"\n\"e\" = \"unbind\"\n\"y\" = \"unbind\"\n\
+                    \"[\" = \"unbind\"\n\"]\" = \"unbind\"\n\"w\" = \"unbind\"\n";
         let groups: Vec<&str> = user(text)
             .unwrap()
             .help_entries()
             .iter()
             .map(|(group, _)| *group)
             .collect();
-        assert_eq!(groups, ["General", "Panes", "Navigation", "Respond"]);
+        assert_eq!(
+            groups,
+            ["General", "Panes", "Navigation", "Respond", "Replay"]
+        );
     }
 }

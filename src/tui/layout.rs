@@ -11,6 +11,11 @@ pub struct AppLayout {
     pub header: Rect,
     pub tabs: Rect,
     pub pivot: Option<Rect>,
+    /// The event-rate chart (Activity and Timeline, on a screen tall enough): bars, then
+    /// one line of legend.
+    pub chart: Option<Rect>,
+    /// The replay clock and loading progress, above the status bar.
+    pub replay: Option<Rect>,
     /// The bordered pane.
     pub pane: Rect,
     /// Inside the border: one line of column titles, then rows.
@@ -22,14 +27,24 @@ pub struct AppLayout {
 /// Rows of preview under the list, when the screen is tall enough for both.
 const PREVIEW_HEIGHT: u16 = 9;
 const PREVIEW_MIN_SCREEN: u16 = 28;
+/// The chart's bars and legend, and the screen height it needs to leave the list room.
+pub const CHART_HEIGHT: u16 = 4;
+const CHART_MIN_SCREEN: u16 = 22;
 
 pub fn compute(area: Rect, app: &App) -> AppLayout {
     let pivot_height = u16::from(app.pivot().is_some());
-    let [header, tabs, pivot, body, status] = Layout::vertical([
+    let charted = matches!(app.pane, Pane::Activity | Pane::Timeline)
+        && area.height >= CHART_MIN_SCREEN
+        && !app.state.events.is_empty();
+    let chart_height = if charted { CHART_HEIGHT } else { 0 };
+    let replay_height = u16::from(app.replay.is_some() || app.load.is_some());
+    let [header, tabs, pivot, chart, body, replay, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(pivot_height),
+        Constraint::Length(chart_height),
         Constraint::Min(3),
+        Constraint::Length(replay_height),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -55,6 +70,8 @@ pub fn compute(area: Rect, app: &App) -> AppLayout {
         header,
         tabs,
         pivot: (pivot_height > 0).then_some(pivot),
+        chart: charted.then_some(chart),
+        replay: (replay_height > 0).then_some(replay),
         pane,
         rows,
         preview,

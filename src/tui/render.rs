@@ -26,7 +26,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     if let Some(r) = l.pivot {
         pivot_bar(frame, app, r);
     }
+    if let Some(r) = l.chart {
+        timebar::chart(frame, app, r);
+    }
     pane(frame, app, &l);
+    if let Some(r) = l.replay {
+        timebar::replay_line(frame, app, r);
+    }
     if let Some(r) = l.preview {
         preview(frame, app, r);
     }
@@ -926,6 +932,8 @@ fn confirm(frame: &mut Frame<'_>, app: &App, screen: Rect, c: &Confirm) {
         d.confirm,
     );
 }
+
+mod timebar;
 
 #[cfg(test)]
 mod tests;

@@ -33,6 +33,15 @@ pub struct Services {
     /// Told of every record the journal gains, whoever wrote it (the demo account learns
     /// what the Slack bridge did to it).
     pub observer: Option<Observer>,
+    /// An archive being read into the console.
+    pub loader: Option<Loader>,
+}
+
+/// A background read: what it finds, and how to stop it.
+pub struct Loader {
+    /// `Msg::Loaded` and `Msg::Load`, from the reading task.
+    pub inbox: UnboundedReceiver<Msg>,
+    pub cancel: Box<dyn Fn() + Send>,
 }
 
 pub type Observer = Arc<dyn Fn(&crate::model::Record) + Send + Sync>;
@@ -84,6 +93,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
             _ = tick.tick() => Msg::Tick(services.clock.now()),
             Some(report) = next_report(&mut services.reports) => Msg::Source(report),
             Some(msg) = filtered_rx.recv() => msg,
+            Some(msg) = next_loaded(&mut services.loader) => msg,
             Some(_) = running.join_next(), if !running.is_empty() => continue,
         };
         for effect in app.update(msg) {
@@ -148,6 +158,11 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                         let _ = tx.send(pivot);
                     }
                 }
+                Effect::CancelLoad => {
+                    if let Some(loader) = &services.loader {
+                        (loader.cancel)();
+                    }
+                }
                 Effect::Quit => {}
             }
         }
@@ -169,6 +184,14 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
 async fn next_report(rx: &mut Option<UnboundedReceiver<SourceReport>>) -> Option<SourceReport> {
     match rx {
         Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next message of a background read, or never when there is none.
+async fn next_loaded(loader: &mut Option<Loader>) -> Option<Msg> {
+    match loader {
+        Some(l) => l.inbox.recv().await,
         None => std::future::pending().await,
     }
 }

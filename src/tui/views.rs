@@ -212,6 +212,32 @@ pub struct Lens<'a> {
     pub filter: &'a str,
     pub show_all_events: bool,
     pub now: DateTime<Utc>,
+    /// Only what happened in this time range (Activity and Timeline).
+    pub window: Option<crate::tui::rate::Window>,
+    /// Nothing after this moment: a replay's clock.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Lens<'_> {
+    /// Whether a moment is inside the window and not after the replay's clock.
+    fn in_time(&self, t: DateTime<Utc>) -> bool {
+        self.window.is_none_or(|w| w.contains(t)) && self.until.is_none_or(|u| t <= u)
+    }
+
+    /// The events in time: a slice of the sorted list, found by binary search.
+    fn events<'s>(&self, state: &'s IncidentState) -> &'s [Arc<CloudTrailEvent>] {
+        let events = &state.events[..];
+        let lo = self
+            .window
+            .map_or(0, |w| events.partition_point(|e| e.event_time < w.from));
+        let mut hi = self.window.map_or(events.len(), |w| {
+            events.partition_point(|e| e.event_time < w.to)
+        });
+        if let Some(u) = self.until {
+            hi = hi.min(events.partition_point(|e| e.event_time <= u));
+        }
+        &events[lo..hi.max(lo)]
+    }
 }
 
 /// Panes longer than this are filtered in the background, so typing never waits.
@@ -240,8 +266,8 @@ pub fn narrowed(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item>
     match pane {
         Pane::Alerts => alerts(state, lens),
         Pane::Findings => findings(state, lens),
-        Pane::Activity => state
-            .events
+        Pane::Activity => lens
+            .events(state)
             .iter()
             .rev()
             .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
@@ -510,6 +536,11 @@ fn event_error(e: &CloudTrailEvent) -> &str {
 
 fn alerts(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
     let mut idx: Vec<usize> = (0..state.alerts.len())
+        // A replay shows the alerts raised by its clock.
+        .filter(|&i| {
+            lens.until
+                .is_none_or(|u| state.alerts[i].alert.first_seen <= u)
+        })
         .filter(|&i| {
             lens.pivot
                 .is_none_or(|p| p.matches_alert(&state.alerts[i].alert, state))
@@ -574,10 +605,11 @@ fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
         .timeline
         .iter()
         .enumerate()
+        .filter(|(_, e)| lens.in_time(e.at))
         .filter(|(_, e)| lens.pivot.is_none_or(|p| p.matches_entry(e, state)))
         .map(|(i, e)| (e.at, Item::Entry(i)));
-    let events = state
-        .events
+    let events = lens
+        .events(state)
         .iter()
         .filter(|e| lens.show_all_events || state.is_notable(&e.event_id))
         .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))

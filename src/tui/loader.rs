@@ -1,0 +1,208 @@
+//! Reads a CloudTrail archive into an open console: events arrive in batches while the
+//! console stays responsive, progress (files, events, bytes, rate) is reported as it goes,
+//! the read can be stopped, and once everything is in the detections run over it in time
+//! order, so the Alerts pane shows what they would have raised.
+
+use super::app::{LoadStatus, Msg};
+use super::run::Loader;
+use crate::archive::read::FileBatch;
+use crate::archive::{Problem, Progress, ReadOptions, Source, read_source};
+use crate::detect::Detector;
+use crate::model::{Alert, CloudTrailEvent, Record, RecordBody};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// How often arriving events are handed to the console: each hand-over merges them into
+/// the sorted list, so fewer, larger batches keep a million-event load linear.
+const BATCH_EVERY: Duration = Duration::from_millis(150);
+const BATCH_EVENTS: usize = 100_000;
+
+/// Who raised the alerts the archive's detections found.
+pub const DETECTOR: &str = "warroom-detect";
+
+/// What the read left for after the console closes: the problems, to be listed.
+pub type Problems = Arc<Mutex<Vec<Problem>>>;
+
+/// Starts reading `source` on a thread of its own; the console gets its `Loader`.
+pub fn start(
+    source: Source,
+    endpoint_url: Option<String>,
+    rt: tokio::runtime::Handle,
+) -> (Loader, Problems) {
+    let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
+    let progress = Arc::new(Progress::default());
+    let problems: Problems = Arc::default();
+    let cancel = {
+        let progress = progress.clone();
+        Box::new(move || progress.cancel.store(true, Ordering::Relaxed)) as Box<dyn Fn() + Send>
+    };
+    let kept = problems.clone();
+    std::thread::Builder::new()
+        .name("archive-load".into())
+        .spawn(move || {
+            let found = read(&source, endpoint_url.as_deref(), &progress, &tx, &rt);
+            *kept.lock().unwrap_or_else(|p| p.into_inner()) = found;
+        })
+        .expect("start the archive reader thread");
+    (Loader { inbox, cancel }, problems)
+}
+
+fn read(
+    source: &Source,
+    endpoint_url: Option<&str>,
+    progress: &Progress,
+    tx: &UnboundedSender<Msg>,
+    rt: &tokio::runtime::Handle,
+) -> Vec<Problem> {
+    let started = Instant::now();
+    let label = source.to_string();
+    let status = |done: bool| LoadStatus {
+        source: label.clone(),
+        files_done: progress.files_done.load(Ordering::Relaxed),
+        files_total: progress.files_total.load(Ordering::Relaxed),
+        events: progress.events.load(Ordering::Relaxed),
+        bytes: progress.bytes.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+        problems: progress.problems.load(Ordering::Relaxed),
+        done,
+        cancelled: progress.cancel.load(Ordering::Relaxed),
+    };
+    let pending = Mutex::new((Vec::new(), Instant::now()));
+    let everything = Mutex::new(Vec::new());
+    let send = |events: Vec<Arc<CloudTrailEvent>>| {
+        if !events.is_empty() {
+            let _ = tx.send(Msg::Loaded(events));
+        }
+        let _ = tx.send(Msg::Load(status(false)));
+    };
+    let sink = |batch: FileBatch| {
+        everything
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(batch.events.iter().cloned());
+        let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
+        p.0.extend(batch.events);
+        if p.0.len() >= BATCH_EVENTS || p.1.elapsed() >= BATCH_EVERY {
+            let events = std::mem::take(&mut p.0);
+            p.1 = Instant::now();
+            send(events);
+        }
+    };
+    let summary = read_source(
+        source,
+        &ReadOptions::default(),
+        endpoint_url,
+        progress,
+        &sink,
+        rt,
+    );
+    let rest = std::mem::take(&mut pending.lock().unwrap_or_else(|p| p.into_inner()).0);
+    send(rest);
+    let mut events = everything.into_inner().unwrap_or_else(|p| p.into_inner());
+    let alerts = detect(&mut events);
+    if !alerts.is_empty() {
+        let _ = tx.send(Msg::Records(alerts));
+    }
+    let mut done = status(true);
+    done.problems = summary.problems.len();
+    done.files_done = summary.files;
+    done.events = summary.events;
+    done.bytes = summary.bytes;
+    let _ = tx.send(Msg::Load(done));
+    summary.problems
+}
+
+/// Runs the detections over `events` in time order; each alert as it stood at the end.
+pub fn detect(events: &mut [Arc<CloudTrailEvent>]) -> Vec<Record> {
+    events.sort_by_key(|e| e.event_time);
+    let mut detector = Detector::new();
+    let mut alerts: BTreeMap<String, Alert> = BTreeMap::new();
+    for e in events.iter() {
+        for a in detector.observe(e) {
+            alerts.insert(a.id.clone(), a);
+        }
+    }
+    let mut alerts: Vec<Alert> = alerts.into_values().collect();
+    alerts.sort_by_key(|a| a.first_seen);
+    alerts
+        .into_iter()
+        .map(|a| Record {
+            // Not journaled: nothing to number.
+            seq: 0,
+            at: a.first_seen,
+            actor: DETECTOR.into(),
+            body: RecordBody::Alert(a),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_arrives_in_batches_then_its_alerts_then_the_end() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = crate::source::demo::scenario::founding_scenario();
+        let end = scenario.end() + chrono::Duration::hours(1);
+        let world = crate::source::demo::world::DemoWorld::new(scenario);
+        let lines: Vec<String> = world
+            .advance(end)
+            .into_iter()
+            .filter_map(|r| match r.body {
+                RecordBody::Event(e) => Some(e.raw_text().replace('\n', " ")),
+                _ => None,
+            })
+            .collect();
+        std::fs::write(dir.path().join("trail.jsonl"), lines.join("\n")).unwrap();
+        std::fs::write(dir.path().join("broken.json"), "{\"Records\": [").unwrap();
+        let (mut loader, problems) = start(
+            Source::Local(dir.path().to_path_buf()),
+            None,
+            rt.handle().clone(),
+        );
+        let mut events = 0;
+        let mut alerts = Vec::new();
+        let last = loop {
+            match loader
+                .inbox
+                .blocking_recv()
+                .expect("the loader ends with a status")
+            {
+                Msg::Loaded(batch) => events += batch.len(),
+                Msg::Records(records) => alerts = records,
+                Msg::Load(status) if status.done => break status,
+                Msg::Load(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(events, lines.len());
+        assert_eq!(
+            (last.events, last.files_done, last.problems),
+            (lines.len(), 2, 1)
+        );
+        assert!(!last.cancelled);
+        let rules: Vec<&str> = alerts
+            .iter()
+            .map(|r| match &r.body {
+                RecordBody::Alert(a) => a.rule.as_str(),
+                _ => "",
+            })
+            .collect();
+        assert!(rules.contains(&"expensive-launch"), "{rules:?}");
+        assert!(alerts.iter().all(|r| r.actor == DETECTOR && r.seq == 0));
+        // The thread leaves its problems behind once it has sent the end.
+        std::thread::sleep(Duration::from_millis(50));
+        let problems = problems.lock().unwrap();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].path.ends_with("broken.json"), "{problems:?}");
+    }
+}
