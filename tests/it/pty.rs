@@ -117,6 +117,18 @@ fn replay_reopens_a_journal_read_only_and_leaves_it_untouched() {
     c.wait_for("REPLAY");
     c.wait_for("READ-ONLY");
     c.wait_for("GPU instances launched by admin-ops");
+    // The clock opens at the end, paused; from the start nothing has happened yet.
+    c.wait_for("⏸ 10× ");
+    c.wait_for(&format!("100% · record {before}/{before}"));
+    c.keys(":jump start\r");
+    c.wait_for(&format!("record 0/{before}"));
+    c.wait_for("1 Alerts (0)");
+    // A step shows the next moment's records: the account's history, journaled together.
+    c.keys(".");
+    c.wait_gone(&format!("record 0/{before}"));
+    c.wait_gone("3 Activity (0)");
+    c.keys(":jump end\r");
+    c.wait_for("GPU instances launched by admin-ops");
     c.keys("4/");
     c.keys(LEAKED_USER);
     c.keys("\rd");
@@ -128,4 +140,29 @@ fn replay_reopens_a_journal_read_only_and_leaves_it_untouched() {
         .last_seq()
         .unwrap();
     assert_eq!(before, after, "replay wrote nothing");
+}
+
+#[test]
+fn replay_reads_a_cloudtrail_directory_into_the_console_and_raises_its_alerts() {
+    let home = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs"
+    );
+    let mut c = Console::start(home.path(), &["replay", data]);
+    c.wait_for("REPLAY");
+    // Every one of the 310 events, counted by `warroom query --count` and by hand.
+    c.wait_for("Loaded 310 events from 35 files");
+    c.wait_for("3 Activity (310)");
+    c.wait_for("events per ");
+    // Detections ran over the archive: the detonations include a trail being stopped.
+    c.keys("1");
+    c.wait_for("CloudTrail");
+    c.keys(":jump start\r");
+    c.wait_for("3 Activity (0)");
+    c.keys(":jump end\r");
+    c.wait_for("3 Activity (310)");
+    c.keys("q");
+    assert!(c.wait_exit().success(), "{}", c.contents());
+    c.wait_for("310 events from 35 files");
 }

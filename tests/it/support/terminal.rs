@@ -89,6 +89,18 @@ impl Console {
         );
     }
 
+    /// Waits until `text` is no longer on screen.
+    pub fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        while start.elapsed() < PATIENCE {
+            if !self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("\"{text}\" stayed; the screen was:\n{}", self.contents());
+    }
+
     /// Types keys one at a time, as a person would (and so that a lone `esc` is not read
     /// as the start of an escape sequence).
     pub fn keys(&mut self, keys: &str) {

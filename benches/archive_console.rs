@@ -1,0 +1,191 @@
+//! The console on a large CloudTrail archive, the way `warroom replay DIR` runs it but
+//! without a terminal: the real background reader feeding the app's `update`, frames drawn
+//! into a test backend. Prints the time to the first frame, to fully loaded, the resident
+//! memory at the end, then frame times and filter keystrokes over everything loaded.
+//!
+//! Run (the archive comes from the generator; benches/archive.sh makes it):
+//!
+//! ```text
+//! cargo bench --bench archive_console -- target/bench-archive
+//! ```
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+use warroom::archive::Source;
+use warroom::state::IncidentState;
+use warroom::tui::app::{App, Effect, Mode, ModeKind, Msg};
+use warroom::tui::keymap::Keymap;
+use warroom::tui::theme::Theme;
+use warroom::tui::views::{self, Pane, Query};
+use warroom::tui::{loader, render};
+
+const W: u16 = 160;
+const H: u16 = 48;
+
+fn main() {
+    let dir = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| "target/bench-archive".into());
+    if !std::path::Path::new(&dir).exists() {
+        eprintln!("{dir} does not exist: run benches/archive.sh (or the generator) first");
+        std::process::exit(2);
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut app = App::new(
+        IncidentState::default(),
+        Mode {
+            kind: ModeKind::Replay,
+            read_only: true,
+            dry_run: false,
+        },
+        Keymap::load(None).unwrap(),
+        Theme::load(None, false).unwrap(),
+        "bench@tui".into(),
+        "bench".into(),
+        chrono::Utc::now(),
+    );
+    app.update(Msg::Resize(W, H));
+    let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
+
+    let started = Instant::now();
+    let (mut loader, _problems) = loader::start(Source::parse(&dir), None, rt.handle().clone());
+    app.replay_archive(dir.clone(), None, 10.0, false);
+    term.draw(|f| render::draw(f, &app)).unwrap();
+    let mut first_events = None;
+    let mut slowest_update = Duration::ZERO;
+    // The console's loop: take what the reader sent, update, draw.
+    loop {
+        let Some(msg) = loader.inbox.blocking_recv() else {
+            break;
+        };
+        let done = matches!(&msg, Msg::Load(s) if s.done);
+        let t = Instant::now();
+        app.update(msg);
+        term.draw(|f| render::draw(f, &app)).unwrap();
+        slowest_update = slowest_update.max(t.elapsed());
+        if first_events.is_none() && !app.state.events.is_empty() {
+            first_events = Some(started.elapsed());
+        }
+        if done {
+            break;
+        }
+    }
+    let loaded = started.elapsed();
+    let events = app.state.events.len();
+    println!("archive:                    {dir}");
+    println!("events loaded:              {events}");
+    println!(
+        "first frame with events:    {:.0} ms (the empty console draws at once)",
+        ms(first_events.unwrap_or_default())
+    );
+    println!("fully loaded:               {:.2} s", loaded.as_secs_f64());
+    println!(
+        "slowest update+frame:       {:.0} ms (while loading)",
+        ms(slowest_update)
+    );
+    println!("peak resident memory:       {} MB", peak_rss_mb());
+
+    // Frames over everything: each pane, the median of a few.
+    for pane in Pane::ALL {
+        app.pane = pane;
+        app.update(Msg::Resize(W, H));
+        let t = median(15, || {
+            term.draw(|f| render::draw(f, &app)).unwrap();
+        });
+        println!("frame, {:<9}           {:.2} ms", pane.title(), ms(t));
+    }
+
+    // Filter keystrokes on Activity: the update (which hands the filter to a background
+    // job) and the job's first screenful, run as the console runs it.
+    app.pane = Pane::Activity;
+    app.update(Msg::Resize(W, H));
+    for query in ["runinst", "AKIAPIVOT"] {
+        let mut typed = String::new();
+        for c in query.chars() {
+            typed.push(c);
+            let key = if typed.len() == 1 {
+                app.update(Msg::Key(KeyEvent::new(
+                    KeyCode::Char('/'),
+                    KeyModifiers::NONE,
+                )));
+                KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+            } else {
+                KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+            };
+            let t = Instant::now();
+            let effects = app.update(Msg::Key(key));
+            let update = t.elapsed();
+            let job = effects.into_iter().find_map(|e| match e {
+                Effect::Filter(job) => Some(job),
+                _ => None,
+            });
+            let Some(job) = job else {
+                println!(
+                    "filter {typed:<10} update {:.2} ms (filtered in place)",
+                    ms(update)
+                );
+                continue;
+            };
+            let q = Query::new(&job.query);
+            let mut first = None;
+            let all = views::filter_detached(
+                job.pane,
+                &job.items,
+                &job.texts,
+                &q,
+                &|| false,
+                |_| first = Some(t.elapsed()),
+                job.screenful,
+            )
+            .unwrap_or_default();
+            let total = t.elapsed();
+            app.update(Msg::Filtered {
+                pane: job.pane,
+                generation: job.generation,
+                items: all,
+                complete: true,
+            });
+            println!(
+                "filter {typed:<10} update {:.2} ms · first screen {:.0} ms · all {:.0} ms · {} matches",
+                ms(update),
+                ms(first.unwrap_or(total)),
+                ms(total),
+                app.rows[Pane::Activity.index()].count
+            );
+        }
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(n: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[n / 2]
+}
+
+/// The high-water mark of resident memory (Linux), in MB.
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
