@@ -608,7 +608,7 @@ fn write_file(
     let from = world.start + Duration::minutes(slot as i64 * SLOT_MINUTES);
     let mut records: Vec<String> = (0..count.events)
         .map(|i| {
-            let at = from + Duration::milliseconds(rng.i64(..SLOT_MINUTES * 60_000));
+            let at = from + Duration::milliseconds(rng.i64(0..SLOT_MINUTES * 60_000));
             let mut ctx = Ctx {
                 rng: &mut rng,
                 world,
