@@ -8,6 +8,13 @@
 //! ```text
 //! cargo bench --bench archive_console -- target/bench-archive
 //! ```
+//!
+//! `LOAD_ONLY=1` reads the archive without the console (what the events alone hold);
+//! `RSS_TRACE=1` prints resident memory as the events arrive.
+
+// The allocator of the warroom binary, so the memory figure is the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -56,6 +63,25 @@ fn main() {
     term.draw(|f| render::draw(f, &app)).unwrap();
     let mut first_events = None;
     let mut slowest_update = Duration::ZERO;
+    if std::env::var_os("LOAD_ONLY").is_some() {
+        // For comparison: what the events alone hold, without the console.
+        let mut kept = Vec::new();
+        while let Some(msg) = loader.inbox.blocking_recv() {
+            match msg {
+                Msg::Loaded(batch) => kept.extend(batch),
+                Msg::Load(s) if s.done => break,
+                _ => {}
+            }
+        }
+        println!(
+            "events alone: {} in {:.2} s, peak {} MB, now {} MB",
+            kept.len(),
+            started.elapsed().as_secs_f64(),
+            peak_rss_mb(),
+            rss_mb("VmRSS:")
+        );
+        return;
+    }
     // The console's loop: take what the reader sent, update, draw.
     loop {
         let Some(msg) = loader.inbox.blocking_recv() else {
@@ -66,6 +92,13 @@ fn main() {
         app.update(msg);
         term.draw(|f| render::draw(f, &app)).unwrap();
         slowest_update = slowest_update.max(t.elapsed());
+        if std::env::var_os("RSS_TRACE").is_some() {
+            eprintln!(
+                "{} events rss {} MB",
+                app.state.events.len(),
+                rss_mb("VmRSS:")
+            );
+        }
         if first_events.is_none() && !app.state.events.is_empty() {
             first_events = Some(started.elapsed());
         }
@@ -179,11 +212,16 @@ fn median(n: usize, mut f: impl FnMut()) -> Duration {
 
 /// The high-water mark of resident memory (Linux), in MB.
 fn peak_rss_mb() -> u64 {
+    rss_mb("VmHWM:")
+}
+
+/// A memory figure of /proc/self/status (Linux), in MB.
+fn rss_mb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<u64>().ok())
         })

@@ -326,7 +326,7 @@ fn blast_radius(state: &IncidentState, suspicious: &[&Arc<CloudTrailEvent>]) -> 
         ips.extend(a.alert.source_ip.clone());
     }
     for e in suspicious {
-        principals.insert(e.principal.to_string());
+        principals.insert(e.principal().to_string());
         keys.extend(e.identity.access_key_id.as_ref().map(|k| k.to_string()));
         ips.insert(e.source_ip.to_string());
         regions.insert(e.aws_region.to_string());
@@ -435,7 +435,7 @@ fn timeline(state: &IncidentState) -> Vec<Line> {
         .filter(|e| state.is_notable(&e.event_id))
         .map(|e| Line {
             at: e.event_time,
-            actor: e.principal.to_string(),
+            actor: e.principal().to_string(),
             kind: "event".into(),
             what: event_line(e),
             seq: None,
@@ -714,7 +714,7 @@ fn backdoor_list(suspicious: &[&Arc<CloudTrailEvent>]) -> Vec<Backdoor> {
         let made = |user: &str, key: Option<&str>| Backdoor {
             user: user.to_string(),
             key: key.map(str::to_string),
-            by: e.principal.to_string(),
+            by: e.principal().to_string(),
             at: e.event_time,
         };
         match &*e.event_name {

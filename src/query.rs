@@ -313,7 +313,7 @@ fn column(event: &Value, pointer: &str) -> String {
 /// The principal as the console shows it.
 fn principal(event: &Value) -> String {
     crate::model::CloudTrailEvent::from_value(event)
-        .map(|e| e.principal.to_string())
+        .map(|e| e.principal().to_string())
         .unwrap_or_default()
 }
 

@@ -218,13 +218,12 @@ pub fn parse_file(
     let stopped = for_each_record(&text, |raw| {
         let this = index;
         index += 1;
-        match CloudTrailEvent::from_json_interned(raw, interner) {
+        match CloudTrailEvent::from_archive(raw, interner, file.clone(), this) {
             Ok(e) => {
                 let in_range = opts.since.is_none_or(|s| e.event_time >= s)
                     && opts.until.is_none_or(|u| e.event_time <= u);
                 if in_range {
-                    let source: Arc<dyn RawSource> = file.clone();
-                    events.push(Arc::new(e.stored_elsewhere(source, this)));
+                    events.push(Arc::new(e));
                 }
             }
             Err(why) => {

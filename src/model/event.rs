@@ -16,7 +16,9 @@ use std::sync::Arc;
 pub struct Identity {
     /// `IAMUser`, `AssumedRole`, `Root`, `AWSService`, `FederatedUser`, …
     pub kind: Text,
+    /// Empty when the other fields name the principal (see `CloudTrailEvent::parse`).
     pub principal_id: Text,
+    /// Empty when the other fields name the principal.
     pub arn: Text,
     pub account_id: Text,
     pub access_key_id: Option<Text>,
@@ -97,8 +99,10 @@ pub struct CloudTrailEvent {
     pub source_ip: Text,
     pub user_agent: Text,
     pub identity: Identity,
-    /// `identity.display()`, made once: every row of the Activity pane shows it.
-    pub principal: Text,
+    /// `identity.display()`, made once when it is not simply `role/session` (which
+    /// [`CloudTrailEvent::principal`] puts together when asked: a session name is unique,
+    /// so a stored copy would be one more string per event).
+    principal: Option<Text>,
     pub error_code: Option<Text>,
     pub error_message: Option<Text>,
     pub read_only: Option<bool>,
@@ -369,7 +373,30 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, EventParseError> {
         .map_err(|_| EventParseError::BadTime(s.to_string()))
 }
 
+/// An event's principal as the console shows it: `alice`, `Deployer/gh-actions`, `root`.
+pub struct PrincipalName<'a>(&'a CloudTrailEvent);
+
+impl fmt::Display for PrincipalName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        match (
+            &e.principal,
+            &e.identity.user_name,
+            &e.identity.session_name,
+        ) {
+            (Some(p), _, _) => f.write_str(p),
+            (None, Some(role), Some(session)) => write!(f, "{role}/{session}"),
+            (None, _, _) => f.write_str(&e.identity.display()),
+        }
+    }
+}
+
 impl CloudTrailEvent {
+    /// The principal as the console shows it (`identity.display()`, without allocating).
+    pub fn principal(&self) -> PrincipalName<'_> {
+        PrincipalName(self)
+    }
+
     /// Parses one event from its JSON text, keeping the text.
     pub fn from_json(raw: &str) -> Result<Self, EventParseError> {
         Self::parse(raw, &mut Strings::Own).map(|e| e.with_raw(Arc::from(raw)))
@@ -380,6 +407,18 @@ impl CloudTrailEvent {
     /// again from its source.
     pub fn from_json_interned(raw: &str, interner: &mut Interner) -> Result<Self, EventParseError> {
         Self::parse(raw, &mut Strings::Shared(interner)).map(|e| e.with_raw(Arc::from(raw)))
+    }
+
+    /// Parses one event of an archive file, sharing repeated strings through `interner`;
+    /// its JSON stays in the file (never copied: a million events would hold a million
+    /// copies for a moment each).
+    pub fn from_archive(
+        raw: &str,
+        interner: &mut Interner,
+        source: Arc<dyn RawSource>,
+        index: u32,
+    ) -> Result<Self, EventParseError> {
+        Self::parse(raw, &mut Strings::Shared(interner)).map(|e| e.stored_elsewhere(source, index))
     }
 
     /// Parses one event from an already-parsed JSON value.
@@ -421,10 +460,25 @@ impl CloudTrailEvent {
         } else {
             (ui.and_then(|u| text(&u.user_name)), None)
         };
+        // The principal's ID and ARN are kept only when its name cannot be told without
+        // them: for sessions they are unique, and a million events would carry a million
+        // of each for nothing (the raw JSON still has them).
+        let named = match kind {
+            "AssumedRole" => user_name.is_some() && session_name.is_some(),
+            "Root" => true,
+            "AWSService" => ui.and_then(|u| text(&u.invoked_by)).is_some(),
+            _ => user_name.is_some(),
+        };
+        fn unless(named: bool, v: &str) -> &str {
+            if named { "" } else { v }
+        }
         let identity = Identity {
             kind: strings.get(kind),
-            principal_id: strings.get(ui.and_then(|u| text(&u.principal_id)).unwrap_or_default()),
-            arn: strings.get(arn),
+            principal_id: strings.get(unless(
+                named,
+                ui.and_then(|u| text(&u.principal_id)).unwrap_or_default(),
+            )),
+            arn: strings.get(unless(named, arn)),
             account_id: strings.get(ui.and_then(|u| text(&u.account_id)).unwrap_or_default()),
             access_key_id: strings.opt(
                 ui.and_then(|u| text(&u.access_key_id))
@@ -439,7 +493,10 @@ impl CloudTrailEvent {
             Some(id) => Text::from(id),
             None => Text::from(synthetic_id(raw)),
         };
-        let principal = strings.get(&identity.display());
+        let principal = match (&*identity.kind, &identity.user_name, &identity.session_name) {
+            ("AssumedRole", Some(_), Some(_)) => None,
+            _ => Some(strings.get(&identity.display())),
+        };
         Ok(CloudTrailEvent {
             event_id,
             event_time,

@@ -102,6 +102,9 @@ impl PartialEq<Text> for String {
     }
 }
 
+/// Distinct strings an interner remembers before it starts afresh.
+const INTERNER_LIMIT: usize = 65_536;
+
 /// Hands out one shared copy of each distinct string.
 #[derive(Default)]
 pub struct Interner {
@@ -116,6 +119,12 @@ impl Interner {
     pub fn intern(&mut self, s: &str) -> Text {
         if let Some(t) = self.seen.get(s) {
             return t.clone();
+        }
+        // Values that repeat (names, regions, agents) come back soon after they are first
+        // seen; values that do not (session names) would grow the set without end. Starting
+        // afresh now and then keeps the first and bounds the second.
+        if self.seen.len() >= INTERNER_LIMIT {
+            self.seen.clear();
         }
         let t = Text::from(s);
         self.seen.insert(t.clone());

@@ -37,6 +37,31 @@ impl Default for IncidentMeta {
     }
 }
 
+/// An event found by its ID: one pointer a slot, where a map from ID to event would take
+/// three (a million events make the difference worth having).
+#[derive(Debug, Clone)]
+struct ById(Arc<CloudTrailEvent>);
+
+impl std::hash::Hash for ById {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.event_id.as_str().hash(state)
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.event_id == other.0.event_id
+    }
+}
+
+impl Eq for ById {}
+
+impl std::borrow::Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        &self.0.event_id
+    }
+}
+
 /// A change of the incident's status: when, by whom, to what (the postmortem's milestones).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusChange {
@@ -153,7 +178,7 @@ pub struct IncidentState {
     pub status_changes: Vec<StatusChange>,
     /// CloudTrail events in time order (oldest first).
     pub events: Vec<Arc<CloudTrailEvent>>,
-    events_by_id: HashMap<Text, Arc<CloudTrailEvent>>,
+    events_by_id: HashSet<ById>,
     pub alerts: Vec<AlertView>,
     alert_index: HashMap<String, usize>,
     /// Event IDs behind any alert: the events that tell the incident's story.
@@ -361,10 +386,9 @@ impl IncidentState {
 
     /// Indexes an event; false if it is already known.
     fn remember(&mut self, e: &Arc<CloudTrailEvent>) -> bool {
-        if self.events_by_id.contains_key(&*e.event_id) {
+        if !self.events_by_id.insert(ById(e.clone())) {
             return false;
         }
-        self.events_by_id.insert(e.event_id.clone(), e.clone());
         if let Some(name) = &e.created {
             self.creators
                 .entry(name.to_string())
@@ -565,7 +589,7 @@ impl IncidentState {
     }
 
     pub fn event(&self, id: &str) -> Option<&Arc<CloudTrailEvent>> {
-        self.events_by_id.get(id)
+        self.events_by_id.get(id).map(|e| &e.0)
     }
 
     pub fn alert(&self, id: &str) -> Option<&AlertView> {
@@ -593,7 +617,8 @@ impl IncidentState {
     pub fn creator_of(&self, resource_name: &str) -> Option<&Arc<CloudTrailEvent>> {
         self.creators
             .get(resource_name)
-            .and_then(|id| self.events_by_id.get(id))
+            .and_then(|id| self.events_by_id.get(&**id))
+            .map(|e| &e.0)
     }
 
     /// The outbox message that mirrors record `seq`, if any.

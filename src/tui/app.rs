@@ -75,7 +75,7 @@ pub struct FilterJob {
     pub pane: Pane,
     pub generation: u64,
     pub query: String,
-    pub items: Vec<Item>,
+    pub items: std::sync::Arc<Vec<Item>>,
     /// Text of the rows that are not events, made beforehand (the job has no state).
     pub texts: std::collections::HashMap<usize, String>,
     /// How many matches make the first screen.
@@ -220,6 +220,18 @@ pub struct App {
     pub chart_bar: Option<usize>,
     /// An archive being read into the console.
     pub load: Option<LoadStatus>,
+    narrowed_cache: [Option<(NarrowKey, std::sync::Arc<Vec<Item>>)>; 5],
+}
+
+/// Everything a pane's rows depend on besides the filter.
+#[derive(Debug, Clone, PartialEq)]
+struct NarrowKey {
+    version: u64,
+    pivot: Option<Pivot>,
+    window: Option<crate::tui::rate::Window>,
+    until: Option<DateTime<Utc>>,
+    show_all_events: bool,
+    now: DateTime<Utc>,
 }
 
 impl App {
@@ -266,6 +278,7 @@ impl App {
             chart: None,
             chart_bar: None,
             load: None,
+            narrowed_cache: Default::default(),
         };
         app.refresh_rows(true);
         let last = app.rows[Pane::Timeline.index()].len().saturating_sub(1);
@@ -444,11 +457,13 @@ impl App {
 
     fn rebuild_pane(&mut self, pane: Pane) {
         let i = pane.index();
+        let narrowed = self.narrowed(pane);
         let old = &self.rows[i];
         let cursor = self.cursors[i];
         let selected = old.items.get(cursor.selected).cloned();
         let following = is_following(pane, cursor, old.len());
-        let (mut new, background) = views::build(pane, &self.state, &self.lens(pane));
+        let (mut new, background) =
+            views::build_from(pane, narrowed, &self.state, &self.lens(pane));
         if background {
             // Keep showing what the previous filter found until the new one answers.
             self.filter_generation[i] += 1;
@@ -492,6 +507,33 @@ impl App {
         };
         self.rows[i] = new;
         self.cursors[i].selected = selected;
+    }
+
+    /// A pane's rows before the filter, made again only when what narrows them changed:
+    /// typing a filter over a million events reuses them.
+    fn narrowed(&mut self, pane: Pane) -> std::sync::Arc<Vec<Item>> {
+        let key = NarrowKey {
+            version: self.state.version,
+            pivot: self.pivot().cloned(),
+            window: self.window(),
+            until: self.horizon(),
+            show_all_events: self.show_all_events,
+            // Only the Keys pane orders by age.
+            now: if pane == Pane::Keys {
+                self.now
+            } else {
+                DateTime::<Utc>::MIN_UTC
+            },
+        };
+        let i = pane.index();
+        if let Some((k, items)) = &self.narrowed_cache[i]
+            && *k == key
+        {
+            return items.clone();
+        }
+        let items = std::sync::Arc::new(views::narrowed(pane, &self.state, &self.lens(pane)));
+        self.narrowed_cache[i] = Some((key, items.clone()));
+        items
     }
 
     fn refresh_rows(&mut self, force: bool) {

@@ -16,9 +16,16 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How often arriving events are handed to the console: each hand-over merges them into
-/// the sorted list, so fewer, larger batches keep a million-event load linear.
+/// the sorted list and redraws the panes, work that grows with what is already loaded, so
+/// the pause between hand-overs grows too (150 ms at first, about a second at a million):
+/// the load stays linear and the screen keeps a core's share for the reader.
 const BATCH_EVERY: Duration = Duration::from_millis(150);
-const BATCH_EVENTS: usize = 100_000;
+const BATCH_EVERY_PER_100K: Duration = Duration::from_millis(90);
+const BATCH_EVENTS: usize = 250_000;
+
+fn batch_every(loaded: usize) -> Duration {
+    BATCH_EVERY + BATCH_EVERY_PER_100K * (loaded / 100_000) as u32
+}
 
 /// Who raised the alerts the archive's detections found.
 pub const DETECTOR: &str = "warroom-detect";
@@ -70,7 +77,8 @@ fn read(
         done,
         cancelled: progress.cancel.load(Ordering::Relaxed),
     };
-    let pending = Mutex::new((Vec::new(), Instant::now()));
+    // Events waiting to be handed over, when they last were, when progress last was.
+    let pending = Mutex::new((Vec::new(), Instant::now(), Instant::now()));
     let everything = Mutex::new(Vec::new());
     let send = |events: Vec<Arc<CloudTrailEvent>>| {
         if !events.is_empty() {
@@ -85,10 +93,16 @@ fn read(
             .extend(batch.events.iter().cloned());
         let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
         p.0.extend(batch.events);
-        if p.0.len() >= BATCH_EVENTS || p.1.elapsed() >= BATCH_EVERY {
+        let loaded = progress.events.load(Ordering::Relaxed);
+        if p.0.len() >= BATCH_EVENTS || p.1.elapsed() >= batch_every(loaded) {
             let events = std::mem::take(&mut p.0);
             p.1 = Instant::now();
+            p.2 = p.1;
             send(events);
+        } else if p.2.elapsed() >= BATCH_EVERY {
+            // Progress is cheap to show: it keeps its own pace.
+            p.2 = Instant::now();
+            let _ = tx.send(Msg::Load(status(false)));
         }
     };
     let summary = read_source(

@@ -177,7 +177,9 @@ pub struct Row {
 /// their text is made for the rows on screen only.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaneRows {
-    pub items: Vec<Item>,
+    /// Shared: a million rows are handed to a background filter, or kept while it runs,
+    /// without being copied.
+    pub items: Arc<Vec<Item>>,
     /// Rows (not headings) before the filter, after the pivot: for "12 of 340".
     pub unfiltered: usize,
     /// Rows (not headings) shown.
@@ -188,6 +190,10 @@ pub struct PaneRows {
 
 impl PaneRows {
     pub fn new(items: Vec<Item>, unfiltered: usize) -> Self {
+        Self::shared(Arc::new(items), unfiltered)
+    }
+
+    pub fn shared(items: Arc<Vec<Item>>, unfiltered: usize) -> Self {
         let count = items.iter().filter(|i| !i.is_banner()).count();
         PaneRows {
             items,
@@ -246,17 +252,27 @@ pub const SYNC_FILTER_LIMIT: usize = 20_000;
 /// The rows of a pane: narrowed by the pivot, then by the filter when that is quick. A long
 /// pane comes back unfiltered and `needs_background` says the filter must run elsewhere.
 pub fn build(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> (PaneRows, bool) {
-    let items = narrowed(pane, state, lens);
+    build_from(pane, Arc::new(narrowed(pane, state, lens)), state, lens)
+}
+
+/// As `build`, from the pane's items already narrowed (see [`narrowed`]).
+pub fn build_from(
+    pane: Pane,
+    items: Arc<Vec<Item>>,
+    state: &IncidentState,
+    lens: &Lens<'_>,
+) -> (PaneRows, bool) {
     let unfiltered = items.iter().filter(|i| !i.is_banner()).count();
     let query = lens.filter.trim();
     if query.is_empty() {
-        return (PaneRows::new(items, unfiltered), false);
+        return (PaneRows::shared(items, unfiltered), false);
     }
     if items.len() > SYNC_FILTER_LIMIT {
-        let mut rows = PaneRows::new(items, unfiltered);
+        let mut rows = PaneRows::shared(items, unfiltered);
         rows.filtering = true;
         return (rows, true);
     }
+    let items = Arc::try_unwrap(items).unwrap_or_else(|shared| shared.to_vec());
     let kept = filter_items(pane, items, state, lens.now, &Query::new(query), None);
     (PaneRows::new(kept, unfiltered), false)
 }
@@ -342,7 +358,7 @@ fn write_event_cells(e: &CloudTrailEvent, buf: &mut String) {
         "{} {} {} {} {}:{} {}",
         short_time(e.event_time),
         e.aws_region,
-        e.principal,
+        e.principal(),
         e.source_ip,
         e.service(),
         e.event_name,
@@ -517,7 +533,7 @@ pub fn event_summary(e: &CloudTrailEvent) -> String {
         "{} {} by {} from {}{}",
         e.service(),
         e.event_name,
-        e.principal,
+        e.principal(),
         e.source_ip,
         e.error_code
             .as_ref()
@@ -711,7 +727,7 @@ pub fn cells(
                 vec![
                     short_time(e.event_time),
                     e.aws_region.to_string(),
-                    e.principal.to_string(),
+                    e.principal().to_string(),
                     e.source_ip.to_string(),
                     format!("{}:{}", e.service(), e.event_name),
                     event_error(e).to_string(),

@@ -183,7 +183,11 @@ fn a_deactivated_key_stops_the_attacker_and_shows_in_iam() {
     let evs = events(&after);
     // The responder's own call is in CloudTrail too.
     assert_eq!(evs[0].event_name, "UpdateAccessKey");
-    assert!(evs[0].identity.arn.contains(RESPONDER_ROLE));
+    assert!(evs[0].principal().to_string().contains(RESPONDER_ROLE));
+    assert!(
+        evs[0].raw_text().contains(RESPONDER_ROLE),
+        "the ARN is in the raw JSON"
+    );
     let attacker: Vec<_> = evs
         .iter()
         .filter(|e| e.identity.access_key_id.as_deref() == Some("AKIALEAKED0000000001"))
