@@ -88,10 +88,24 @@ fn main() {
             break;
         };
         let done = matches!(&msg, Msg::Load(s) if s.done);
+        let kind = match &msg {
+            Msg::Loaded(b) => format!("{} events arriving", b.len()),
+            Msg::Records(r) => format!("{} alerts", r.len()),
+            _ => "progress".to_string(),
+        };
         let t = Instant::now();
         app.update(msg);
+        let updated = t.elapsed();
         term.draw(|f| render::draw(f, &app)).unwrap();
         slowest_update = slowest_update.max(t.elapsed());
+        if std::env::var_os("RSS_TRACE").is_some() && t.elapsed() > Duration::from_millis(100) {
+            eprintln!(
+                "slow: {kind} with {} loaded: update {:.0} ms, frame {:.0} ms",
+                app.state.events.len(),
+                ms(updated),
+                ms(t.elapsed() - updated)
+            );
+        }
         if std::env::var_os("RSS_TRACE").is_some() {
             eprintln!(
                 "{} events rss {} MB",

@@ -613,6 +613,12 @@ impl IncidentState {
         self.notable.contains(event_id)
     }
 
+    /// The loaded events behind alerts, in no particular order: a handful, found without
+    /// looking through the million that are not.
+    pub fn notable_events(&self) -> impl Iterator<Item = &Arc<CloudTrailEvent>> {
+        self.notable.iter().filter_map(|id| self.event(id))
+    }
+
     /// The CloudTrail call that created a named resource, when it is loaded.
     pub fn creator_of(&self, resource_name: &str) -> Option<&Arc<CloudTrailEvent>> {
         self.creators

@@ -624,10 +624,19 @@ fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
         .filter(|(_, e)| lens.in_time(e.at))
         .filter(|(_, e)| lens.pivot.is_none_or(|p| p.matches_entry(e, state)))
         .map(|(i, e)| (e.at, Item::Entry(i)));
-    let events = lens
-        .events(state)
-        .iter()
-        .filter(|e| lens.show_all_events || state.is_notable(&e.event_id))
+    let events: Box<dyn Iterator<Item = &Arc<CloudTrailEvent>>> = if lens.show_all_events {
+        Box::new(lens.events(state).iter())
+    } else {
+        // A set has no order: put them in time order (then by ID, for calls in the same
+        // second) before they meet the records.
+        let mut notable: Vec<_> = state
+            .notable_events()
+            .filter(|e| lens.in_time(e.event_time))
+            .collect();
+        notable.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+        Box::new(notable.into_iter())
+    };
+    let events = events
         .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
         .map(|e| (e.event_time, Item::Event(e.clone())));
     let mut all: Vec<(DateTime<Utc>, Item)> = entries.chain(events).collect();
