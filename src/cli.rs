@@ -185,11 +185,7 @@ pub struct ReplayArgs {
 }
 
 fn speed(s: &str) -> Result<f64, String> {
-    s.trim_end_matches(['x', '×'])
-        .parse::<f64>()
-        .ok()
-        .filter(|v| (1.0..=1000.0).contains(v))
-        .ok_or_else(|| format!("`{s}` is not a speed from 1 to 1000"))
+    crate::tui::replay::parse_speed(s).ok_or_else(|| format!("`{s}` is not a speed from 1 to 1000"))
 }
 
 #[derive(Debug, Args)]

@@ -385,17 +385,12 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "jump" => Command::Jump(need_text()?),
         "speed" => {
             let n = need_one()?;
-            let speed: f64 = n
-                .trim_end_matches(['x', '×'])
-                .parse()
-                .ok()
-                .filter(|s: &f64| (1.0..=1000.0).contains(s))
-                .ok_or_else(|| {
-                    CommandError(format!(
-                        "`{n}` is not a speed from 1 to 1000; usage: {}",
-                        v.usage
-                    ))
-                })?;
+            let speed = crate::tui::replay::parse_speed(&n).ok_or_else(|| {
+                CommandError(format!(
+                    "`{n}` is not a speed from 1 to 1000; usage: {}",
+                    v.usage
+                ))
+            })?;
             Command::Speed(speed)
         }
         "play" => no_args(Command::Play)?,

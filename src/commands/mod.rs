@@ -88,35 +88,3 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()
         .context("starting the async runtime")
 }
-
-/// Queries an S3 source: the objects of the time range are downloaded and parsed as they
-/// arrive, and each event is matched as its object is done.
-fn s3_query(
-    source: &crate::archive::Source,
-    endpoint_url: Option<&str>,
-    matcher: &crate::query::Matcher,
-    opts: &crate::archive::ReadOptions,
-    count: bool,
-) -> anyhow::Result<(Vec<crate::query::Hit>, usize, Vec<crate::archive::Problem>)> {
-    let rt = runtime()?;
-    let found = std::sync::Mutex::new((Vec::new(), 0usize));
-    let progress = crate::archive::Progress::default();
-    let summary = crate::archive::read_source(
-        source,
-        opts,
-        endpoint_url,
-        &progress,
-        &|batch| {
-            let raws: Vec<std::sync::Arc<str>> =
-                batch.events.iter().map(|e| e.raw_text()).collect();
-            let (hits, n) = crate::query::search_events(raws.iter().map(|r| &**r), matcher, count);
-            let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
-            found.0.extend(hits);
-            found.1 += n;
-        },
-        rt.handle(),
-    );
-    let (mut hits, n) = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    hits.sort_by_key(|h| h.time);
-    Ok((hits, n, summary.problems))
-}

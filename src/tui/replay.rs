@@ -114,6 +114,14 @@ impl ReplayClock {
     }
 }
 
+/// Parses a speed, `50` or `50x`, from 1 to 1000.
+pub fn parse_speed(text: &str) -> Option<f64> {
+    text.trim_end_matches(['x', '×'])
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (SPEEDS[0]..=SPEEDS[SPEEDS.len() - 1]).contains(v))
+}
+
 /// Parses where to jump: `start`, `end`, `+5m` / `-30s` from the clock, an RFC 3339 time,
 /// a date, or `HH:MM[:SS]` on the day the clock shows (UTC).
 pub fn parse_jump(text: &str, clock: &ReplayClock) -> Result<DateTime<Utc>, String> {

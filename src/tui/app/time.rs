@@ -224,23 +224,12 @@ impl App {
     /// shown did.
     fn next_moment(&self, forward: bool) -> Option<DateTime<Utc>> {
         let r = self.replay.as_ref()?;
-        let at = r.clock.at;
-        let times: Vec<DateTime<Utc>>;
-        let moments: &[DateTime<Utc>] = match &r.script {
-            Some(s) => &s.reveal,
-            None => {
-                // Events are sorted by time; only their times are needed, around the clock.
-                let events = &self.state.events;
-                let n = events.partition_point(|e| e.event_time <= at);
-                let lo = n.saturating_sub(2);
-                let hi = (n + 1).min(events.len());
-                times = events[lo..hi].iter().map(|e| e.event_time).collect();
-                let shown = n - lo;
-                return pick(&times, shown, forward, r.clock.start);
-            }
-        };
-        let shown = moments.partition_point(|&t| t <= at);
-        pick(moments, shown, forward, r.clock.start)
+        let (at, start) = (r.clock.at, r.clock.start);
+        match &r.script {
+            Some(s) => step(&s.reveal, |t| *t, at, forward, start),
+            // Events are sorted by time: their own times are the moments.
+            None => step(&self.state.events, |e| e.event_time, at, forward, start),
+        }
     }
 
     // ---- the chart and the window -----------------------------------------------------
@@ -446,21 +435,25 @@ pub(super) enum ReplayCommand {
     Jump(String),
 }
 
-/// From sorted `moments` of which `shown` are on screen: the next one, or the one before the
-/// last shown (the start when nothing would be left).
-fn pick(
-    moments: &[DateTime<Utc>],
-    shown: usize,
+/// In `items` sorted by `time`: the first moment after `at`, or (backwards) the last
+/// moment before the latest one at or before `at` — the start when there is none. Records of
+/// one instant are one moment, whichever way the clock steps.
+fn step<T>(
+    items: &[T],
+    time: impl Fn(&T) -> DateTime<Utc>,
+    at: DateTime<Utc>,
     forward: bool,
     start: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
+    let shown = items.partition_point(|x| time(x) <= at);
     if forward {
-        moments.get(shown).copied()
-    } else if shown >= 2 {
-        Some(moments[shown - 2])
-    } else {
-        Some(start)
+        return items.get(shown).map(&time);
     }
+    let Some(latest) = shown.checked_sub(1).map(|i| time(&items[i])) else {
+        return Some(start);
+    };
+    let before = items.partition_point(|x| time(x) < latest);
+    Some(before.checked_sub(1).map_or(start, |i| time(&items[i])))
 }
 
 pub fn describe_window(w: Window) -> String {

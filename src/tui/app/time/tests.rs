@@ -41,10 +41,10 @@ fn replay_mode() -> Mode {
     }
 }
 
-fn replaying() -> App {
-    let records = journal();
+/// A replay-mode console on `state`, on a 140×40 screen.
+fn replay_app(state: IncidentState) -> App {
     let mut app = App::new(
-        IncidentState::from_records(&records),
+        state,
         replay_mode(),
         crate::tui::keymap::Keymap::builtin("default").unwrap(),
         crate::tui::theme::Theme::builtin("dark").unwrap(),
@@ -53,6 +53,12 @@ fn replaying() -> App {
         Utc::now(),
     );
     app.update(Msg::Resize(140, 40));
+    app
+}
+
+fn replaying() -> App {
+    let records = journal();
+    let mut app = replay_app(IncidentState::from_records(&records));
     app.replay_journal(records, None, 10.0, false);
     app.update(Msg::Tick(Utc::now()));
     app
@@ -190,16 +196,7 @@ fn the_chart_narrows_activity_to_a_bar_and_esc_widens_again() {
 
 #[test]
 fn an_archive_arrives_while_the_console_is_open_and_can_be_stopped() {
-    let mut a = App::new(
-        IncidentState::default(),
-        replay_mode(),
-        crate::tui::keymap::Keymap::builtin("default").unwrap(),
-        crate::tui::theme::Theme::builtin("dark").unwrap(),
-        "alice@tui".into(),
-        "t".into(),
-        Utc::now(),
-    );
-    a.update(Msg::Resize(140, 40));
+    let mut a = replay_app(IncidentState::default());
     a.replay_archive("trail/".into(), None, 10.0, false);
     assert_eq!(a.pane, Pane::Activity);
     assert!(a.loading());
@@ -237,4 +234,19 @@ fn an_archive_arrives_while_the_console_is_open_and_can_be_stopped() {
     );
     command(&mut a, "jump 07:38");
     assert_eq!(a.rows[Pane::Activity.index()].count, 5);
+}
+
+#[test]
+fn stepping_treats_records_of_one_instant_as_one_moment() {
+    let moments = [t(1), t(2), t(2), t(2), t(5)];
+    let step = |at, forward| super::step(&moments, |m| *m, at, forward, t(0)).unwrap();
+    assert_eq!(step(t(2), true), t(5));
+    assert_eq!(step(t(5), false), t(2));
+    assert_eq!(
+        step(t(2), false),
+        t(1),
+        "back past all three of 07:39 at once"
+    );
+    assert_eq!(step(t(1), false), t(0), "before the first: the start");
+    assert_eq!(super::step(&moments, |m| *m, t(5), true, t(0)), None);
 }
