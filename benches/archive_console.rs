@@ -10,7 +10,9 @@
 //! ```
 //!
 //! `LOAD_ONLY=1` reads the archive without the console (what the events alone hold);
-//! `RSS_TRACE=1` prints resident memory as the events arrive.
+//! `RSS_TRACE=1` prints resident memory as the events arrive. The detections run as in the
+//! console (built-ins and the starter Sigma rules); `RULES=DIR` adds the rules in DIR, and
+//! `DETECT=off` runs none, to see what they cost.
 
 // The allocator of the warroom binary, so the memory figure is the binary's.
 #[global_allocator]
@@ -30,6 +32,33 @@ use warroom::tui::{loader, render};
 
 const W: u16 = 160;
 const H: u16 = 48;
+
+/// The detections the console would run, as the environment asks.
+fn detections() -> Option<warroom::detect::Detections> {
+    if std::env::var("DETECT").is_ok_and(|v| v == "off") {
+        println!("detections:                 off");
+        return None;
+    }
+    let sources = warroom::detect::rules::RuleSources {
+        starter: true,
+        paths: std::env::var_os("RULES")
+            .map(Into::into)
+            .into_iter()
+            .collect(),
+    };
+    let loaded = warroom::detect::rules::load(&sources);
+    for p in &loaded.problems {
+        eprintln!("rule not loaded: {p}");
+    }
+    println!(
+        "detections:                 built-ins and {} Sigma rules",
+        loaded.rules.len()
+    );
+    Some(warroom::detect::Detections {
+        settings: Default::default(),
+        rules: loaded.rules,
+    })
+}
 
 fn main() {
     let dir = std::env::args()
@@ -58,7 +87,9 @@ fn main() {
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
 
     let started = Instant::now();
-    let (mut loader, _problems) = loader::start(Source::parse(&dir), None, rt.handle().clone());
+    let detections = detections();
+    let (mut loader, _problems) =
+        loader::start(Source::parse(&dir), None, detections, rt.handle().clone());
     app.replay_archive(dir.clone(), None, 10.0, false);
     term.draw(|f| render::draw(f, &app)).unwrap();
     let mut first_events = None;

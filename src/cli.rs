@@ -51,8 +51,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Search CloudTrail events headlessly and print JSON lines, CSV or a table.
     Query(QueryArgs),
-    /// Run the detections headlessly and print the alerts.
-    Detect(LaterArgs),
+    /// Run every detection headlessly over a journal, file, directory or s3:// prefix and
+    /// print the alerts.
+    Detect(DetectArgs),
     /// Write the postmortem of an incident (Markdown, JSON or CSV).
     Export(ExportArgs),
     /// Check a journal's hash chain; name the first record edited, removed or reordered.
@@ -145,6 +146,33 @@ pub enum QueryFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// A CloudTrail file, a directory (the S3 delivery layout or any tree), s3://bucket/prefix,
+    /// or an incident journal (its events are judged afresh).
+    pub source: String,
+    /// A directory (or file) of Sigma rules to run besides the starter rules and the
+    /// configured ones; repeat for several.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Run only the given rules: not the starter set, not the configured directories.
+    #[arg(long)]
+    pub only_given_rules: bool,
+    #[arg(long, value_enum, default_value_t = DetectFormat::Table)]
+    pub format: DetectFormat,
+    /// For s3:// sources: talk to this endpoint instead of AWS (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DetectFormat {
+    /// One alert per line as JSON, with every event ID.
+    Jsonl,
+    /// Aligned columns for people.
+    Table,
+}
+
+#[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The incident's journal.
     pub journal: PathBuf,
@@ -195,12 +223,6 @@ pub struct VerifyArgs {
 }
 
 /// Arguments of subcommands this version does not have yet: accepted, then explained.
-#[derive(Debug, Args)]
-pub struct LaterArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

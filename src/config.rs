@@ -23,6 +23,21 @@ pub struct Config {
     pub aws: AwsConfig,
     #[serde(default)]
     pub slack: SlackConfig,
+    #[serde(default)]
+    pub detect: DetectConfig,
+}
+
+/// The detections: which Sigma rules run and how alerts are grouped.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DetectConfig {
+    /// Directories (or files) of Sigma rules, besides `~/.config/warroom/rules`.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    /// Whether the starter rules shipped with warroom run (default: true).
+    pub starter_rules: Option<bool>,
+    /// The same rule and principal within this long is one alert (default: "1h").
+    pub group_window: Option<String>,
 }
 
 /// Slack: the mirror and the bridge. Every secret may come from the environment instead

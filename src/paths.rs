@@ -12,6 +12,11 @@ pub fn config_file() -> Option<PathBuf> {
     dirs().map(|d| d.config_dir().join("config.toml"))
 }
 
+/// `~/.config/warroom/rules`: Sigma rules that run without being named.
+pub fn rules_dir() -> Option<PathBuf> {
+    dirs().map(|d| d.config_dir().join("rules"))
+}
+
 /// `~/.local/share/warroom/incidents`: one journal per incident.
 pub fn incidents_dir() -> PathBuf {
     dirs()

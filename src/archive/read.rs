@@ -4,6 +4,8 @@
 //! the receiver's job. Events keep only their fields; their JSON stays in the file.
 
 use super::parse::{decompress, for_each_record};
+use crate::detect::sigma::RuleSet;
+use crate::detect::{Verdicts, verdict_key};
 use crate::model::{CloudTrailEvent, Interner, RawSource};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::VecDeque;
@@ -18,6 +20,8 @@ pub struct ReadOptions {
     pub until: Option<DateTime<Utc>>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Sigma rules to judge each event by while its JSON is at hand (see [`FileBatch`]).
+    pub rules: Option<Arc<RuleSet>>,
 }
 
 /// What could not be read, and where.
@@ -199,19 +203,23 @@ pub fn list_files(root: &Path, opts: &ReadOptions) -> Result<Vec<PathBuf>, Probl
 pub struct FileBatch {
     pub path: PathBuf,
     pub events: Vec<Arc<CloudTrailEvent>>,
+    /// The Sigma rules (of [`ReadOptions::rules`]) each event matched, when any did.
+    pub verdicts: Verdicts,
 }
 
-/// Parses one file's bytes into events (raw JSON left in the file), reporting problems.
+/// Parses one file's bytes into events (raw JSON left in the file), reporting problems,
+/// with the Sigma verdicts on them.
 pub fn parse_file(
     file: Arc<ArchivedFile>,
     bytes: &[u8],
     opts: &ReadOptions,
     interner: &mut Interner,
     problems: &mut Vec<Problem>,
-) -> Vec<Arc<CloudTrailEvent>> {
+) -> (Vec<Arc<CloudTrailEvent>>, Verdicts) {
     let path = file.describe();
     let (text, broken) = decompress(bytes);
     let mut events = Vec::new();
+    let mut verdicts = Verdicts::new();
     let mut index = 0u32;
     let mut skipped = 0usize;
     let mut first_skip = None;
@@ -223,7 +231,17 @@ pub fn parse_file(
                 let in_range = opts.since.is_none_or(|s| e.event_time >= s)
                     && opts.until.is_none_or(|u| e.event_time <= u);
                 if in_range {
-                    events.push(Arc::new(e));
+                    let e = Arc::new(e);
+                    if let Some(rules) = opts.rules.as_ref().filter(|r| r.may_match(&e.event_name))
+                    {
+                        // Only candidates are parsed a second time, in full.
+                        let value = serde_json::from_str(raw).unwrap_or(serde_json::Value::Null);
+                        let matched = rules.matching(&e.event_name, &value);
+                        if !matched.is_empty() {
+                            verdicts.insert(verdict_key(&e), matched);
+                        }
+                    }
+                    events.push(e);
                 }
             }
             Err(why) => {
@@ -250,7 +268,7 @@ pub fn parse_file(
             reason: format!("{skipped} records skipped ({first})"),
         });
     }
-    events
+    (events, verdicts)
 }
 
 /// Reads every file under `root` with a worker per core, handing each file's events to
@@ -294,7 +312,7 @@ pub fn read_local(
                         break;
                     };
                     let before = mine.len();
-                    let events = match std::fs::read(path) {
+                    let (events, verdicts) = match std::fs::read(path) {
                         Ok(bytes) => {
                             progress
                                 .bytes
@@ -307,7 +325,7 @@ pub fn read_local(
                                 path: path.display().to_string(),
                                 reason: e.to_string(),
                             });
-                            Vec::new()
+                            Default::default()
                         }
                     };
                     progress
@@ -318,6 +336,7 @@ pub fn read_local(
                     sink(FileBatch {
                         path: path.clone(),
                         events,
+                        verdicts,
                     });
                 }
                 problems

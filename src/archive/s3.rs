@@ -14,6 +14,7 @@
 use super::read::{
     ArchivedFile, FileBatch, Problem, Progress, ReadOptions, Summary, day_of, parse_file, wanted,
 };
+use crate::detect::Verdicts;
 use crate::model::{CloudTrailEvent, Interner};
 use crate::source::aws::connect;
 use crate::source::aws::errors::{self, AwsFailure, FailureKind};
@@ -416,13 +417,13 @@ impl<'a> Reader<'a> {
             return None;
         }
         let url = self.url(&key);
-        let events = match self.unless_cancelled(self.download(&key)).await? {
+        let (events, verdicts) = match self.unless_cancelled(self.download(&key)).await? {
             Ok(bytes) => self.parse(&url, bytes).await?,
             Err(failure) => {
                 if !self.failed(&key, &failure) {
                     return None;
                 }
-                Vec::new()
+                Default::default()
             }
         };
         self.progress
@@ -432,6 +433,7 @@ impl<'a> Reader<'a> {
         Some(FileBatch {
             path: PathBuf::from(url),
             events,
+            verdicts,
         })
     }
 
@@ -458,7 +460,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Parses an object on a blocking thread, so that the downloads go on meanwhile.
-    async fn parse(&self, url: &str, bytes: Vec<u8>) -> Option<Vec<Arc<CloudTrailEvent>>> {
+    async fn parse(
+        &self,
+        url: &str,
+        bytes: Vec<u8>,
+    ) -> Option<(Vec<Arc<CloudTrailEvent>>, Verdicts)> {
         let bytes = Arc::new(bytes);
         let file = Arc::new(ArchivedFile::in_memory(PathBuf::from(url), bytes.clone()));
         let opts = self.opts.clone();
@@ -479,7 +485,7 @@ impl<'a> Reader<'a> {
                     path: url.to_string(),
                     reason: format!("parsing failed: {e}"),
                 }]);
-                Some(Vec::new())
+                Some(Default::default())
             }
         }
     }

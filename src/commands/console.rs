@@ -26,6 +26,8 @@ pub(super) struct Console {
     pub clock: SharedClock,
     pub api: Option<Arc<dyn ResponseApi>>,
     pub journal_writes: bool,
+    /// Shown as the console opens (rules that could not be loaded).
+    pub warning: Option<String>,
 }
 
 /// What runs beside the console: tasks feeding the journal, and the channels of live mode.
@@ -91,6 +93,9 @@ impl Console {
             self.clock.now(),
         );
         prepare(&mut app)?;
+        if let Some(w) = &self.warning {
+            app.warn(w);
+        }
         rt.block_on(async {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);

@@ -45,7 +45,8 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
     };
     let speed = if args.instant { 1.0 } else { speed };
     let clock: SharedClock = Arc::new(VirtualClock::new(origin, speed));
-    let mut ingest = Ingest::new();
+    let (detections, warning) = super::detect::console_detections(config)?;
+    let mut ingest = Ingest::with(detections.detector());
     let mut all = records;
     if fresh {
         let id = path
@@ -69,6 +70,7 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         clock: clock.clone(),
         api: Some(world.clone()),
         journal_writes: true,
+        warning,
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
     let mirrored = mirror(&settings, &path, clock.clone(), "console")?;

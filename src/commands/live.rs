@@ -97,7 +97,8 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         all.extend(journal.append(&opening)?);
     }
     let state = IncidentState::from_records(&all);
-    let mut ingest = Ingest::new();
+    let (detections, warning) = super::detect::console_detections(config)?;
+    let mut ingest = Ingest::with(detections.detector());
     ingest.prime(&all);
     let (records_tx, mut records_rx) =
         tokio::sync::mpsc::unbounded_channel::<Vec<crate::model::NewRecord>>();
@@ -122,6 +123,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         clock: clock.clone(),
         api: Some(sources.responder.clone()),
         journal_writes: true,
+        warning,
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
     let mirrored = mirror(&settings, &path, clock.clone(), "console")?;

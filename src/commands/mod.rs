@@ -2,6 +2,7 @@
 
 mod console;
 mod demo;
+mod detect;
 mod export;
 mod live;
 mod query;
@@ -36,17 +37,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Live(args) => live::live(&cli, &config, args),
         Command::Serve(args) => serve::serve(&cli, &config, args),
         Command::Query(args) => query::query(args),
-        Command::Detect(_) => later("detect", "headless detections"),
+        Command::Detect(args) => detect::detect(&config, args),
         Command::Export(args) => export::export(args),
     }
-}
-
-fn later(name: &str, what: &str) -> anyhow::Result<ExitCode> {
-    eprintln!(
-        "warroom {name} ({what}) is not available in this version yet.\n\
-         Try the console on the embedded incident: warroom demo"
-    );
-    Ok(ExitCode::from(2))
 }
 
 /// Keymap and theme from the command line, else the config file, else the defaults.

@@ -47,7 +47,7 @@ pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             let opts = ReadOptions {
                 since,
                 until,
-                threads: 0,
+                ..ReadOptions::default()
             };
             query::search_local(&path, &matcher, &opts, args.count)
                 .map_err(|p| anyhow::anyhow!("{}: {}", p.path, p.reason))?
@@ -56,7 +56,7 @@ pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             let opts = ReadOptions {
                 since,
                 until,
-                threads: 0,
+                ..ReadOptions::default()
             };
             s3_query(
                 &source,

@@ -42,6 +42,8 @@ pub(super) fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::R
                 api: None,
                 // A closed incident is looked at, not changed.
                 journal_writes: false,
+                // Its alerts are the journaled ones: no detection runs.
+                warning: None,
             };
             let (speed, play) = (args.speed, args.play);
             console.run_with(
@@ -71,6 +73,7 @@ pub(super) fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::R
             // to it, and it goes when the console closes.
             let scratch =
                 std::env::temp_dir().join(format!("warroom-replay-{}.sqlite", std::process::id()));
+            let (detections, warning) = super::detect::console_detections(config)?;
             let console = Console {
                 journal: Journal::open(&scratch)?,
                 state: IncidentState::default(),
@@ -78,10 +81,12 @@ pub(super) fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::R
                 clock: Arc::new(SystemClock),
                 api: None,
                 journal_writes: false,
+                warning,
             };
             let (loader, problems) = loader::start(
                 source.clone(),
                 args.endpoint_url.clone(),
+                Some(detections),
                 rt.handle().clone(),
             );
             let (speed, play) = (args.speed, args.play);

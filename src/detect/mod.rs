@@ -1,92 +1,263 @@
 //! Detections: turn the stream of CloudTrail events into alerts a tired human understands.
 //!
 //! The detector is incremental and deterministic: it sees each event once, in arrival order,
-//! and returns the alerts that event created or grew. Alert IDs derive from the rule and
-//! the principal, so re-reading a journal rebuilds exactly the same alerts.
+//! and returns the alerts that event created or grew. Alert IDs derive from the rule, the
+//! principal and the time a group opened, so re-reading a journal rebuilds exactly the same
+//! alerts.
 
+pub mod baseline;
+pub mod launch;
+pub mod policy;
 pub mod prices;
+pub mod rules;
+pub mod sigma;
 
-use crate::model::{Alert, CloudTrailEvent, Severity};
+use crate::model::{Alert, CloudTrailEvent, Severity, Text};
+use baseline::{RegionBaseline, SourceBaseline, agent_family, network_of};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use sigma::RuleSet;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
-/// Events a key must have made before a new source for it means anything.
-const BASELINE_MIN_EVENTS: u32 = 3;
 /// At most this many event IDs are kept per alert (the count keeps going).
 const MAX_EVENT_IDS: usize = 500;
+/// Instances one principal may start within a group's window before it is a burst.
+const LAUNCH_BURST: u32 = 10;
+/// A burst of refusals: this many within [`DENIAL_WINDOW`]…
+const DENIALS: usize = 5;
+/// …across at least this many services.
+const DENIED_SERVICES: usize = 3;
+const DENIAL_WINDOW: Duration = Duration::minutes(10);
 
-#[derive(Default)]
-struct KeyBaseline {
-    /// Networks (/24 for IPv4, /48 for IPv6) the key has been used from.
-    networks: HashSet<String>,
-    events: u32,
+/// How alerts are grouped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// The same rule and principal within this long of the last event is one alert; after a
+    /// longer quiet, a new alert opens.
+    pub group_window: Duration,
 }
 
-/// The network an address belongs to, coarse enough that a CI fleet or an office's DHCP
-/// pool is one network. `None` for what is not an address (`AWS Internal`, service names).
-fn network_of(ip: &str) -> Option<String> {
-    if let Ok(std::net::IpAddr::V6(v6)) = ip.parse::<std::net::IpAddr>() {
-        let s = v6.segments();
-        return Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]));
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            group_window: Duration::hours(1),
+        }
     }
-    // Dotted digits, leniently: anonymised logs carry addresses such as 211.9.016.253.
-    let parts: Vec<&str> = ip.split('.').collect();
-    (parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-    .then(|| format!("{}.{}.{}.0/24", parts[0], parts[1], parts[2]))
 }
 
 #[derive(Default)]
 struct LaunchTally {
     instances: u32,
+    refused: u32,
     hourly: f64,
+    unpriced: BTreeSet<String>,
     regions: BTreeSet<String>,
     types: BTreeSet<String>,
 }
 
-/// What identifies an alert and how it is first announced.
+impl LaunchTally {
+    fn add(&mut self, e: &CloudTrailEvent, types: &[String], count: u32) {
+        self.regions.insert(e.aws_region.to_string());
+        self.types.extend(types.iter().cloned());
+        if e.failed() {
+            self.refused += count;
+            return;
+        }
+        self.instances += count;
+        match types.first().and_then(|t| prices::hourly_usd(t)) {
+            Some(p) => self.hourly += f64::from(count) * p,
+            None => self.unpriced.extend(types.first().cloned()),
+        }
+    }
+
+    /// "launched 12 instances (p3.16xlarge) in 2 regions (…): about $294/hour".
+    fn describe(&self) -> String {
+        let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+        let mut out = format!(
+            "launched {} instance{} ({}) in {} region{} ({})",
+            self.instances,
+            if self.instances == 1 { "" } else { "s" },
+            list(&self.types),
+            self.regions.len(),
+            if self.regions.len() == 1 { "" } else { "s" },
+            list(&self.regions),
+        );
+        if self.refused > 0 {
+            out.push_str(&format!(
+                "; {} more refused by AWS, and they may retry",
+                self.refused
+            ));
+        }
+        out.push_str(&format!(": about ${:.0}/hour", self.hourly));
+        if !self.unpriced.is_empty() {
+            out.push_str(&format!(" plus {} (no price known)", list(&self.unpriced)));
+        }
+        out
+    }
+}
+
+/// What identifies an alert group and how it is first announced.
 struct AlertSeed {
-    id: String,
+    /// Rule and principal (and what else makes it one story): the group's key.
+    group: String,
     rule: String,
     severity: Severity,
     title: String,
 }
 
+/// Sigma verdicts reached while events' JSON was at hand, by event (its `Arc`'s address):
+/// indexes into the rule set. An archive's events let their JSON go once read.
+pub type Verdicts = HashMap<usize, Vec<usize>>;
+
+/// The key an event's verdicts are filed under in [`Verdicts`].
+pub fn verdict_key(e: &Arc<CloudTrailEvent>) -> usize {
+    Arc::as_ptr(e) as usize
+}
+
+/// What every detector of a run shares: the grouping and the Sigma rules.
+#[derive(Clone, Default)]
+pub struct Detections {
+    pub settings: Settings,
+    pub rules: Arc<RuleSet>,
+}
+
+impl Detections {
+    pub fn detector(&self) -> Detector {
+        Detector::with(self.settings, Some(self.rules.clone()))
+    }
+
+    /// Runs every detection over `events` in time order; each alert as it stood at the end,
+    /// oldest first.
+    pub fn run_over(&self, events: &mut [Arc<CloudTrailEvent>], verdicts: &Verdicts) -> Vec<Alert> {
+        events.sort_by_key(|e| e.event_time);
+        let mut detector = self.detector();
+        let mut alerts: HashMap<String, Alert> = HashMap::new();
+        for e in events.iter() {
+            let found = match verdicts.get(&verdict_key(e)) {
+                Some(matched) => detector.observe_judged(e, matched),
+                None if detector.judges_late(e) => detector.observe(e),
+                None => detector.observe_judged(e, &[]),
+            };
+            for a in found {
+                alerts.insert(a.id.clone(), a);
+            }
+        }
+        let mut alerts: Vec<Alert> = alerts.into_values().collect();
+        alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.id.cmp(&b.id)));
+        alerts
+    }
+}
+
 /// The running detector.
 #[derive(Default)]
 pub struct Detector {
-    baselines: HashMap<String, KeyBaseline>,
-    /// `(access key, source IP)` pairs already alerted on: later use keeps counting (and never
+    settings: Settings,
+    rules: Option<Arc<RuleSet>>,
+    /// Long-term access keys (AKIA…): networks and tools each is used from.
+    keys: HashMap<Text, SourceBaseline>,
+    /// Users and roles: the networks each works from.
+    principals: HashMap<Text, SourceBaseline>,
+    regions: RegionBaseline,
+    /// `(access key, IP or tool)` already alerted on: later use keeps counting (and never
     /// becomes part of the baseline).
-    flagged_sources: HashSet<(String, String)>,
+    flagged: HashSet<(Text, String)>,
+    /// Group key → the alert it is currently growing.
+    groups: HashMap<String, String>,
     launches: HashMap<String, LaunchTally>,
-    persistence: HashMap<String, BTreeSet<String>>,
+    /// Per principal: when it last launched, and what it launched since its window opened.
+    bursts: HashMap<String, (DateTime<Utc>, LaunchTally)>,
+    created: HashMap<String, BTreeSet<String>>,
+    denials: HashMap<String, VecDeque<(DateTime<Utc>, Text)>>,
     alerts: HashMap<String, Alert>,
 }
 
 impl Detector {
+    /// The built-in detections, grouped by the default window.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Feeds one event; returns every alert it raised or updated, in full.
+    /// The built-in detections plus `rules`, grouped by `settings`.
+    pub fn with(settings: Settings, rules: Option<Arc<RuleSet>>) -> Self {
+        Detector {
+            settings,
+            rules: rules.filter(|r| !r.is_empty()),
+            ..Self::default()
+        }
+    }
+
+    /// Feeds one event; returns every alert it raised or updated, in full. Sigma rules are
+    /// judged on the event's JSON, read when a rule may care.
     pub fn observe(&mut self, e: &CloudTrailEvent) -> Vec<Alert> {
+        let matched = match &self.rules {
+            Some(rules) if rules.may_match(&e.event_name) => {
+                rules.matching(&e.event_name, &e.json())
+            }
+            _ => Vec::new(),
+        };
+        self.observe_judged(e, &matched)
+    }
+
+    /// Whether a Sigma rule may care about `e` while its JSON is still inline (an event read
+    /// from an archive with its verdicts already reached has let its JSON go).
+    fn judges_late(&self, e: &CloudTrailEvent) -> bool {
+        e.raw_is_inline()
+            && self
+                .rules
+                .as_ref()
+                .is_some_and(|r| r.may_match(&e.event_name))
+    }
+
+    /// Feeds one event whose Sigma verdicts were reached while its JSON was at hand
+    /// (`matched`: indexes into the rule set), as an archive reader does.
+    pub fn observe_judged(&mut self, e: &CloudTrailEvent, matched: &[usize]) -> Vec<Alert> {
         let mut out = Vec::new();
         self.new_source_for_key(e, &mut out);
-        self.expensive_launch(e, &mut out);
+        self.caller_identity_from_new_source(e, &mut out);
+        self.access_denied_burst(e, &mut out);
+        self.launches(e, &mut out);
         self.persistence(e, &mut out);
         self.trail_tampering(e, &mut out);
         self.root_use(e, &mut out);
+        self.console_login_without_mfa(e, &mut out);
+        self.sigma(e, matched, &mut out);
+        self.regions.learn(&e.identity.account_id, &e.aws_region);
         out
     }
 
-    /// Adds `e` to the alert the seed names, creating it the first time with the event's
-    /// principal, key and source.
-    fn bump(&mut self, seed: AlertSeed, e: &CloudTrailEvent) -> &mut Alert {
-        let alert = self.alerts.entry(seed.id.clone()).or_insert_with(|| Alert {
-            id: seed.id,
+    /// Adds `e` to the alert the seed's group is growing, opening a new alert when the group
+    /// has been quiet longer than the window. Returns the alert's ID.
+    fn bump(&mut self, seed: AlertSeed, e: &CloudTrailEvent) -> String {
+        let window = self.settings.group_window;
+        let current = self
+            .groups
+            .get(&seed.group)
+            .filter(|id| {
+                self.alerts
+                    .get(*id)
+                    .is_some_and(|a| e.event_time <= a.last_seen + window)
+            })
+            .cloned();
+        let id = match current {
+            Some(id) => id,
+            None => {
+                // The first group keeps the plain key, so IDs stay short and stable.
+                let id = if self.groups.contains_key(&seed.group) {
+                    format!(
+                        "{}@{}",
+                        seed.group,
+                        e.event_time.format("%Y-%m-%dT%H:%M:%SZ")
+                    )
+                } else {
+                    seed.group.clone()
+                };
+                self.groups.insert(seed.group, id.clone());
+                id
+            }
+        };
+        let alert = self.alerts.entry(id.clone()).or_insert_with(|| Alert {
+            id: id.clone(),
             rule: seed.rule,
             severity: seed.severity,
             title: seed.title,
@@ -106,91 +277,246 @@ impl Detector {
         if alert.event_ids.len() < MAX_EVENT_IDS {
             alert.event_ids.push(e.event_id.to_string());
         }
-        alert
+        id
+    }
+
+    /// Sets the explanation (when `explain` gives one) and reports the alert.
+    fn report(&mut self, id: &str, explain: Option<String>, out: &mut Vec<Alert>) {
+        if let Some(alert) = self.alerts.get_mut(id) {
+            if let Some(text) = explain {
+                alert.explanation = text;
+            }
+            out.push(alert.clone());
+        }
     }
 
     fn new_source_for_key(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
-        let Some(key) = e.identity.access_key_id.as_ref().map(|k| k.to_string()) else {
-            return;
-        };
         // Session keys (ASIA…) live for hours: a new IP for one says little.
-        let Some(network) = network_of(&e.source_ip).filter(|_| key.starts_with("AKIA")) else {
+        let Some(key) = e
+            .identity
+            .access_key_id
+            .as_ref()
+            .filter(|k| k.starts_with("AKIA"))
+        else {
             return;
         };
-        let source = (key.clone(), e.source_ip.to_string());
-        let baseline = self.baselines.entry(key.clone()).or_default();
-        let known = baseline.networks.contains(&network);
-        let established = baseline.events >= BASELINE_MIN_EVENTS;
-        if !self.flagged_sources.contains(&source) && (known || !established) {
-            baseline.networks.insert(network);
-            baseline.events += 1;
+        let network = network_of(&e.source_ip);
+        let agent = agent_family(&e.user_agent);
+        if network.is_none() && agent.is_none() {
             return;
         }
-        self.flagged_sources.insert(source);
+        let ip_flagged = self
+            .flagged
+            .contains(&(key.clone(), e.source_ip.to_string()));
+        let baseline = self.keys.entry(key.clone()).or_default();
+        let novelty = baseline.novelty(network.as_deref(), agent.as_deref());
+        if !ip_flagged && (!novelty.any() || !baseline.established()) {
+            baseline.learn(network.as_deref(), agent.as_deref());
+            return;
+        }
         let principal = e.identity.display();
-        let id = format!("key-new-source:{key}:{}", e.source_ip);
-        let alert = self.bump(
+        let (group, what) = if ip_flagged || novelty.network.is_some() {
+            self.flagged.insert((key.clone(), e.source_ip.to_string()));
+            (
+                format!("key-new-source:{key}:{}", e.source_ip),
+                format!("from {}, a network never seen for this key", e.source_ip),
+            )
+        } else {
+            let tool = novelty.agent.unwrap_or_default();
+            (
+                format!("key-new-source:{key}:agent:{tool}"),
+                format!("with {tool}, a tool never seen for this key"),
+            )
+        };
+        let id = self.bump(
             AlertSeed {
-                id,
+                group,
                 rule: "key-new-source".into(),
                 severity: Severity::High,
-                title: format!("Access key of {principal} used from a new IP"),
+                title: format!("Access key of {principal} used from a new source"),
             },
             e,
         );
-        if alert.explanation.is_empty() {
-            alert.explanation = format!(
-                "{key} ({principal}) is being used from {} with agent \"{}\", a network never seen for this key: it may be stolen",
-                e.source_ip,
+        let explain = self.alerts[&id].explanation.is_empty().then(|| {
+            format!(
+                "{key} ({principal}) is being used {what} (agent \"{}\"): it may be stolen",
                 truncate(&e.user_agent, 60)
-            );
-        }
-        out.push(alert.clone());
+            )
+        });
+        self.report(&id, explain, out);
     }
 
-    fn expensive_launch(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
-        if e.failed()
-            || !matches!(
-                e.event_name.as_str(),
-                "RunInstances" | "RequestSpotInstances"
-            )
+    /// `GetCallerIdentity` is the first thing someone runs with credentials they just found.
+    fn caller_identity_from_new_source(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
+        let Some(name) = principal_key(e) else {
+            return;
+        };
+        let network = network_of(&e.source_ip);
+        let baseline = self.principals.entry(name).or_default();
+        let novelty = baseline.novelty(network.as_deref(), None);
+        let suspicious = e.event_name == "GetCallerIdentity"
+            && baseline.established()
+            && novelty.network.is_some();
+        baseline.learn(network.as_deref(), None);
+        if !suspicious {
+            return;
+        }
+        let principal = e.identity.display();
+        let id = self.bump(
+            AlertSeed {
+                group: format!("recon-caller-identity:{principal}"),
+                rule: "recon-caller-identity".into(),
+                severity: Severity::Medium,
+                title: format!("{principal} asked \"who am I\" from a new network"),
+            },
+            e,
+        );
+        let explain = format!(
+            "GetCallerIdentity as {principal} from {}, a network it never worked from: someone checking what the credentials they found can do",
+            e.source_ip
+        );
+        self.report(&id, Some(explain), out);
+    }
+
+    fn access_denied_burst(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
+        let Some(code) = &e.error_code else {
+            return;
+        };
+        if !(code.contains("AccessDenied")
+            || code.contains("Unauthorized")
+            || code.as_str() == "Forbidden")
         {
             return;
         }
-        let (types, count) = launched(e.params.as_deref().unwrap_or(&Value::Null));
-        let expensive: Vec<&String> = types.iter().filter(|t| prices::is_expensive(t)).collect();
-        if expensive.is_empty() {
+        let principal = e.identity.display();
+        let recent = self.denials.entry(principal.clone()).or_default();
+        recent.push_back((e.event_time, e.event_source.clone()));
+        while recent
+            .front()
+            .is_some_and(|(t, _)| *t < e.event_time - DENIAL_WINDOW)
+        {
+            recent.pop_front();
+        }
+        let services: BTreeSet<&str> = recent.iter().map(|(_, s)| s.as_str()).collect();
+        if recent.len() < DENIALS || services.len() < DENIED_SERVICES {
             return;
         }
-        let principal = e.identity.display();
-        let tally = self.launches.entry(principal.clone()).or_default();
-        tally.instances += count;
-        tally.hourly += f64::from(count) * prices::hourly_usd(expensive[0]).unwrap_or(0.0);
-        tally.regions.insert(e.aws_region.to_string());
-        tally.types.extend(expensive.iter().map(|t| t.to_string()));
-        let explanation = format!(
-            "{principal} launched {} GPU/large instances ({}) in {} region{} ({}): about ${:.0}/hour — the bill before the bill",
-            tally.instances,
-            tally.types.iter().cloned().collect::<Vec<_>>().join(", "),
-            tally.regions.len(),
-            if tally.regions.len() == 1 { "" } else { "s" },
-            tally.regions.iter().cloned().collect::<Vec<_>>().join(", "),
-            tally.hourly
+        let explain = format!(
+            "{principal} was refused {} times across {} services in 10 minutes ({}): someone probing what the credentials can do",
+            recent.len(),
+            services.len(),
+            services
+                .iter()
+                .map(|s| s.trim_end_matches(".amazonaws.com"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let hourly = tally.hourly;
-        let id = format!("expensive-launch:{principal}");
-        let alert = self.bump(
+        let id = self.bump(
             AlertSeed {
-                id,
-                rule: "expensive-launch".into(),
-                severity: Severity::Critical,
-                title: format!("GPU instances launched by {principal}"),
+                group: format!("recon-access-denied:{principal}"),
+                rule: "recon-access-denied".into(),
+                severity: Severity::Medium,
+                title: format!("{principal} is being refused across many services"),
             },
             e,
         );
-        alert.explanation = explanation;
-        alert.spend_per_hour = Some(hourly);
-        out.push(alert.clone());
+        self.report(&id, Some(explain), out);
+    }
+
+    fn launches(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
+        if !matches!(
+            e.event_name.as_str(),
+            "RunInstances" | "RequestSpotInstances"
+        ) {
+            return;
+        }
+        let (types, count) = launch::launched(e.params.as_deref().unwrap_or(&Value::Null));
+        let principal = e.identity.display();
+        let expensive: Vec<String> = types
+            .iter()
+            .filter(|t| prices::is_expensive(t))
+            .cloned()
+            .collect();
+        if !expensive.is_empty() {
+            let id = self.bump(
+                AlertSeed {
+                    group: format!("expensive-launch:{principal}"),
+                    rule: "expensive-launch".into(),
+                    severity: Severity::Critical,
+                    title: format!("GPU instances launched by {principal}"),
+                },
+                e,
+            );
+            let tally = self.launches.entry(id.clone()).or_default();
+            tally.add(e, &expensive, count);
+            let explain = format!(
+                "{principal} {} — the bill before the bill",
+                tally.describe()
+            );
+            let hourly = tally.hourly;
+            if let Some(a) = self.alerts.get_mut(&id) {
+                a.spend_per_hour = Some(hourly);
+            }
+            self.report(&id, Some(explain), out);
+        }
+        let account = e.identity.account_id.to_string();
+        if self.regions.is_unusual(&account, &e.aws_region) {
+            let id = self.bump(
+                AlertSeed {
+                    group: format!("launch-unusual-region:{principal}"),
+                    rule: "launch-unusual-region".into(),
+                    severity: Severity::High,
+                    title: format!(
+                        "{principal} launched instances in a region this account never uses"
+                    ),
+                },
+                e,
+            );
+            let tally = self.launches.entry(id.clone()).or_default();
+            tally.add(e, &types, count);
+            let explain = format!(
+                "{principal} {}, where account {account} had never worked: miners hide where nobody looks",
+                tally.describe()
+            );
+            let hourly = tally.hourly;
+            if let Some(a) = self.alerts.get_mut(&id) {
+                a.spend_per_hour = Some(hourly);
+            }
+            self.report(&id, Some(explain), out);
+        }
+        // A burst counts every launch by the principal inside the window, expensive or not.
+        let window = self.settings.group_window;
+        let (last, tally) = self
+            .bursts
+            .entry(principal.clone())
+            .or_insert_with(|| (e.event_time, LaunchTally::default()));
+        if e.event_time > *last + window {
+            *tally = LaunchTally::default();
+        }
+        *last = e.event_time;
+        tally.add(e, &types, count);
+        if tally.instances + tally.refused < LAUNCH_BURST {
+            return;
+        }
+        let explain = format!(
+            "{principal} {} within {} — more than people start by hand",
+            tally.describe(),
+            humantime::format_duration(window.to_std().unwrap_or_default())
+        );
+        let hourly = tally.hourly;
+        let id = self.bump(
+            AlertSeed {
+                group: format!("launch-burst:{principal}"),
+                rule: "launch-burst".into(),
+                severity: Severity::High,
+                title: format!("A burst of instance launches by {principal}"),
+            },
+            e,
+        );
+        if let Some(a) = self.alerts.get_mut(&id) {
+            a.spend_per_hour = Some(hourly);
+        }
+        self.report(&id, Some(explain), out);
     }
 
     fn persistence(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
@@ -200,59 +526,64 @@ impl Detector {
         let params = e
             .params
             .as_deref()
-            .unwrap_or(&Value::Null)
-            .get("requestParameters")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let target = params
-            .get("userName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let caller = e.identity.user_name.clone().unwrap_or_default();
+            .and_then(|p| p.get("requestParameters"))
+            .unwrap_or(&Value::Null);
+        let text = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default();
+        let target = text("userName");
+        let caller = e.identity.user_name.as_deref().unwrap_or_default();
         let what = match e.event_name.as_str() {
             "CreateAccessKey" if !target.is_empty() && target != caller => {
                 format!("an access key for {target}")
             }
             "CreateUser" => format!("user {target}"),
             "CreateLoginProfile" => format!("a console password for {target}"),
-            "AttachUserPolicy" | "AttachRolePolicy" | "AttachGroupPolicy"
-                if params
-                    .get("policyArn")
-                    .and_then(Value::as_str)
-                    .is_some_and(|a| a.ends_with("/AdministratorAccess")) =>
-            {
-                format!("AdministratorAccess for {}", subject_of(&params))
+            "UpdateLoginProfile" if !target.is_empty() && target != caller => {
+                format!("a new console password for {target}")
             }
-            "PutUserPolicy" | "PutRolePolicy"
-                if params
-                    .get("policyDocument")
-                    .and_then(Value::as_str)
-                    .is_some_and(grants_everything) =>
+            "AttachUserPolicy" | "AttachRolePolicy" | "AttachGroupPolicy"
+                if text("policyArn").ends_with("/AdministratorAccess") =>
             {
-                format!("an allow-everything policy for {}", subject_of(&params))
+                format!("AdministratorAccess for {}", subject_of(params))
+            }
+            "PutUserPolicy" | "PutRolePolicy" | "PutGroupPolicy"
+                if policy::grants_everything(text("policyDocument")) =>
+            {
+                format!("an allow-everything policy for {}", subject_of(params))
+            }
+            "CreateRole" | "UpdateAssumeRolePolicy" => {
+                let doc = match e.event_name.as_str() {
+                    "CreateRole" => text("assumeRolePolicyDocument"),
+                    _ => text("policyDocument"),
+                };
+                let outsiders = policy::outside_trust(doc, &e.identity.account_id);
+                if outsiders.is_empty() {
+                    return;
+                }
+                format!(
+                    "a trust on role {} for {}",
+                    text("roleName"),
+                    outsiders.join(", ")
+                )
             }
             _ => return,
         };
         let principal = e.identity.display();
-        let items = self.persistence.entry(principal.clone()).or_default();
-        items.insert(what);
-        let explanation = format!(
-            "{principal} created {} — ways back in after the key is gone",
-            items.iter().cloned().collect::<Vec<_>>().join(", ")
-        );
-        let id = format!("persistence:{principal}");
-        let alert = self.bump(
+        let id = self.bump(
             AlertSeed {
-                id,
+                group: format!("persistence:{principal}"),
                 rule: "persistence".into(),
                 severity: Severity::High,
                 title: format!("{principal} is creating ways back in"),
             },
             e,
         );
-        alert.explanation = explanation;
-        out.push(alert.clone());
+        let items = self.created.entry(id.clone()).or_default();
+        items.insert(what);
+        let explain = format!(
+            "{principal} created {} — ways back in after the key is gone",
+            items.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+        self.report(&id, Some(explain), out);
     }
 
     fn trail_tampering(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
@@ -265,85 +596,115 @@ impl Detector {
             return;
         }
         let principal = e.identity.display();
-        let id = format!("trail-tampering:{principal}");
         let attempt = if e.failed() { " (attempted)" } else { "" };
-        let alert = self.bump(
+        let id = self.bump(
             AlertSeed {
-                id,
+                group: format!("trail-tampering:{principal}"),
                 rule: "trail-tampering".into(),
                 severity: Severity::Critical,
                 title: format!("CloudTrail tampering by {principal}"),
             },
             e,
         );
-        alert.explanation = format!(
+        let explain = format!(
             "{principal} called {}{attempt}: someone is trying to stop the record of what they do",
             e.event_name
         );
-        out.push(alert.clone());
+        self.report(&id, Some(explain), out);
     }
 
     fn root_use(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
         if e.identity.kind != "Root" || e.identity.invoked_by.is_some() {
             return;
         }
-        let id = "root-use:root".to_string();
-        let alert = self.bump(
+        let id = self.bump(
             AlertSeed {
-                id,
+                group: "root-use:root".into(),
                 rule: "root-use".into(),
                 severity: Severity::High,
                 title: "The root user is being used".into(),
             },
             e,
         );
-        alert.explanation = format!(
+        let explain = format!(
             "root called {} from {}: root should never be used day to day",
             e.event_name, e.source_ip
         );
-        out.push(alert.clone());
+        self.report(&id, Some(explain), out);
+    }
+
+    fn console_login_without_mfa(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
+        if e.event_name != "ConsoleLogin" {
+            return;
+        }
+        let p = e.params.as_deref().unwrap_or(&Value::Null);
+        let succeeded = p
+            .pointer("/responseElements/ConsoleLogin")
+            .and_then(Value::as_str)
+            == Some("Success");
+        let mfa = p
+            .pointer("/additionalEventData/MFAUsed")
+            .and_then(Value::as_str);
+        // Federated sign-ins (SAML/SSO) leave MFA to the identity provider.
+        let federated = matches!(&*e.identity.kind, "AssumedRole" | "FederatedUser");
+        if !succeeded || mfa != Some("No") || federated {
+            return;
+        }
+        let principal = e.identity.display();
+        let id = self.bump(
+            AlertSeed {
+                group: format!("console-login-no-mfa:{principal}"),
+                rule: "console-login-no-mfa".into(),
+                severity: Severity::Medium,
+                title: format!("{principal} signed in to the console without MFA"),
+            },
+            e,
+        );
+        let explain = format!(
+            "{principal} signed in to the console from {} with a password alone: a stolen password is all it takes",
+            e.source_ip
+        );
+        self.report(&id, Some(explain), out);
+    }
+
+    fn sigma(&mut self, e: &CloudTrailEvent, matched: &[usize], out: &mut Vec<Alert>) {
+        let Some(rules) = self.rules.clone() else {
+            return;
+        };
+        for &i in matched {
+            let Some(rule) = rules.rules().get(i) else {
+                continue;
+            };
+            let name = rules::sigma_rule_name(rule);
+            let principal = e.identity.display();
+            let id = self.bump(
+                AlertSeed {
+                    group: format!("{name}:{principal}"),
+                    rule: name,
+                    severity: rules::severity_of(rule),
+                    title: format!("{} ({principal})", rule.title),
+                },
+                e,
+            );
+            let explain = self.alerts[&id].explanation.is_empty().then(|| {
+                let what = rule.description.as_deref().unwrap_or(&rule.title).trim();
+                format!(
+                    "{what} — {principal} called {} from {}",
+                    e.event_name, e.source_ip
+                )
+            });
+            self.report(&id, explain, out);
+        }
     }
 }
 
-/// The instance types and the number of instances a launch call started.
-fn launched(json: &Value) -> (Vec<String>, u32) {
-    let params = json
-        .get("requestParameters")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let ty = params
-        .get("instanceType")
-        .or_else(|| params.pointer("/launchSpecification/instanceType"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let items = json
-        .pointer("/responseElements/instancesSet/items")
-        .and_then(Value::as_array);
-    let mut types: Vec<String> = items
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.get("instanceType").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if types.is_empty() {
-        types.extend(ty);
+/// The user or role an event's baseline belongs to: sessions of one role share it.
+fn principal_key(e: &CloudTrailEvent) -> Option<Text> {
+    match &*e.identity.kind {
+        "Root" => Some(e.identity.account_id.clone()),
+        "IAMUser" | "AssumedRole" => e.identity.user_name.clone(),
+        _ => None,
     }
-    let count = items.map(|i| i.len() as u32).unwrap_or_else(|| {
-        ["instanceCount", "maxCount"]
-            .iter()
-            .find_map(|k| params.get(*k).and_then(as_u32))
-            .unwrap_or(1)
-    });
-    (types, count)
-}
-
-fn as_u32(v: &Value) -> Option<u32> {
-    v.as_u64()
-        .map(|n| n as u32)
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 fn subject_of(params: &Value) -> String {
@@ -352,28 +713,6 @@ fn subject_of(params: &Value) -> String {
         .find_map(|k| params.get(*k).and_then(Value::as_str))
         .unwrap_or("?")
         .to_string()
-}
-
-/// Whether a policy document (as CloudTrail records it, a JSON string) allows `*` on `*`.
-fn grants_everything(doc: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<Value>(doc) else {
-        return false;
-    };
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(s) => vec![s.clone()],
-        None => vec![],
-    };
-    let has_star = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => s == "*",
-        Some(Value::Array(a)) => a.iter().any(|x| x == "*"),
-        _ => false,
-    };
-    statements.iter().any(|s| {
-        s.get("Effect").and_then(Value::as_str) == Some("Allow")
-            && has_star(s.get("Action"))
-            && has_star(s.get("Resource"))
-    })
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -120,13 +120,312 @@ fn gpu_launches_estimate_the_spend_rate() {
         0,
         r#","errorCode":"Client.VcpuLimitExceeded""#,
     );
-    assert!(d.observe(&failed).is_empty());
+    // A refused launch is part of the story (they will retry) but costs nothing yet.
+    let refused = d.observe(&failed);
+    assert_eq!(refused[0].count, 2);
+    assert!(
+        refused[0].explanation.contains("more refused"),
+        "{}",
+        refused[0].explanation
+    );
     let alerts = d.observe(&launch(4, "us-west-2", "g4dn.12xlarge", 1, ""));
     let a = &alerts[0];
     assert_eq!(a.rule, "expensive-launch");
     assert_eq!(a.severity, Severity::Critical);
-    assert_eq!(a.count, 2);
+    assert_eq!(a.count, 3);
     let expected = 2.0 * 24.48 + 3.912;
     assert!((a.spend_per_hour.unwrap() - expected).abs() < 1e-9);
-    assert!(a.explanation.contains("2 regions"), "{}", a.explanation);
+    assert!(a.explanation.contains("3 regions"), "{}", a.explanation);
+}
+
+/// Every detection, built-in and starter Sigma, as the console runs them.
+fn detections() -> Detections {
+    let loaded = rules::load(&rules::RuleSources {
+        starter: true,
+        paths: vec![],
+    });
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    Detections {
+        settings: Settings::default(),
+        rules: loaded.rules,
+    }
+}
+
+fn alerts_of(technique: &str) -> Vec<Alert> {
+    let mut events: Vec<Arc<CloudTrailEvent>> =
+        stratus(technique).into_iter().map(Arc::new).collect();
+    detections().run_over(&mut events, &Verdicts::new())
+}
+
+/// Each technique recorded by Stratus Red Team, and exactly the alerts it must raise (and a
+/// fact its explanation must state): an alert too many fails as surely as one missing.
+const TECHNIQUES: &[(&str, &[&str], &str)] = &[
+    (
+        "aws.credential-access.ec2-get-password-data",
+        &["sigma:cloudtrail-ec2-get-password-data"],
+        "GetPasswordData",
+    ),
+    (
+        "aws.credential-access.ec2-steal-instance-credentials",
+        &[
+            "sigma:cloudtrail-ec2-instance-credentials-whoami",
+            "sigma:cloudtrail-ssm-send-command-shell",
+        ],
+        "GetCallerIdentity",
+    ),
+    (
+        "aws.credential-access.secretsmanager-batch-retrieve-secrets",
+        &["sigma:cloudtrail-secretsmanager-batch-get-secret-value"],
+        "BatchGetSecretValue",
+    ),
+    (
+        "aws.credential-access.secretsmanager-retrieve-secrets",
+        &["sigma:cloudtrail-secretsmanager-get-secret-value-by-iam-user"],
+        "GetSecretValue",
+    ),
+    (
+        "aws.credential-access.ssm-retrieve-securestring-parameters",
+        &["sigma:cloudtrail-ssm-securestring-read-by-iam-user"],
+        "GetParameters",
+    ),
+    (
+        "aws.defense-evasion.cloudtrail-delete",
+        &["trail-tampering"],
+        "DeleteTrail",
+    ),
+    (
+        "aws.defense-evasion.cloudtrail-event-selectors",
+        &["trail-tampering"],
+        "PutEventSelectors",
+    ),
+    (
+        "aws.defense-evasion.cloudtrail-stop",
+        &["trail-tampering"],
+        "StopLogging",
+    ),
+    (
+        "aws.defense-evasion.dns-delete-logs",
+        &["sigma:cloudtrail-route53resolver-query-logging-removed"],
+        "Resolver",
+    ),
+    (
+        "aws.defense-evasion.organizations-leave",
+        &["sigma:cloudtrail-organizations-leave"],
+        "LeaveOrganization",
+    ),
+    (
+        "aws.defense-evasion.vpc-remove-flow-logs",
+        &["sigma:cloudtrail-vpc-flow-logs-deleted"],
+        "DeleteFlowLogs",
+    ),
+    (
+        "aws.discovery.ec2-download-user-data",
+        &["sigma:cloudtrail-ec2-user-data-read"],
+        "DescribeInstanceAttribute",
+    ),
+    (
+        "aws.execution.ec2-launch-unusual-instances",
+        &["expensive-launch", "launch-burst"],
+        "p2.xlarge",
+    ),
+    (
+        "aws.execution.ec2-user-data",
+        &["sigma:cloudtrail-ec2-user-data-modified"],
+        "ModifyInstanceAttribute",
+    ),
+    (
+        "aws.execution.ssm-send-command",
+        &["sigma:cloudtrail-ssm-send-command-shell"],
+        "SendCommand",
+    ),
+    (
+        "aws.execution.ssm-start-session",
+        &["sigma:cloudtrail-ssm-start-session"],
+        "StartSession",
+    ),
+    (
+        "aws.exfiltration.ec2-security-group-open-port-22-ingress",
+        &["sigma:cloudtrail-ec2-security-group-admin-port-open-to-world"],
+        "AuthorizeSecurityGroupIngress",
+    ),
+    (
+        "aws.exfiltration.ec2-share-ami",
+        &["sigma:cloudtrail-ec2-ami-shared"],
+        "ModifyImageAttribute",
+    ),
+    (
+        "aws.exfiltration.ec2-share-ebs-snapshot",
+        &["sigma:cloudtrail-ec2-snapshot-shared"],
+        "ModifySnapshotAttribute",
+    ),
+    (
+        "aws.exfiltration.rds-share-snapshot",
+        &["sigma:cloudtrail-rds-snapshot-shared"],
+        "ModifyDBSnapshotAttribute",
+    ),
+    (
+        "aws.impact.bedrock-invoke-model",
+        &[
+            "sigma:cloudtrail-bedrock-invoke-model",
+            "sigma:cloudtrail-bedrock-model-access-enabled",
+        ],
+        "InvokeModel",
+    ),
+    (
+        "aws.initial-access.console-login-without-mfa",
+        &["console-login-no-mfa"],
+        "password alone",
+    ),
+    (
+        "aws.lateral-movement.ec2-instance-connect",
+        &["sigma:cloudtrail-ec2-instance-connect-ssh-key"],
+        "SendSSHPublicKey",
+    ),
+    (
+        "aws.lateral-movement.ec2-serial-console-send-ssh-public-key",
+        &["sigma:cloudtrail-ec2-serial-console-access"],
+        "SerialConsole",
+    ),
+    (
+        "aws.persistence.iam-backdoor-role",
+        &["persistence"],
+        "a trust on role",
+    ),
+    (
+        "aws.persistence.iam-backdoor-user",
+        &["persistence"],
+        "an access key for",
+    ),
+    (
+        "aws.persistence.iam-create-admin-user",
+        &["persistence"],
+        "AdministratorAccess for",
+    ),
+    (
+        "aws.persistence.iam-create-backdoor-role",
+        &["persistence"],
+        "a trust on role",
+    ),
+    (
+        "aws.persistence.iam-create-user-login-profile",
+        &["persistence"],
+        "a console password for",
+    ),
+    (
+        "aws.persistence.lambda-backdoor-function",
+        &["sigma:cloudtrail-lambda-public-invoke-permission"],
+        "AddPermission",
+    ),
+    (
+        "aws.persistence.lambda-layer-extension",
+        &["sigma:cloudtrail-lambda-layer-attached"],
+        "UpdateFunctionConfiguration",
+    ),
+    (
+        "aws.persistence.lambda-overwrite-code",
+        &["sigma:cloudtrail-lambda-code-updated-by-iam-user"],
+        "UpdateFunctionCode",
+    ),
+    (
+        "aws.persistence.rolesanywhere-create-trust-anchor",
+        &["sigma:cloudtrail-rolesanywhere-trust-anchor-changed"],
+        "TrustAnchor",
+    ),
+    (
+        "aws.persistence.sts-federation-token",
+        &["sigma:cloudtrail-sts-get-federation-token"],
+        "GetFederationToken",
+    ),
+    (
+        "aws.privilege-escalation.iam-update-user-login-profile",
+        &["persistence", "sigma:cloudtrail-iam-update-login-profile"],
+        "a new console password for",
+    ),
+];
+
+#[test]
+fn every_recorded_attack_technique_raises_the_alerts_it_should() {
+    let mut failures = Vec::new();
+    for (technique, expected, fact) in TECHNIQUES {
+        let alerts = alerts_of(technique);
+        let rules: BTreeSet<&str> = alerts.iter().map(|a| a.rule.as_str()).collect();
+        let expected: BTreeSet<&str> = expected.iter().copied().collect();
+        if rules != expected {
+            failures.push(format!(
+                "{technique}: raised {rules:?}, expected {expected:?}"
+            ));
+        }
+        if !alerts.iter().any(|a| a.explanation.contains(fact)) {
+            failures.push(format!(
+                "{technique}: no explanation says {fact:?}: {:?}",
+                alerts.iter().map(|a| &a.explanation).collect::<Vec<_>>()
+            ));
+        }
+        for a in &alerts {
+            assert!(!a.event_ids.is_empty() && a.count as usize >= a.event_ids.len());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_technique_of_the_four_families_is_in_the_table() {
+    let dir = format!(
+        "{}/tests/data/stratus-detonation-logs",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let Some(technique) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let family = technique.split('.').nth(1).unwrap_or_default();
+        if [
+            "defense-evasion",
+            "persistence",
+            "privilege-escalation",
+            "credential-access",
+        ]
+        .contains(&family)
+        {
+            assert!(
+                TECHNIQUES
+                    .iter()
+                    .any(|(t, expected, _)| *t == technique && !expected.is_empty()),
+                "{technique} has no expected alert"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_quiet_stretch_of_ordinary_work_raises_nothing() {
+    // Three days of developers, CI, monitoring and AWS services from the demo account,
+    // without the attacker's calls: every detection, built-in and Sigma, stays quiet.
+    let sc = crate::source::demo::scenario::founding_scenario();
+    let end = sc.end() + chrono::Duration::hours(1);
+    let attacker: HashSet<String> = sc
+        .calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.attacker)
+        .map(|(i, _)| crate::source::demo::world::event_id(i))
+        .collect();
+    let world = crate::source::demo::world::DemoWorld::new(sc);
+    let mut benign: Vec<Arc<CloudTrailEvent>> = world
+        .advance(end)
+        .into_iter()
+        .filter_map(|r| match r.body {
+            crate::model::RecordBody::Event(e) => Some(e),
+            _ => None,
+        })
+        .filter(|e| !attacker.contains(e.event_id.as_str()))
+        .collect();
+    assert!(benign.len() > 400, "{}", benign.len());
+    let alerts = detections().run_over(&mut benign, &Verdicts::new());
+    assert!(
+        alerts.is_empty(),
+        "{:?}",
+        alerts.iter().map(|a| &a.title).collect::<Vec<_>>()
+    );
 }

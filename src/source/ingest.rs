@@ -14,8 +14,14 @@ pub struct Ingest {
 }
 
 impl Ingest {
+    /// The built-in detections only.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Events pass through `detector`.
+    pub fn with(detector: Detector) -> Self {
+        Ingest { detector }
     }
 
     /// Teaches the detector what a reopened journal already holds, without raising again

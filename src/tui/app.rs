@@ -304,6 +304,11 @@ impl App {
         self.current_rows().items.get(self.cursor().selected)
     }
 
+    /// A warning in the status line, for what the console was started with.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.flash(Level::Warning, text);
+    }
+
     fn flash(&mut self, level: Level, text: impl Into<String>) {
         self.flash = Some(Flash {
             text: text.into(),

@@ -234,7 +234,7 @@ fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
     out.push(plain(
         app,
         format!(
-            "  {step}. {}  review what it did and created (pivot)",
+            "  {step}. {}  review what it did and created (pivot: the events behind this alert, again for its key, principal, IP)",
             key(app, KeyAction::Pivot)
         ),
     ));

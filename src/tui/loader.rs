@@ -7,9 +7,8 @@ use super::app::{LoadStatus, Msg};
 use super::run::Loader;
 use crate::archive::read::FileBatch;
 use crate::archive::{Problem, Progress, ReadOptions, Source, read_source};
-use crate::detect::Detector;
-use crate::model::{Alert, CloudTrailEvent, Record, RecordBody};
-use std::collections::BTreeMap;
+use crate::detect::{Detections, Verdicts};
+use crate::model::{CloudTrailEvent, Record, RecordBody};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,6 +36,7 @@ pub type Problems = Arc<Mutex<Vec<Problem>>>;
 pub fn start(
     source: Source,
     endpoint_url: Option<String>,
+    detections: Option<Detections>,
     rt: tokio::runtime::Handle,
 ) -> (Loader, Problems) {
     let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
@@ -50,7 +50,14 @@ pub fn start(
     std::thread::Builder::new()
         .name("archive-load".into())
         .spawn(move || {
-            let found = read(&source, endpoint_url.as_deref(), &progress, &tx, &rt);
+            let found = read(
+                &source,
+                endpoint_url.as_deref(),
+                detections.as_ref(),
+                &progress,
+                &tx,
+                &rt,
+            );
             *kept.lock().unwrap_or_else(|p| p.into_inner()) = found;
         })
         .expect("start the archive reader thread");
@@ -60,6 +67,7 @@ pub fn start(
 fn read(
     source: &Source,
     endpoint_url: Option<&str>,
+    detections: Option<&Detections>,
     progress: &Progress,
     tx: &UnboundedSender<Msg>,
     rt: &tokio::runtime::Handle,
@@ -79,7 +87,7 @@ fn read(
     };
     // Events waiting to be handed over, when they last were, when progress last was.
     let pending = Mutex::new((Vec::new(), Instant::now(), Instant::now()));
-    let everything = Mutex::new(Vec::new());
+    let everything = Mutex::new((Vec::new(), Verdicts::new()));
     let send = |events: Vec<Arc<CloudTrailEvent>>| {
         if !events.is_empty() {
             let _ = tx.send(Msg::Loaded(events));
@@ -87,10 +95,11 @@ fn read(
         let _ = tx.send(Msg::Load(status(false)));
     };
     let sink = |batch: FileBatch| {
-        everything
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend(batch.events.iter().cloned());
+        {
+            let mut all = everything.lock().unwrap_or_else(|p| p.into_inner());
+            all.0.extend(batch.events.iter().cloned());
+            all.1.extend(batch.verdicts);
+        }
         let mut p = pending.lock().unwrap_or_else(|p| p.into_inner());
         p.0.extend(batch.events);
         let loaded = progress.events.load(Ordering::Relaxed);
@@ -105,18 +114,18 @@ fn read(
             let _ = tx.send(Msg::Load(status(false)));
         }
     };
-    let summary = read_source(
-        source,
-        &ReadOptions::default(),
-        endpoint_url,
-        progress,
-        &sink,
-        rt,
-    );
+    let opts = ReadOptions {
+        rules: detections.map(|d| d.rules.clone()),
+        ..ReadOptions::default()
+    };
+    let summary = read_source(source, &opts, endpoint_url, progress, &sink, rt);
     let rest = std::mem::take(&mut pending.lock().unwrap_or_else(|p| p.into_inner()).0);
     send(rest);
-    let mut events = everything.into_inner().unwrap_or_else(|p| p.into_inner());
-    let alerts = detect(&mut events);
+    let (mut events, verdicts) = everything.into_inner().unwrap_or_else(|p| p.into_inner());
+    let alerts = match detections {
+        Some(d) => detect(d, &mut events, &verdicts),
+        None => Vec::new(),
+    };
     if !alerts.is_empty() {
         let _ = tx.send(Msg::Records(alerts));
     }
@@ -130,18 +139,13 @@ fn read(
 }
 
 /// Runs the detections over `events` in time order; each alert as it stood at the end.
-pub fn detect(events: &mut [Arc<CloudTrailEvent>]) -> Vec<Record> {
-    events.sort_by_key(|e| e.event_time);
-    let mut detector = Detector::new();
-    let mut alerts: BTreeMap<String, Alert> = BTreeMap::new();
-    for e in events.iter() {
-        for a in detector.observe(e) {
-            alerts.insert(a.id.clone(), a);
-        }
-    }
-    let mut alerts: Vec<Alert> = alerts.into_values().collect();
-    alerts.sort_by_key(|a| a.first_seen);
-    alerts
+pub fn detect(
+    detections: &Detections,
+    events: &mut [Arc<CloudTrailEvent>],
+    verdicts: &Verdicts,
+) -> Vec<Record> {
+    detections
+        .run_over(events, verdicts)
         .into_iter()
         .map(|a| Record {
             // Not journaled: nothing to number.
@@ -181,6 +185,7 @@ mod tests {
         let (mut loader, problems) = start(
             Source::Local(dir.path().to_path_buf()),
             None,
+            Some(Detections::default()),
             rt.handle().clone(),
         );
         let mut events = 0;

@@ -3,7 +3,9 @@
 
 use crate::model::{Alert, CloudTrailEvent, KeySnapshot};
 use crate::state::{EntryKind, IncidentState, TimelineEntry};
+use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// What a pivot follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +17,11 @@ pub enum Pivot {
     EventName(String),
     /// Every event that names a resource (a table, a bucket, an instance).
     Resource(String),
+    /// The events that raised one alert.
+    AlertEvents {
+        alert_id: String,
+        events: Arc<BTreeSet<String>>,
+    },
 }
 
 impl fmt::Display for Pivot {
@@ -25,6 +32,9 @@ impl fmt::Display for Pivot {
             Pivot::Ip(ip) => write!(f, "source IP {ip}"),
             Pivot::EventName(n) => write!(f, "event {n}"),
             Pivot::Resource(r) => write!(f, "resource {r}"),
+            Pivot::AlertEvents { alert_id, events } => {
+                write!(f, "the {} events behind alert {alert_id}", events.len())
+            }
         }
     }
 }
@@ -63,7 +73,8 @@ impl Pivot {
             | Pivot::Principal(v)
             | Pivot::Ip(v)
             | Pivot::EventName(v)
-            | Pivot::Resource(v) => v,
+            | Pivot::Resource(v)
+            | Pivot::AlertEvents { alert_id: v, .. } => v,
         }
     }
 
@@ -79,6 +90,7 @@ impl Pivot {
                 let raw = e.raw_text();
                 raw.contains(&format!("\"{r}\"")) || raw.contains(&format!("/{r}\""))
             }
+            Pivot::AlertEvents { events, .. } => events.contains(e.event_id.as_str()),
         }
     }
 
@@ -87,6 +99,7 @@ impl Pivot {
             Pivot::Key(k) => a.access_key_id.as_deref() == Some(k),
             Pivot::Principal(p) => a.principal.as_deref() == Some(p),
             Pivot::Ip(ip) => a.source_ip.as_deref() == Some(ip),
+            Pivot::AlertEvents { alert_id, .. } => a.id == *alert_id,
             // An alert about an operation or a resource is one raised by such events.
             Pivot::EventName(_) | Pivot::Resource(_) => a
                 .event_ids
@@ -99,7 +112,7 @@ impl Pivot {
         match self {
             Pivot::Key(id) => k.access_key_id == *id,
             Pivot::Principal(p) => k.user == *p,
-            Pivot::Ip(_) | Pivot::EventName(_) | Pivot::Resource(_) => {
+            Pivot::Ip(_) | Pivot::EventName(_) | Pivot::Resource(_) | Pivot::AlertEvents { .. } => {
                 state.events.iter().any(|e| {
                     self.matches_event(e)
                         && e.identity.access_key_id.as_deref() == Some(&k.access_key_id)
@@ -143,9 +156,15 @@ pub fn from_event(e: &CloudTrailEvent) -> Vec<Pivot> {
     out
 }
 
-/// The pivots an alert offers.
+/// The pivots an alert offers: the events that raised it, then who and where.
 pub fn from_alert(a: &Alert) -> Vec<Pivot> {
     let mut out = Vec::new();
+    if !a.event_ids.is_empty() {
+        out.push(Pivot::AlertEvents {
+            alert_id: a.id.clone(),
+            events: Arc::new(a.event_ids.iter().cloned().collect()),
+        });
+    }
     out.extend(a.access_key_id.clone().map(Pivot::Key));
     out.extend(a.principal.clone().map(Pivot::Principal));
     out.extend(a.source_ip.clone().map(Pivot::Ip));

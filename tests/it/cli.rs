@@ -147,11 +147,94 @@ fn live_explains_an_unreachable_endpoint_before_taking_the_screen() {
 }
 
 #[test]
-fn subcommands_of_later_versions_say_so() {
+fn detect_prints_the_alerts_of_real_attack_logs_for_a_pipeline_and_for_people() {
     let home = tempfile::tempdir().unwrap();
-    let out = warroom(home.path(), &["detect"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not available in this version yet"));
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs"
+    );
+    let out = warroom(home.path(), &["detect", data, "--format", "jsonl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alerts: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON alert per line"))
+        .collect();
+    let stop = alerts
+        .iter()
+        .find(|a| {
+            a["rule"] == "trail-tampering"
+                && a["explanation"].as_str().unwrap().contains("StopLogging")
+        })
+        .expect("StopLogging raises trail tampering");
+    assert_eq!(stop["severity"], "critical");
+    for field in ["principal", "firstSeen", "lastSeen", "count"] {
+        assert!(!stop[field].is_null(), "{field} in {stop}");
+    }
+    // The IDs name real events: a query for each finds it.
+    let id = stop["eventIDs"][0].as_str().unwrap();
+    let found = warroom(
+        home.path(),
+        &["query", data, &format!("eventID={id}"), "--count"],
+    );
+    assert_eq!(text(&found.stdout).trim(), "1");
+    let table = warroom(home.path(), &["detect", data]);
+    let lines: Vec<String> = text(&table.stdout).lines().map(str::to_string).collect();
+    assert!(lines[0].starts_with("SEVERITY  RULE"), "{}", lines[0]);
+    assert_eq!(
+        lines.len(),
+        alerts.len() + 1,
+        "a header and a row per alert"
+    );
+    assert!(text(&table.stderr).contains(&format!("{} alerts from", alerts.len())));
+}
+
+#[test]
+fn detect_names_a_rule_it_cannot_use_and_runs_the_rest() {
+    let home = tempfile::tempdir().unwrap();
+    let rules = home.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("count.yml"),
+        "title: Too many\nlogsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventName: ListUsers}\n  condition: sel | count() > 5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("list-users.yml"),
+        "title: Users listed\nid: list-users\nlevel: low\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventName: ListUsers}\n  condition: sel\n",
+    )
+    .unwrap();
+    let trail = home.path().join("trail.json");
+    std::fs::write(
+        &trail,
+        r#"{"Records":[{"eventID":"e1","eventTime":"2026-11-22T07:37:00Z","eventName":"ListUsers","eventSource":"iam.amazonaws.com","userIdentity":{"type":"IAMUser","userName":"alice"}}]}"#,
+    )
+    .unwrap();
+    let out = warroom(
+        home.path(),
+        &[
+            "detect",
+            trail.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--only-given-rules",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("count.yml") && err.contains("count"), "{err}");
+    let stdout = text(&out.stdout);
+    let alert: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(alert["rule"], "sigma:list-users");
+    assert_eq!(alert["severity"], "low");
+    assert_eq!(alert["eventIDs"][0], "e1");
+    let missing = warroom(home.path(), &["detect", "/no/such/dir"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("/no/such/dir"));
 }
 
 #[test]

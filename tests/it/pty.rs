@@ -14,7 +14,7 @@ fn pivot_on_the_leaked_key_deactivate_it_quit_and_find_it_journaled() {
         home.path(),
         &["demo", "--instant", "--journal", journal.to_str().unwrap()],
     );
-    c.wait_for("used from a new IP");
+    c.wait_for("used from a new source");
     c.wait_for("GPU instances launched by admin-ops");
 
     // Keys pane, narrowed to the admin's key, then pivot on it.

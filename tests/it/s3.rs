@@ -257,6 +257,7 @@ fn day(since: &str, until: &str) -> ReadOptions {
         since: Some(since.parse().unwrap()),
         until: Some(until.parse().unwrap()),
         threads: 0,
+        rules: None,
     }
 }
 

@@ -172,6 +172,7 @@ fn a_time_range_narrows_by_path_and_by_record() {
         since: Some("2026-11-22T07:38:30Z".parse().unwrap()),
         until: Some("2026-11-22T08:30:00Z".parse().unwrap()),
         threads: 1,
+        rules: None,
     };
     let (_, events) = read_all(dir.path(), &opts);
     let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();

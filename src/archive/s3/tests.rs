@@ -17,6 +17,7 @@ fn range(since: &str, until: &str) -> ReadOptions {
         since: Some(at(since)),
         until: Some(at(until)),
         threads: 0,
+        rules: None,
     }
 }
 

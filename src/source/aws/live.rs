@@ -348,7 +348,7 @@ fn attribute_of(p: &Pivot) -> Option<(LookupAttributeKey, String)> {
         Pivot::Principal(p) => Some((LookupAttributeKey::Username, p.clone())),
         Pivot::EventName(n) => Some((LookupAttributeKey::EventName, n.clone())),
         Pivot::Resource(r) => Some((LookupAttributeKey::ResourceName, r.clone())),
-        Pivot::Ip(_) => None,
+        Pivot::Ip(_) | Pivot::AlertEvents { .. } => None,
     }
 }
 

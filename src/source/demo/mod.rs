@@ -41,7 +41,13 @@ mod tests {
         let rules: BTreeSet<&str> = alerts.iter().map(|a| a.rule.as_str()).collect();
         assert_eq!(
             rules,
-            BTreeSet::from(["expensive-launch", "key-new-source", "persistence"])
+            BTreeSet::from([
+                "expensive-launch",
+                "key-new-source",
+                "launch-burst",
+                "persistence",
+                "recon-caller-identity"
+            ])
         );
         for a in &alerts {
             assert!(

@@ -136,6 +136,34 @@ fn pivot_follows_the_key_then_the_principal_then_the_ip_and_esc_returns() {
 }
 
 #[test]
+fn pivot_on_an_alert_shows_the_events_that_raised_it_then_its_key() {
+    let mut a = app();
+    press(&mut a, KeyCode::Char('1'));
+    press(&mut a, KeyCode::Char('p'));
+    assert!(
+        matches!(a.pivot(), Some(Pivot::AlertEvents { alert_id, .. }) if alert_id == "key-new-source:test"),
+        "{:?}",
+        a.pivot()
+    );
+    let ids: Vec<String> = a.rows[Pane::Activity.index()]
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            views::Item::Event(e) => Some(e.event_id.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(
+        ids.iter().all(|id| id == "ev-010" || id == "ev-011"),
+        "{ids:?}"
+    );
+    press(&mut a, KeyCode::Char('1'));
+    press(&mut a, KeyCode::Char('p'));
+    assert_eq!(a.pivot(), Some(&Pivot::Key(LEAKED.into())));
+}
+
+#[test]
 fn pivot_by_command_classifies_what_was_typed() {
     let mut a = app();
     press(&mut a, KeyCode::Char(':'));

@@ -1,0 +1,235 @@
+//! `warroom detect`: every detection over a journal, a CloudTrail file, a directory or an
+//! S3 prefix, printed for a pipeline or a cron job.
+
+use crate::archive::read::ReadOptions;
+use crate::archive::{Progress, Source, read_source};
+use crate::cli::{DetectArgs, DetectFormat};
+use crate::config::Config;
+use crate::detect::rules::{self, RuleSources};
+use crate::detect::sigma::LoadError;
+use crate::detect::{Detections, Verdicts};
+use crate::journal::Journal;
+use crate::model::{Alert, CloudTrailEvent, RecordBody};
+use anyhow::Context;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitCode> {
+    let sources = if args.only_given_rules {
+        anyhow::ensure!(
+            !args.rules.is_empty(),
+            "--only-given-rules needs at least one --rules DIR"
+        );
+        RuleSources {
+            starter: false,
+            paths: args.rules.clone(),
+        }
+    } else {
+        RuleSources::from_config(&config.detect, &args.rules)
+    };
+    let detections = load_detections(config, &sources)?;
+    let source = Source::parse(&args.source);
+    let (mut events, verdicts, problems) = match &source {
+        Source::Local(path) if crate::journal::is_journal_file(path) => {
+            let records = Journal::open_existing(path)?.read_all()?;
+            let events: Vec<Arc<CloudTrailEvent>> = records
+                .into_iter()
+                .filter_map(|r| match r.body {
+                    RecordBody::Event(e) => Some(e),
+                    _ => None,
+                })
+                .collect();
+            // A journal's events hold their JSON: the detector reads it as it goes.
+            (events, Verdicts::new(), Vec::new())
+        }
+        Source::Local(path) if !path.exists() => {
+            anyhow::bail!("{}: no such file or directory", path.display())
+        }
+        _ => read_all(&source, args.endpoint_url.as_deref(), &detections)?,
+    };
+    let alerts = detections.run_over(&mut events, &verdicts);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match args.format {
+        DetectFormat::Jsonl => write_jsonl(&mut out, &alerts)?,
+        DetectFormat::Table => write_table(&mut out, &alerts)?,
+    }
+    out.flush().context("writing the alerts")?;
+    super::query::report(&problems);
+    eprintln!(
+        "{} alerts from {} events ({} Sigma rules and the built-in detections)",
+        alerts.len(),
+        events.len(),
+        detections.rules.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The grouping and the rules for this run. Every rule that could not be loaded is named on
+/// standard error with its reason; the rest run.
+pub(super) fn load_detections(
+    config: &Config,
+    sources: &RuleSources,
+) -> anyhow::Result<Detections> {
+    let settings = rules::settings(&config.detect)?;
+    let loaded = rules::load(sources);
+    report_rule_problems(&loaded.problems);
+    Ok(Detections {
+        settings,
+        rules: loaded.rules,
+    })
+}
+
+/// The detections a console runs: the configured grouping and rules; and, when some rules
+/// could not be loaded, the warning the console opens with (they are listed on standard
+/// error, which shows again when the console closes).
+pub(super) fn console_detections(config: &Config) -> anyhow::Result<(Detections, Option<String>)> {
+    let settings = rules::settings(&config.detect)?;
+    let loaded = rules::load(&RuleSources::from_config(&config.detect, &[]));
+    report_rule_problems(&loaded.problems);
+    let warning = loaded.problems.first().map(|first| {
+        format!(
+            "{} Sigma rules not loaded, e.g. {first} (all listed on exit)",
+            loaded.problems.len()
+        )
+    });
+    Ok((
+        Detections {
+            settings,
+            rules: loaded.rules,
+        },
+        warning,
+    ))
+}
+
+/// The rules that were not loaded, each with its reason, on standard error.
+pub(super) fn report_rule_problems(problems: &[LoadError]) {
+    if problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{} Sigma rules were not loaded (the others run):",
+        problems.len()
+    );
+    for p in problems {
+        eprintln!("  {p}");
+    }
+}
+
+/// Everything in an archive (local or S3), with the Sigma verdicts reached as it was read.
+#[allow(clippy::type_complexity)]
+fn read_all(
+    source: &Source,
+    endpoint_url: Option<&str>,
+    detections: &Detections,
+) -> anyhow::Result<(
+    Vec<Arc<CloudTrailEvent>>,
+    Verdicts,
+    Vec<crate::archive::Problem>,
+)> {
+    let rt = super::runtime()?;
+    let found = Mutex::new((Vec::new(), Verdicts::new()));
+    let opts = ReadOptions {
+        rules: Some(detections.rules.clone()),
+        ..ReadOptions::default()
+    };
+    let summary = read_source(
+        source,
+        &opts,
+        endpoint_url,
+        &Progress::default(),
+        &|batch| {
+            let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+            found.0.extend(batch.events);
+            found.1.extend(batch.verdicts);
+        },
+        rt.handle(),
+    );
+    let (events, verdicts) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    if events.is_empty()
+        && let Some(first) = summary.problems.first()
+        && summary.problems.len() == summary.files.max(1)
+    {
+        // Nothing could be read at all: that is a failure, not an empty result.
+        anyhow::bail!("{}: {}", first.path, first.reason);
+    }
+    Ok((events, verdicts, summary.problems))
+}
+
+fn write_jsonl(out: &mut dyn Write, alerts: &[Alert]) -> std::io::Result<()> {
+    for a in alerts {
+        let line = serde_json::json!({
+            "rule": a.rule,
+            "severity": a.severity.as_str(),
+            "title": a.title,
+            "explanation": a.explanation,
+            "principal": a.principal,
+            "accessKeyId": a.access_key_id,
+            "sourceIPAddress": a.source_ip,
+            "firstSeen": a.first_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "lastSeen": a.last_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "count": a.count,
+            "spendPerHour": a.spend_per_hour,
+            "eventIDs": a.event_ids,
+            "id": a.id,
+        });
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> std::io::Result<()> {
+    let time = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let rows: Vec<[String; 8]> = alerts
+        .iter()
+        .map(|a| {
+            [
+                a.severity.as_str().to_uppercase(),
+                a.rule.clone(),
+                a.principal.clone().unwrap_or_else(|| "-".into()),
+                a.access_key_id.clone().unwrap_or_else(|| "-".into()),
+                time(&a.first_seen),
+                time(&a.last_seen),
+                a.count.to_string(),
+                a.event_ids.join(","),
+            ]
+        })
+        .collect();
+    let header = [
+        "SEVERITY",
+        "RULE",
+        "PRINCIPAL",
+        "ACCESS KEY",
+        "FIRST SEEN",
+        "LAST SEEN",
+        "COUNT",
+        "EVENT IDS",
+    ];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len() - 1;
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.to_string()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}

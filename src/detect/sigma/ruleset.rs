@@ -1,0 +1,112 @@
+//! Rules indexed by `eventName`, so each event is only tested against the rules that can
+//! possibly match it.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::SigmaRule;
+
+/// A set of rules indexed by `eventName` for fast evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<SigmaRule>,
+    /// Lower-cased event name -> indices of the rules restricted to it, ascending.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Rules the condition does not restrict to some event names: tried on every event.
+    unindexed: Vec<usize>,
+}
+
+/// Event names longer than this are lower-cased on the heap; CloudTrail's are far shorter.
+const NAME_BUF: usize = 96;
+
+impl RuleSet {
+    pub fn new(rules: Vec<SigmaRule>) -> Self {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut unindexed = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            match rule.event_names() {
+                Some(names) => {
+                    for name in names {
+                        by_name.entry(name.clone()).or_default().push(i);
+                    }
+                }
+                None => unindexed.push(i),
+            }
+        }
+        RuleSet {
+            rules,
+            by_name,
+            unindexed,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rules(&self) -> &[SigmaRule] {
+        &self.rules
+    }
+
+    /// Whether any rule could match an event with this `eventName`: when false, the caller
+    /// need not even parse the event.
+    pub fn may_match(&self, event_name: &str) -> bool {
+        !self.unindexed.is_empty() || !self.indexed(event_name).is_empty()
+    }
+
+    /// Indices (into [`RuleSet::rules`]) of the rules that match the event, ascending.
+    /// `event_name` must be the event's `eventName`: it selects the candidate rules.
+    pub fn matching(&self, event_name: &str, event: &Value) -> Vec<usize> {
+        let mut hits = Vec::new();
+        self.matching_into(event_name, event, &mut hits);
+        hits
+    }
+
+    /// Like [`RuleSet::matching`], appending to a caller's vector so a scan over many events
+    /// can reuse one allocation.
+    pub fn matching_into(&self, event_name: &str, event: &Value, hits: &mut Vec<usize>) {
+        let indexed = self.indexed(event_name);
+        if indexed.is_empty() && self.unindexed.is_empty() {
+            return;
+        }
+        // Merge the two ascending lists so hits come out in rule order.
+        let (mut a, mut b) = (indexed.iter().peekable(), self.unindexed.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x <= y => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            let Some(&i) = next else { break };
+            if self.rules[i].matches(event) {
+                hits.push(i);
+            }
+        }
+    }
+
+    /// The rules indexed under this event name (compared case-insensitively).
+    fn indexed(&self, event_name: &str) -> &[usize] {
+        if self.by_name.is_empty() {
+            return &[];
+        }
+        let found = if event_name.len() <= NAME_BUF {
+            let mut buf = [0u8; NAME_BUF];
+            let lower = &mut buf[..event_name.len()];
+            lower.copy_from_slice(event_name.as_bytes());
+            lower.make_ascii_lowercase();
+            // ASCII lower-casing keeps UTF-8 valid, so this never fails.
+            std::str::from_utf8(lower)
+                .ok()
+                .and_then(|name| self.by_name.get(name))
+        } else {
+            self.by_name.get(&event_name.to_ascii_lowercase())
+        };
+        found.map_or(&[], Vec::as_slice)
+    }
+}
