@@ -5,7 +5,7 @@
 
 use super::parse::{decompress, for_each_record};
 use crate::detect::sigma::RuleSet;
-use crate::detect::{Verdicts, verdict_key};
+use crate::detect::{Verdicts, judge, verdict_key};
 use crate::model::{CloudTrailEvent, Interner, RawSource};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::VecDeque;
@@ -219,7 +219,7 @@ pub fn parse_file(
     let path = file.describe();
     let (text, broken) = decompress(bytes);
     let mut events = Vec::new();
-    let mut verdicts = Verdicts::new();
+    let mut verdicts = Verdicts::default();
     let mut index = 0u32;
     let mut skipped = 0usize;
     let mut first_skip = None;
@@ -232,11 +232,11 @@ pub fn parse_file(
                     && opts.until.is_none_or(|u| e.event_time <= u);
                 if in_range {
                     let e = Arc::new(e);
-                    if let Some(rules) = opts.rules.as_ref().filter(|r| r.may_match(&e.event_name))
-                    {
-                        // Only candidates are parsed a second time, in full.
-                        let value = serde_json::from_str(raw).unwrap_or(serde_json::Value::Null);
-                        let matched = rules.matching(&e.event_name, &value);
+                    if let Some(rules) = &opts.rules {
+                        // Parsed a second time, in full, only for a rule that needs it.
+                        let matched = judge(rules, &e, raw, &mut || {
+                            serde_json::from_str(raw).unwrap_or(serde_json::Value::Null)
+                        });
                         if !matched.is_empty() {
                             verdicts.insert(verdict_key(&e), matched);
                         }

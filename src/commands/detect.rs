@@ -30,7 +30,7 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
     };
     let detections = load_detections(config, &sources)?;
     let source = Source::parse(&args.source);
-    let (mut events, verdicts, problems) = match &source {
+    let (events, verdicts, problems) = match &source {
         Source::Local(path) if crate::journal::is_journal_file(path) => {
             let records = Journal::open_existing(path)?.read_all()?;
             let events: Vec<Arc<CloudTrailEvent>> = records
@@ -41,14 +41,14 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
                 })
                 .collect();
             // A journal's events hold their JSON: the detector reads it as it goes.
-            (events, Verdicts::new(), Vec::new())
+            (events, Verdicts::default(), Vec::new())
         }
         Source::Local(path) if !path.exists() => {
             anyhow::bail!("{}: no such file or directory", path.display())
         }
         _ => read_all(&source, args.endpoint_url.as_deref(), &detections)?,
     };
-    let alerts = detections.run_over(&mut events, &verdicts);
+    let alerts = detections.run_over(&events, &verdicts);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match args.format {
@@ -129,7 +129,7 @@ fn read_all(
     Vec<crate::archive::Problem>,
 )> {
     let rt = super::runtime()?;
-    let found = Mutex::new((Vec::new(), Verdicts::new()));
+    let found = Mutex::new((Vec::new(), Verdicts::default()));
     let opts = ReadOptions {
         rules: Some(detections.rules.clone()),
         ..ReadOptions::default()

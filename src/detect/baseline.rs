@@ -1,10 +1,14 @@
 //! What is normal, learned from the data itself: the networks and tools a key or principal
 //! is used from, and the regions an account works in.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
-/// Uses a key or principal must have made before something new about it means anything.
-pub const ESTABLISHED_AFTER: u32 = 3;
+/// Uses a key or principal must have made before something new about it means anything:
+/// enough that a person's usual networks have most likely all shown up.
+pub const ESTABLISHED_AFTER: u32 = 10;
+/// A key already seen from this many networks roams (a laptop on the move): one more is not
+/// news, though a new tool still is.
+pub const ROAMING_NETWORKS: usize = 5;
 /// Events an account must have made before a region it never used means anything.
 pub const REGIONS_ESTABLISHED_AFTER: u32 = 20;
 
@@ -12,20 +16,21 @@ pub const REGIONS_ESTABLISHED_AFTER: u32 = 20;
 #[derive(Default)]
 pub struct SourceBaseline {
     /// Networks (/24 for IPv4, /48 for IPv6).
-    networks: HashSet<String>,
-    /// Tool families (`aws-cli`, `boto3`, `console`…), never versions: an upgrade is not new.
-    agents: HashSet<String>,
+    networks: HashSet<Network>,
+    /// Tool families (`aws-cli`, `boto3`, `console`…), never versions: an upgrade is not
+    /// new. Kept as hashes of their lower-cased names: a million uses allocate nothing.
+    agents: HashSet<u64>,
     uses: u32,
 }
 
 /// What a use showed that the baseline had not seen.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Novelty {
-    pub network: Option<String>,
-    pub agent: Option<String>,
+pub struct Novelty<'a> {
+    pub network: Option<Network>,
+    pub agent: Option<&'a str>,
 }
 
-impl Novelty {
+impl Novelty<'_> {
     pub fn any(&self) -> bool {
         self.network.is_some() || self.agent.is_some()
     }
@@ -36,31 +41,52 @@ impl SourceBaseline {
         self.uses >= ESTABLISHED_AFTER
     }
 
+    pub fn roams(&self) -> bool {
+        self.networks.len() >= ROAMING_NETWORKS
+    }
+
     /// What about this use is new, without learning it.
-    pub fn novelty(&self, network: Option<&str>, agent: Option<&str>) -> Novelty {
+    pub fn novelty<'a>(&self, network: Option<Network>, agent: Option<&'a str>) -> Novelty<'a> {
         Novelty {
-            network: network
-                .filter(|n| !self.networks.contains(*n))
-                .map(str::to_string),
-            agent: agent
-                .filter(|a| !self.agents.contains(*a))
-                .map(str::to_string),
+            network: network.filter(|n| !self.networks.contains(n)),
+            agent: agent.filter(|a| !self.agents.contains(&family_hash(a))),
         }
     }
 
     /// Learns a use as normal.
-    pub fn learn(&mut self, network: Option<&str>, agent: Option<&str>) {
-        if let Some(n) = network
-            && !self.networks.contains(n)
-        {
-            self.networks.insert(n.to_string());
+    pub fn learn(&mut self, network: Option<Network>, agent: Option<&str>) {
+        if let Some(n) = network {
+            self.networks.insert(n);
         }
-        if let Some(a) = agent
-            && !self.agents.contains(a)
-        {
-            self.agents.insert(a.to_string());
+        if let Some(a) = agent {
+            self.agents.insert(family_hash(a));
         }
         self.uses = self.uses.saturating_add(1);
+    }
+}
+
+fn family_hash(family: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for b in family.bytes() {
+        b.to_ascii_lowercase().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The network an address belongs to: its /24 (IPv4) or /48 (IPv6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Network {
+    V4([u16; 3]),
+    V6([u16; 3]),
+}
+
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Network::V4([a, b, c]) => write!(f, "{a}.{b}.{c}.0/24"),
+            Network::V6([a, b, c]) => write!(f, "{a:x}:{b:x}:{c:x}::/48"),
+        }
     }
 }
 
@@ -104,33 +130,43 @@ impl RegionBaseline {
 
 /// The network an address belongs to, coarse enough that a CI fleet or an office's DHCP
 /// pool is one network. `None` for what is not an address (`AWS Internal`, service names).
-pub fn network_of(ip: &str) -> Option<String> {
-    if let Ok(std::net::IpAddr::V6(v6)) = ip.parse::<std::net::IpAddr>() {
-        let s = v6.segments();
-        return Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]));
+pub fn network_of(ip: &str) -> Option<Network> {
+    if ip.as_bytes().contains(&b':') {
+        return match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                Some(Network::V6([s[0], s[1], s[2]]))
+            }
+            _ => None,
+        };
     }
     // Dotted digits, leniently: anonymised logs carry addresses such as 211.9.016.253.
-    let parts: Vec<&str> = ip.split('.').collect();
-    (parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-    .then(|| format!("{}.{}.{}.0/24", parts[0], parts[1], parts[2]))
+    let mut parts = ip.split('.');
+    let mut octets = [0u16; 3];
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        *o = p.parse().ok()?;
+    }
+    let last = parts.next()?;
+    let valid_last =
+        !last.is_empty() && last.len() <= 3 && last.bytes().all(|c| c.is_ascii_digit());
+    (valid_last && parts.next().is_none()).then_some(Network::V4(octets))
 }
 
 /// The tool behind a user agent, without its version: `aws-cli/2.15.0 Python/3.11 …` →
-/// `aws-cli`, `Boto3/1.34.2 …` → `boto3`, `[S3Console/0.4]` → `s3console`. `None` for an
-/// empty agent and for AWS's own (`AWS Internal`, `*.amazonaws.com`), which say nothing
-/// about who holds the key.
-pub fn agent_family(agent: &str) -> Option<String> {
+/// `aws-cli`, `Boto3/1.34.2 …` → `Boto3`, `[S3Console/0.4]` → `S3Console` (compared without
+/// case). `None` for an empty agent and for AWS's own (`AWS Internal`, `*.amazonaws.com`),
+/// which say nothing about who holds the key.
+pub fn agent_family(agent: &str) -> Option<&str> {
     let agent = agent.trim().trim_start_matches('[');
     if agent.is_empty() || agent.starts_with("AWS Internal") || agent.ends_with(".amazonaws.com") {
         return None;
     }
-    let end = agent
-        .find(['/', ' ', ']', ','])
-        .unwrap_or(agent.len());
-    Some(agent[..end].to_ascii_lowercase()).filter(|f| !f.is_empty())
+    let end = agent.find(['/', ' ', ']', ',']).unwrap_or(agent.len());
+    Some(&agent[..end]).filter(|f| !f.is_empty())
 }
 
 #[cfg(test)]
@@ -141,25 +177,31 @@ mod tests {
     fn tools_are_named_without_their_versions() {
         for (agent, family) in [
             ("aws-cli/2.15.0 Python/3.11.6 Linux/6.1", Some("aws-cli")),
-            ("Boto3/1.34.2 md/Botocore#1.34.2", Some("boto3")),
-            ("[S3Console/0.4, aws-internal/3]", Some("s3console")),
-            ("Mozilla/5.0 (X11; Linux x86_64)", Some("mozilla")),
+            ("Boto3/1.34.2 md/Botocore#1.34.2", Some("Boto3")),
+            ("[S3Console/0.4, aws-internal/3]", Some("S3Console")),
+            ("Mozilla/5.0 (X11; Linux x86_64)", Some("Mozilla")),
             ("AWS Internal", None),
             ("cloudformation.amazonaws.com", None),
             ("", None),
         ] {
-            assert_eq!(agent_family(agent).as_deref(), family, "{agent}");
+            assert_eq!(agent_family(agent), family, "{agent}");
         }
     }
 
     #[test]
     fn a_baseline_reports_only_what_it_has_not_seen() {
         let mut b = SourceBaseline::default();
-        b.learn(Some("192.0.2.0/24"), Some("aws-cli"));
-        assert!(!b.novelty(Some("192.0.2.0/24"), Some("aws-cli")).any());
-        let n = b.novelty(Some("192.0.2.0/24"), Some("python-requests"));
-        assert_eq!(n.agent.as_deref(), Some("python-requests"));
+        let office = network_of("192.0.2.10");
+        b.learn(office, Some("aws-cli"));
+        assert!(!b.novelty(network_of("192.0.2.200"), Some("AWS-CLI")).any());
+        let n = b.novelty(office, Some("python-requests"));
+        assert_eq!(n.agent, Some("python-requests"));
         assert_eq!(n.network, None);
+        let far = b.novelty(network_of("203.0.113.7"), Some("aws-cli"));
+        assert_eq!(
+            far.network.map(|n| n.to_string()).as_deref(),
+            Some("203.0.113.0/24")
+        );
         assert!(!b.established());
     }
 

@@ -6,6 +6,7 @@
 //! alerts.
 
 pub mod baseline;
+mod judge;
 pub mod launch;
 pub mod policy;
 pub mod prices;
@@ -13,11 +14,14 @@ pub mod rules;
 pub mod sigma;
 
 use crate::model::{Alert, CloudTrailEvent, Severity, Text};
-use baseline::{RegionBaseline, SourceBaseline, agent_family, network_of};
+use baseline::{Network, RegionBaseline, SourceBaseline, agent_family, network_of};
 use chrono::{DateTime, Duration, Utc};
+pub use judge::judge;
 use serde_json::Value;
 use sigma::RuleSet;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+// A fast seeded hash: the detector does several lookups for each of a million events.
+use foldhash::{HashMap, HashSet};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 /// At most this many event IDs are kept per alert (the count keeps going).
@@ -129,31 +133,97 @@ impl Detections {
 
     /// Runs every detection over `events` in time order; each alert as it stood at the end,
     /// oldest first.
-    pub fn run_over(&self, events: &mut [Arc<CloudTrailEvent>], verdicts: &Verdicts) -> Vec<Alert> {
-        events.sort_by_key(|e| e.event_time);
-        let mut detector = self.detector();
-        let mut alerts: HashMap<String, Alert> = HashMap::new();
-        for e in events.iter() {
-            let found = match verdicts.get(&verdict_key(e)) {
-                Some(matched) => detector.observe_judged(e, matched),
-                None if detector.judges_late(e) => detector.observe(e),
-                None => detector.observe_judged(e, &[]),
-            };
-            for a in found {
-                alerts.insert(a.id.clone(), a);
+    pub fn run_over(&self, events: &[Arc<CloudTrailEvent>], verdicts: &Verdicts) -> Vec<Alert> {
+        // Every alert group belongs to one principal, so the principals can be split among
+        // threads, each with a detector of its own, and the alerts put together after. Only
+        // the account's regions are learned from every event, by every thread.
+        let shards = if events.len() < 10_000 {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 4)
+        };
+        self.run_sharded(events, verdicts, shards)
+    }
+
+    /// [`Detections::run_over`] with the principals split `shards` ways.
+    fn run_sharded(
+        &self,
+        events: &[Arc<CloudTrailEvent>],
+        verdicts: &Verdicts,
+        shards: usize,
+    ) -> Vec<Alert> {
+        // Sorted by a key copied out first: comparing through a million pointers would
+        // wander all over memory.
+        let mut order: Vec<(DateTime<Utc>, u32)> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.event_time, i as u32))
+            .collect();
+        order.sort_unstable();
+
+        let run = |shard: usize| {
+            let mut detector = self.detector();
+            // Only the end matters: no copy of an alert each time it grows.
+            detector.report_each = false;
+            for e in order.iter().map(|&(_, i)| &events[i as usize]) {
+                if shard_of(e, shards) != shard {
+                    detector
+                        .regions
+                        .learn(&e.identity.account_id, &e.aws_region);
+                    continue;
+                }
+                match verdicts.get(&verdict_key(e)) {
+                    Some(matched) => detector.observe_judged(e, matched),
+                    None if detector.judges_late(e) => detector.observe(e),
+                    None => detector.observe_judged(e, &[]),
+                };
             }
-        }
-        let mut alerts: Vec<Alert> = alerts.into_values().collect();
+            detector.alerts.into_values().collect::<Vec<Alert>>()
+        };
+        let mut alerts = run_all(&run, shards);
         alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.id.cmp(&b.id)));
         alerts
     }
 }
 
+/// Runs shard `0..n` of a detection pass (on threads when there are several) and puts the
+/// alerts together.
+fn run_all(run: &(dyn Fn(usize) -> Vec<Alert> + Sync), n: usize) -> Vec<Alert> {
+    if n == 1 {
+        return run(0);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n).map(|i| scope.spawn(move || run(i))).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// Which of `n` shards an event's principal falls in: the same for all its events.
+fn shard_of(e: &CloudTrailEvent, n: usize) -> usize {
+    if n == 1 {
+        return 0;
+    }
+    use std::hash::BuildHasher;
+    // Fixed seed: the same principal lands in the same shard on every run.
+    let hasher = foldhash::fast::FixedState::with_seed(0x5eed);
+    let who = principal_key(e).unwrap_or_else(|| e.identity.account_id.clone());
+    (hasher.hash_one(who.as_str()) % n as u64) as usize
+}
+
 /// The running detector.
-#[derive(Default)]
 pub struct Detector {
     settings: Settings,
+    /// Whether each call returns the alerts it raised or grew (a run over a whole archive
+    /// only wants the end).
+    report_each: bool,
     rules: Option<Arc<RuleSet>>,
+    /// The alert name of each Sigma rule, made once.
+    sigma_names: Vec<String>,
     /// Long-term access keys (AKIA…): networks and tools each is used from.
     keys: HashMap<Text, SourceBaseline>,
     /// Users and roles: the networks each works from.
@@ -161,7 +231,7 @@ pub struct Detector {
     regions: RegionBaseline,
     /// `(access key, IP or tool)` already alerted on: later use keeps counting (and never
     /// becomes part of the baseline).
-    flagged: HashSet<(Text, String)>,
+    flagged: HashSet<(Text, Text)>,
     /// Group key → the alert it is currently growing.
     groups: HashMap<String, String>,
     launches: HashMap<String, LaunchTally>,
@@ -172,6 +242,27 @@ pub struct Detector {
     alerts: HashMap<String, Alert>,
 }
 
+impl Default for Detector {
+    fn default() -> Self {
+        Detector {
+            settings: Settings::default(),
+            report_each: true,
+            rules: None,
+            sigma_names: Vec::new(),
+            keys: HashMap::default(),
+            principals: HashMap::default(),
+            regions: RegionBaseline::default(),
+            flagged: HashSet::default(),
+            groups: HashMap::default(),
+            launches: HashMap::default(),
+            bursts: HashMap::default(),
+            created: HashMap::default(),
+            denials: HashMap::default(),
+            alerts: HashMap::default(),
+        }
+    }
+}
+
 impl Detector {
     /// The built-in detections, grouped by the default window.
     pub fn new() -> Self {
@@ -180,9 +271,15 @@ impl Detector {
 
     /// The built-in detections plus `rules`, grouped by `settings`.
     pub fn with(settings: Settings, rules: Option<Arc<RuleSet>>) -> Self {
+        let rules = rules.filter(|r| !r.is_empty());
+        let sigma_names = rules
+            .iter()
+            .flat_map(|r| r.rules().iter().map(rules::sigma_rule_name))
+            .collect();
         Detector {
             settings,
-            rules: rules.filter(|r| !r.is_empty()),
+            rules,
+            sigma_names,
             ..Self::default()
         }
     }
@@ -191,10 +288,11 @@ impl Detector {
     /// judged on the event's JSON, read when a rule may care.
     pub fn observe(&mut self, e: &CloudTrailEvent) -> Vec<Alert> {
         let matched = match &self.rules {
-            Some(rules) if rules.may_match(&e.event_name) => {
-                rules.matching(&e.event_name, &e.json())
+            Some(rules) => {
+                let raw = e.raw_text();
+                judge(rules, e, &raw, &mut || e.json())
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         self.observe_judged(e, &matched)
     }
@@ -213,8 +311,9 @@ impl Detector {
     /// (`matched`: indexes into the rule set), as an archive reader does.
     pub fn observe_judged(&mut self, e: &CloudTrailEvent, matched: &[usize]) -> Vec<Alert> {
         let mut out = Vec::new();
-        self.new_source_for_key(e, &mut out);
-        self.caller_identity_from_new_source(e, &mut out);
+        let network = network_of(&e.source_ip);
+        self.new_source_for_key(e, network, &mut out);
+        self.caller_identity_from_new_source(e, network, &mut out);
         self.access_denied_burst(e, &mut out);
         self.launches(e, &mut out);
         self.persistence(e, &mut out);
@@ -280,17 +379,33 @@ impl Detector {
         id
     }
 
+    /// Whether the alert `group` is growing has been quiet for longer than the window by the
+    /// time of `e`.
+    fn group_went_quiet(&self, group: &str, e: &CloudTrailEvent) -> bool {
+        self.groups
+            .get(group)
+            .and_then(|id| self.alerts.get(id))
+            .is_some_and(|a| e.event_time > a.last_seen + self.settings.group_window)
+    }
+
     /// Sets the explanation (when `explain` gives one) and reports the alert.
     fn report(&mut self, id: &str, explain: Option<String>, out: &mut Vec<Alert>) {
         if let Some(alert) = self.alerts.get_mut(id) {
             if let Some(text) = explain {
                 alert.explanation = text;
             }
-            out.push(alert.clone());
+            if self.report_each {
+                out.push(alert.clone());
+            }
         }
     }
 
-    fn new_source_for_key(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
+    fn new_source_for_key(
+        &mut self,
+        e: &CloudTrailEvent,
+        network: Option<Network>,
+        out: &mut Vec<Alert>,
+    ) {
         // Session keys (ASIA…) live for hours: a new IP for one says little.
         let Some(key) = e
             .identity
@@ -300,29 +415,40 @@ impl Detector {
         else {
             return;
         };
-        let network = network_of(&e.source_ip);
         let agent = agent_family(&e.user_agent);
         if network.is_none() && agent.is_none() {
             return;
         }
-        let ip_flagged = self
-            .flagged
-            .contains(&(key.clone(), e.source_ip.to_string()));
+        let source = (key.clone(), e.source_ip.clone());
+        let mut ip_flagged = self.flagged.contains(&source);
+        if ip_flagged && self.group_went_quiet(&format!("key-new-source:{key}:{}", e.source_ip), e)
+        {
+            // Its alert has had its window: a source still in use after that is one the key
+            // has, and it joins the baseline rather than alerting again every hour.
+            self.flagged.remove(&source);
+            ip_flagged = false;
+            if let Some(baseline) = self.keys.get_mut(key) {
+                baseline.learn(network, None);
+            }
+        }
         let baseline = self.keys.entry(key.clone()).or_default();
-        let novelty = baseline.novelty(network.as_deref(), agent.as_deref());
+        let mut novelty = baseline.novelty(network, agent);
+        if baseline.roams() {
+            novelty.network = None;
+        }
         if !ip_flagged && (!novelty.any() || !baseline.established()) {
-            baseline.learn(network.as_deref(), agent.as_deref());
+            baseline.learn(network, agent);
             return;
         }
         let principal = e.identity.display();
         let (group, what) = if ip_flagged || novelty.network.is_some() {
-            self.flagged.insert((key.clone(), e.source_ip.to_string()));
+            self.flagged.insert(source);
             (
                 format!("key-new-source:{key}:{}", e.source_ip),
                 format!("from {}, a network never seen for this key", e.source_ip),
             )
         } else {
-            let tool = novelty.agent.unwrap_or_default();
+            let tool = novelty.agent.unwrap_or_default().to_ascii_lowercase();
             (
                 format!("key-new-source:{key}:agent:{tool}"),
                 format!("with {tool}, a tool never seen for this key"),
@@ -347,17 +473,21 @@ impl Detector {
     }
 
     /// `GetCallerIdentity` is the first thing someone runs with credentials they just found.
-    fn caller_identity_from_new_source(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
+    fn caller_identity_from_new_source(
+        &mut self,
+        e: &CloudTrailEvent,
+        network: Option<Network>,
+        out: &mut Vec<Alert>,
+    ) {
         let Some(name) = principal_key(e) else {
             return;
         };
-        let network = network_of(&e.source_ip);
         let baseline = self.principals.entry(name).or_default();
-        let novelty = baseline.novelty(network.as_deref(), None);
+        let novelty = baseline.novelty(network, None);
         let suspicious = e.event_name == "GetCallerIdentity"
             && baseline.established()
             && novelty.network.is_some();
-        baseline.learn(network.as_deref(), None);
+        baseline.learn(network, None);
         if !suspicious {
             return;
         }
@@ -619,7 +749,8 @@ impl Detector {
         }
         let id = self.bump(
             AlertSeed {
-                group: "root-use:root".into(),
+                // Per account: an organization's trail holds many roots.
+                group: format!("root-use:{}", e.identity.account_id),
                 rule: "root-use".into(),
                 severity: Severity::High,
                 title: "The root user is being used".into(),
@@ -675,7 +806,7 @@ impl Detector {
             let Some(rule) = rules.rules().get(i) else {
                 continue;
             };
-            let name = rules::sigma_rule_name(rule);
+            let name = self.sigma_names[i].clone();
             let principal = e.identity.display();
             let id = self.bump(
                 AlertSeed {

@@ -61,7 +61,7 @@ fn routine_work_raises_nothing() {
 #[test]
 fn a_key_used_from_a_new_ip_after_its_baseline_is_flagged_and_grouped() {
     let mut d = Detector::new();
-    for n in 0..5 {
+    for n in 0..baseline::ESTABLISHED_AFTER {
         assert!(d.observe(&event(n, "198.51.100.10", "")).is_empty());
     }
     let first = d.observe(&event(10, "203.0.113.77", ""));
@@ -77,15 +77,20 @@ fn a_key_used_from_a_new_ip_after_its_baseline_is_flagged_and_grouped() {
 #[test]
 fn a_neighbour_in_the_same_network_is_not_new() {
     let mut d = Detector::new();
-    for n in 0..5 {
+    for n in 0..baseline::ESTABLISHED_AFTER {
         d.observe(&event(n, "192.0.2.11", ""));
     }
     assert!(d.observe(&event(6, "192.0.2.12", "")).is_empty());
     assert!(d.observe(&event(7, "AWS Internal", "")).is_empty());
     assert_eq!(
-        network_of("2001:db8:1:2::5").as_deref(),
+        network_of("2001:db8:1:2::5")
+            .map(|n| n.to_string())
+            .as_deref(),
         Some("2001:db8:1::/48")
     );
+    assert_eq!(network_of("211.9.016.253"), network_of("211.9.16.1"));
+    assert_eq!(network_of("1.2.3"), None);
+    assert_eq!(network_of("ec2.amazonaws.com"), None);
 }
 
 #[test]
@@ -152,9 +157,8 @@ fn detections() -> Detections {
 }
 
 fn alerts_of(technique: &str) -> Vec<Alert> {
-    let mut events: Vec<Arc<CloudTrailEvent>> =
-        stratus(technique).into_iter().map(Arc::new).collect();
-    detections().run_over(&mut events, &Verdicts::new())
+    let events: Vec<Arc<CloudTrailEvent>> = stratus(technique).into_iter().map(Arc::new).collect();
+    detections().run_over(&events, &Verdicts::default())
 }
 
 /// Each technique recorded by Stratus Red Team, and exactly the alerts it must raise (and a
@@ -412,7 +416,7 @@ fn a_quiet_stretch_of_ordinary_work_raises_nothing() {
         .map(|(i, _)| crate::source::demo::world::event_id(i))
         .collect();
     let world = crate::source::demo::world::DemoWorld::new(sc);
-    let mut benign: Vec<Arc<CloudTrailEvent>> = world
+    let benign: Vec<Arc<CloudTrailEvent>> = world
         .advance(end)
         .into_iter()
         .filter_map(|r| match r.body {
@@ -422,10 +426,324 @@ fn a_quiet_stretch_of_ordinary_work_raises_nothing() {
         .filter(|e| !attacker.contains(e.event_id.as_str()))
         .collect();
     assert!(benign.len() > 400, "{}", benign.len());
-    let alerts = detections().run_over(&mut benign, &Verdicts::new());
+    let alerts = detections().run_over(&benign, &Verdicts::default());
     assert!(
         alerts.is_empty(),
         "{:?}",
         alerts.iter().map(|a| &a.title).collect::<Vec<_>>()
     );
+}
+
+/// An event by admin-ops's key `minutes` after 07:00, from `ip` with `agent`.
+fn call(minutes: i64, name: &str, ip: &str, agent: &str, extra: &str) -> CloudTrailEvent {
+    let at = "2026-11-22T07:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes);
+    CloudTrailEvent::from_json(&format!(
+        r#"{{"eventID":"m{minutes}-{name}","eventTime":"{}","eventName":"{name}","eventSource":"ec2.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"{ip}","userAgent":"{agent}","userIdentity":{{"type":"IAMUser","userName":"admin-ops","accountId":"111122223333","accessKeyId":"AKIAADMIN"}}{extra}}}"#,
+        at.format("%Y-%m-%dT%H:%M:%SZ")
+    ))
+    .unwrap()
+}
+
+fn established(d: &mut Detector) {
+    for n in 0..i64::from(baseline::ESTABLISHED_AFTER) {
+        assert!(
+            d.observe(&call(
+                n,
+                "DescribeInstances",
+                "198.51.100.10",
+                "aws-cli/2.15",
+                ""
+            ))
+            .is_empty()
+        );
+    }
+}
+
+#[test]
+fn a_new_tool_on_a_known_network_is_flagged_but_a_new_version_is_not() {
+    let mut d = Detector::new();
+    established(&mut d);
+    assert!(
+        d.observe(&call(
+            20,
+            "DescribeInstances",
+            "198.51.100.10",
+            "aws-cli/2.31",
+            ""
+        ))
+        .is_empty()
+    );
+    let alerts = d.observe(&call(
+        21,
+        "DescribeInstances",
+        "198.51.100.10",
+        "Boto3/1.34",
+        "",
+    ));
+    assert_eq!(alerts.len(), 1);
+    assert!(
+        alerts[0].explanation.contains("boto3, a tool never seen"),
+        "{}",
+        alerts[0].explanation
+    );
+}
+
+#[test]
+fn a_flagged_source_still_in_use_after_its_window_joins_the_baseline() {
+    let mut d = Detector::new();
+    established(&mut d);
+    assert_eq!(
+        d.observe(&call(30, "ListBuckets", "203.0.113.77", "aws-cli/2.15", ""))
+            .len(),
+        1
+    );
+    assert_eq!(
+        d.observe(&call(40, "ListBuckets", "203.0.113.77", "aws-cli/2.15", ""))[0].count,
+        2
+    );
+    // Two quiet hours later the same source is the key's own: no alert, now or after.
+    assert!(
+        d.observe(&call(
+            200,
+            "ListBuckets",
+            "203.0.113.77",
+            "aws-cli/2.15",
+            ""
+        ))
+        .is_empty()
+    );
+    assert!(
+        d.observe(&call(
+            201,
+            "ListBuckets",
+            "203.0.113.77",
+            "aws-cli/2.15",
+            ""
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_roaming_key_is_not_flagged_for_one_more_network() {
+    let mut d = Detector::new();
+    for n in 0..20i64 {
+        let ip = format!("198.51.{}.10", n % 6);
+        d.observe(&call(n, "DescribeInstances", &ip, "aws-cli/2.15", ""));
+    }
+    assert!(
+        d.observe(&call(
+            30,
+            "DescribeInstances",
+            "203.0.113.77",
+            "aws-cli/2.15",
+            ""
+        ))
+        .is_empty()
+    );
+}
+
+#[test]
+fn the_same_rule_and_principal_after_a_long_quiet_is_a_new_alert() {
+    let mut d = Detector::with(
+        Settings {
+            group_window: Duration::minutes(30),
+        },
+        None,
+    );
+    let stop = |m| {
+        let mut e = call(m, "StopLogging", "198.51.100.10", "aws-cli/2.15", "");
+        e.event_source = "cloudtrail.amazonaws.com".into();
+        e
+    };
+    let first = d.observe(&stop(0));
+    let grown = d.observe(&stop(20));
+    assert_eq!(grown[0].id, first[0].id);
+    assert_eq!(
+        (grown[0].count, grown[0].first_seen),
+        (2, first[0].first_seen)
+    );
+    let later = d.observe(&stop(80));
+    assert_ne!(later[0].id, first[0].id);
+    assert_eq!(later[0].count, 1);
+    assert!(
+        later[0]
+            .id
+            .starts_with("trail-tampering:admin-ops@2026-11-22T08:20:00Z"),
+        "{}",
+        later[0].id
+    );
+}
+
+#[test]
+fn refusals_across_many_services_are_a_probe_but_a_few_are_not() {
+    let denied = |m, source: &str| {
+        let mut e = call(
+            m,
+            "ListThings",
+            "203.0.113.77",
+            "Boto3/1.34",
+            r#","errorCode":"AccessDenied""#,
+        );
+        e.event_source = source.into();
+        e
+    };
+    let mut d = Detector::new();
+    // Five refusals from one service, then spread over ten minutes: nothing yet.
+    for m in 0..5 {
+        assert!(d.observe(&denied(m, "s3.amazonaws.com")).is_empty());
+    }
+    assert!(d.observe(&denied(6, "iam.amazonaws.com")).is_empty());
+    let alerts = d.observe(&denied(7, "lambda.amazonaws.com"));
+    assert_eq!(alerts[0].rule, "recon-access-denied");
+    assert!(
+        alerts[0].explanation.contains("3 services"),
+        "{}",
+        alerts[0].explanation
+    );
+    // The same pattern spread over hours raises nothing.
+    let mut slow = Detector::new();
+    for (i, s) in ["s3", "iam", "lambda", "ec2", "sts", "kms"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            slow.observe(&denied(i as i64 * 30, &format!("{s}.amazonaws.com")))
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn who_am_i_from_a_new_network_is_reconnaissance() {
+    let mut d = Detector::new();
+    established(&mut d);
+    assert!(
+        d.observe(&call(
+            20,
+            "GetCallerIdentity",
+            "198.51.100.10",
+            "aws-cli/2.15",
+            ""
+        ))
+        .is_empty()
+    );
+    let rules: BTreeSet<String> = d
+        .observe(&call(
+            21,
+            "GetCallerIdentity",
+            "203.0.113.77",
+            "aws-cli/2.15",
+            "",
+        ))
+        .into_iter()
+        .map(|a| a.rule)
+        .collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from([
+            "key-new-source".to_string(),
+            "recon-caller-identity".to_string()
+        ])
+    );
+}
+
+#[test]
+fn launches_in_a_burst_or_a_new_region_are_flagged_with_their_cost() {
+    let launch = |m, region: &str, ty: &str, n: usize| {
+        let items: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"instanceId":"i-{m}{i}","instanceType":"{ty}"}}"#))
+            .collect();
+        let mut e = call(
+            m,
+            "RunInstances",
+            "198.51.100.10",
+            "aws-cli/2.15",
+            &format!(
+                r#","requestParameters":{{"instanceType":"{ty}"}},"responseElements":{{"instancesSet":{{"items":[{}]}}}}"#,
+                items.join(",")
+            ),
+        );
+        e.aws_region = region.into();
+        e
+    };
+    let mut d = Detector::new();
+    for n in 0..i64::from(baseline::REGIONS_ESTABLISHED_AFTER) {
+        d.observe(&call(
+            n,
+            "DescribeInstances",
+            "198.51.100.10",
+            "aws-cli/2.15",
+            "",
+        ));
+    }
+    assert!(
+        d.observe(&launch(30, "us-east-1", "t3.micro", 4))
+            .is_empty()
+    );
+    let burst = d.observe(&launch(31, "us-east-1", "c5.large", 6));
+    assert_eq!(burst.len(), 1);
+    assert_eq!(burst[0].rule, "launch-burst");
+    let expected = 4.0 * prices::hourly_usd("t3.micro").unwrap()
+        + 6.0 * prices::hourly_usd("c5.large").unwrap();
+    assert!(
+        (burst[0].spend_per_hour.unwrap() - expected).abs() < 1e-9,
+        "{:?}",
+        burst[0].spend_per_hour
+    );
+    let far: BTreeSet<String> = d
+        .observe(&launch(32, "ap-southeast-3", "t3.micro", 1))
+        .into_iter()
+        .map(|a| a.rule)
+        .collect();
+    assert!(far.contains("launch-unusual-region"), "{far:?}");
+}
+
+#[test]
+fn console_sign_in_needs_a_password_alone_and_success_to_alert() {
+    let login = |mfa: &str, result: &str| {
+        call(
+            0,
+            "ConsoleLogin",
+            "198.51.100.10",
+            "Mozilla/5.0",
+            &format!(
+                r#","additionalEventData":{{"MFAUsed":"{mfa}"}},"responseElements":{{"ConsoleLogin":"{result}"}}"#
+            ),
+        )
+    };
+    assert_eq!(
+        Detector::new().observe(&login("No", "Success"))[0].rule,
+        "console-login-no-mfa"
+    );
+    assert!(Detector::new().observe(&login("Yes", "Success")).is_empty());
+    assert!(Detector::new().observe(&login("No", "Failure")).is_empty());
+}
+
+#[test]
+fn splitting_the_principals_among_threads_changes_no_alert() {
+    // The demo incident and every recorded technique, shifted onto one account's timeline.
+    let sc = crate::source::demo::scenario::founding_scenario();
+    let end = sc.end() + chrono::Duration::hours(1);
+    let mut events: Vec<Arc<CloudTrailEvent>> = crate::source::demo::world::DemoWorld::new(sc)
+        .advance(end)
+        .into_iter()
+        .filter_map(|r| match r.body {
+            crate::model::RecordBody::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    for (technique, _, _) in TECHNIQUES {
+        events.extend(stratus(technique).into_iter().map(Arc::new));
+    }
+    let d = detections();
+    let serial = d.run_sharded(&events, &Verdicts::default(), 1);
+    assert!(serial.len() > 30, "{}", serial.len());
+    for shards in [2, 3, 4] {
+        assert_eq!(
+            d.run_sharded(&events, &Verdicts::default(), shards),
+            serial,
+            "{shards} shards"
+        );
+    }
 }

@@ -87,7 +87,7 @@ fn read(
     };
     // Events waiting to be handed over, when they last were, when progress last was.
     let pending = Mutex::new((Vec::new(), Instant::now(), Instant::now()));
-    let everything = Mutex::new((Vec::new(), Verdicts::new()));
+    let everything = Mutex::new((Vec::new(), Verdicts::default()));
     let send = |events: Vec<Arc<CloudTrailEvent>>| {
         if !events.is_empty() {
             let _ = tx.send(Msg::Loaded(events));
@@ -121,9 +121,9 @@ fn read(
     let summary = read_source(source, &opts, endpoint_url, progress, &sink, rt);
     let rest = std::mem::take(&mut pending.lock().unwrap_or_else(|p| p.into_inner()).0);
     send(rest);
-    let (mut events, verdicts) = everything.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (events, verdicts) = everything.into_inner().unwrap_or_else(|p| p.into_inner());
     let alerts = match detections {
-        Some(d) => detect(d, &mut events, &verdicts),
+        Some(d) => detect(d, &events, &verdicts),
         None => Vec::new(),
     };
     if !alerts.is_empty() {
@@ -141,7 +141,7 @@ fn read(
 /// Runs the detections over `events` in time order; each alert as it stood at the end.
 pub fn detect(
     detections: &Detections,
-    events: &mut [Arc<CloudTrailEvent>],
+    events: &[Arc<CloudTrailEvent>],
     verdicts: &Verdicts,
 ) -> Vec<Record> {
     detections

@@ -189,6 +189,46 @@ fn detect_prints_the_alerts_of_real_attack_logs_for_a_pipeline_and_for_people() 
 }
 
 #[test]
+fn detect_judges_the_events_of_a_journal_afresh() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("j.sqlite");
+    let raw = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs/aws.persistence.iam-backdoor-role.json"
+    ))
+    .unwrap();
+    let values: Vec<serde_json::Value> = serde_json::from_str(&raw).unwrap();
+    let records: Vec<NewRecord> = values
+        .iter()
+        .map(|v| {
+            NewRecord::new(
+                chrono::Utc::now(),
+                "cloudtrail",
+                RecordBody::Event(std::sync::Arc::new(
+                    warroom::model::CloudTrailEvent::from_value(v).unwrap(),
+                )),
+            )
+        })
+        .collect();
+    Journal::open(&path).unwrap().append(&records).unwrap();
+    let out = warroom(
+        home.path(),
+        &["detect", path.to_str().unwrap(), "--format", "jsonl"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let alert: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one alert");
+    assert_eq!(alert["rule"], "persistence");
+    assert!(
+        alert["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("a trust on role"),
+        "{alert}"
+    );
+}
+
+#[test]
 fn detect_names_a_rule_it_cannot_use_and_runs_the_rest() {
     let home = tempfile::tempdir().unwrap();
     let rules = home.path().join("rules");

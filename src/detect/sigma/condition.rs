@@ -40,6 +40,59 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// [`Expr::eval`] in three-valued logic, for when some selections cannot be told yet
+    /// (`None`): the answer is `None` only when it depends on them.
+    pub(super) fn eval_partial(
+        &self,
+        selection: &mut impl FnMut(usize) -> Option<bool>,
+    ) -> Option<bool> {
+        match self {
+            Expr::Selection(i) => selection(*i),
+            Expr::Not(inner) => inner.eval_partial(selection).map(|b| !b),
+            Expr::And(items) => {
+                let mut unknown = false;
+                for e in items {
+                    match e.eval_partial(selection) {
+                        Some(false) => return Some(false),
+                        None => unknown = true,
+                        Some(true) => {}
+                    }
+                }
+                (!unknown).then_some(true)
+            }
+            Expr::Or(items) => {
+                let mut unknown = false;
+                for e in items {
+                    match e.eval_partial(selection) {
+                        Some(true) => return Some(true),
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                (!unknown).then_some(false)
+            }
+            Expr::AtLeast(min, sels) => {
+                let (mut yes, mut maybe) = (0, 0);
+                for &i in sels {
+                    match selection(i) {
+                        Some(true) => yes += 1,
+                        None => maybe += 1,
+                        Some(false) => {}
+                    }
+                }
+                if yes >= *min {
+                    Some(true)
+                } else if yes + maybe < *min {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
     Open,

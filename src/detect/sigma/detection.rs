@@ -4,6 +4,7 @@ use regex::RegexBuilder;
 use serde_json::Value;
 use serde_norway::{Mapping, Value as Yaml};
 
+use super::Known;
 use super::condition::{self, Expr};
 use super::field::{self, FieldPath};
 use super::pattern::{Anchor, Compare, Pattern};
@@ -21,6 +22,12 @@ impl Detection {
     pub(super) fn matches(&self, event: &Value) -> bool {
         self.condition
             .eval(&mut |i| self.selections[i].matches(event))
+    }
+
+    /// The verdict from the fields known without the event's JSON, when they settle it.
+    pub(super) fn verdict_on(&self, known: &dyn Known) -> Option<bool> {
+        self.condition
+            .eval_partial(&mut |i| self.selections[i].verdict_on(known))
     }
 }
 
@@ -44,6 +51,33 @@ impl Selection {
                 .iter()
                 .any(|w| field::any_string(event, &mut |s| w.matches_str(s))),
         }
+    }
+
+    fn verdict_on(&self, known: &dyn Known) -> Option<bool> {
+        let Selection::Fields(alternatives) = self else {
+            // A keyword may be anywhere in the event.
+            return None;
+        };
+        let mut unknown = false;
+        for fields in alternatives {
+            let mut all = Some(true);
+            for m in fields {
+                match m.verdict_on(known) {
+                    Some(false) => {
+                        all = Some(false);
+                        break;
+                    }
+                    None => all = None,
+                    Some(true) => {}
+                }
+            }
+            match all {
+                Some(true) => return Some(true),
+                None => unknown = true,
+                Some(false) => {}
+            }
+        }
+        (!unknown).then_some(false)
     }
 
     /// The alternatives, for the `eventName` prefilter; keywords have none.
@@ -76,6 +110,25 @@ pub(super) enum FieldTest {
 }
 
 impl FieldMatcher {
+    /// [`FieldMatcher::matches`] on a field known without the JSON; `None` when it is not.
+    fn verdict_on(&self, known: &dyn Known) -> Option<bool> {
+        let value = known.field(self.path.name())?;
+        Some(match &self.test {
+            FieldTest::Exists(want) => value.is_some() == *want,
+            FieldTest::Values {
+                patterns,
+                all: true,
+                ..
+            } => value.is_some_and(|v| patterns.iter().all(|p| p.matches_str(v))),
+            FieldTest::Values {
+                patterns, or_null, ..
+            } => match value {
+                None => *or_null,
+                Some(v) => patterns.iter().any(|p| p.matches_str(v)),
+            },
+        })
+    }
+
     fn matches(&self, event: &Value) -> bool {
         match &self.test {
             FieldTest::Exists(want) => self.path.present(event) == *want,

@@ -96,11 +96,25 @@ impl SigmaRule {
         self.detection.matches(event)
     }
 
+    /// The verdict from what is known of an event without its JSON, when that settles it
+    /// (`None`: the JSON is needed).
+    pub fn verdict_on(&self, known: &dyn Known) -> Option<bool> {
+        self.detection.verdict_on(known)
+    }
+
     /// The lower-cased `eventName` values this rule can possibly match, when the condition
     /// proves that it only matches those; `None` when any event might match.
     pub fn event_names(&self) -> Option<&[String]> {
         self.detection.event_names.as_deref()
     }
+}
+
+/// What is known of an event before its JSON is read (the fields a caller already holds):
+/// rules that test only those are settled without parsing the event again.
+pub trait Known {
+    /// The text of the field at a dotted `path`: `None` when not known without the JSON,
+    /// `Some(None)` when the field is absent or null.
+    fn field(&self, path: &str) -> Option<Option<&str>>;
 }
 
 /// A rule that could not be loaded, and why.

@@ -70,24 +70,51 @@ impl RuleSet {
     /// Like [`RuleSet::matching`], appending to a caller's vector so a scan over many events
     /// can reuse one allocation.
     pub fn matching_into(&self, event_name: &str, event: &Value, hits: &mut Vec<usize>) {
-        let indexed = self.indexed(event_name);
-        if indexed.is_empty() && self.unindexed.is_empty() {
-            return;
+        hits.extend(
+            self.candidates(event_name)
+                .filter(|&i| self.rules[i].matches(event)),
+        );
+    }
+
+    /// Like [`RuleSet::matching_into`], settling each candidate from what is `known` of the
+    /// event when that is enough, and asking `json` for the whole event (once) only when a
+    /// candidate needs it: most events never have their JSON read again.
+    pub fn matching_lazily(
+        &self,
+        event_name: &str,
+        known: &dyn super::Known,
+        json: &mut dyn FnMut() -> Value,
+        hits: &mut Vec<usize>,
+    ) {
+        let mut full: Option<Value> = None;
+        for i in self.candidates(event_name) {
+            let rule = &self.rules[i];
+            let hit = match rule.verdict_on(known) {
+                Some(verdict) => verdict,
+                None => rule.matches(full.get_or_insert_with(&mut *json)),
+            };
+            if hit {
+                hits.push(i);
+            }
         }
-        // Merge the two ascending lists so hits come out in rule order.
-        let (mut a, mut b) = (indexed.iter().peekable(), self.unindexed.iter().peekable());
-        loop {
+    }
+
+    /// The rules that may match an event with this name, in rule order: the ones indexed
+    /// under it merged with the unindexed ones, without allocating.
+    fn candidates(&self, event_name: &str) -> impl Iterator<Item = usize> + '_ {
+        let (mut a, mut b) = (
+            self.indexed(event_name).iter().peekable(),
+            self.unindexed.iter().peekable(),
+        );
+        std::iter::from_fn(move || {
             let next = match (a.peek(), b.peek()) {
                 (Some(&&x), Some(&&y)) if x <= y => a.next(),
                 (Some(_), Some(_)) | (None, Some(_)) => b.next(),
                 (Some(_), None) => a.next(),
-                (None, None) => break,
+                (None, None) => None,
             };
-            let Some(&i) = next else { break };
-            if self.rules[i].matches(event) {
-                hits.push(i);
-            }
-        }
+            next.copied()
+        })
     }
 
     /// The rules indexed under this event name (compared case-insensitively).

@@ -1074,3 +1074,88 @@ fn cidr_patterns_table() {
     assert!(Pattern::cidr("10.0.0.0").is_err());
     assert!(Pattern::cidr("::/129").is_err());
 }
+
+/// What a caller knows without the JSON, in the test: these paths, read from the event.
+struct KnownFrom<'a> {
+    event: &'a Value,
+    paths: &'a [&'a str],
+}
+
+impl Known for KnownFrom<'_> {
+    fn field(&self, path: &str) -> Option<Option<&str>> {
+        if !self.paths.contains(&path) {
+            return None;
+        }
+        let pointer = format!("/{}", path.replace('.', "/"));
+        Some(self.event.pointer(&pointer).and_then(Value::as_str))
+    }
+}
+
+#[test]
+fn rules_settled_by_known_fields_agree_with_the_json_and_never_ask_for_it() {
+    let known_paths = ["eventName", "eventSource", "userIdentity.type", "errorCode"];
+    // (detection, settled without the JSON for event())
+    let cases: &[(&str, bool)] = &[
+        ("sel:\n  userIdentity.type: IAMUser\ncondition: sel", true),
+        ("sel:\n  userIdentity.type: Root\ncondition: sel", true),
+        ("sel:\n  errorCode: null\ncondition: sel", true),
+        ("sel:\n  errorCode|exists: true\ncondition: sel", true),
+        (
+            "sel:\n  eventSource|endswith: .amazonaws.com\n  eventName|startswith: get\ncondition: sel",
+            true,
+        ),
+        // Root is false whatever the agent says: `and` settles it.
+        (
+            "sel:\n  userIdentity.type: Root\nf:\n  userAgent|contains: kali\ncondition: sel and not f",
+            true,
+        ),
+        // The agent decides: the JSON is needed.
+        (
+            "sel:\n  userIdentity.type: IAMUser\nf:\n  userAgent|contains: kali\ncondition: sel and not f",
+            false,
+        ),
+        (
+            "sel:\n  userIdentity.type: IAMUser\nf:\n  userAgent|contains: kali\ncondition: 1 of them",
+            true,
+        ),
+        (
+            "sel:\n  userIdentity.type: Root\nf:\n  userAgent|contains: kali\ncondition: all of them",
+            true,
+        ),
+        (
+            "sel:\n  userIdentity.type: Root\nf:\n  userAgent|contains: kali\ncondition: 1 of them",
+            false,
+        ),
+        ("keywords:\n  - secret\ncondition: keywords", false),
+    ];
+    let ev = event();
+    for (detection, settled) in cases {
+        let rule = compile(detection);
+        let known = KnownFrom {
+            event: &ev,
+            paths: &known_paths,
+        };
+        assert_eq!(
+            rule.verdict_on(&known).is_some(),
+            *settled,
+            "settled?\n{detection}"
+        );
+        if let Some(verdict) = rule.verdict_on(&known) {
+            assert_eq!(verdict, rule.matches(&ev), "verdict\n{detection}");
+        }
+        let set = RuleSet::new(vec![rule.clone()]);
+        let mut asked = 0;
+        let mut hits = Vec::new();
+        set.matching_lazily(
+            ev["eventName"].as_str().unwrap(),
+            &known,
+            &mut || {
+                asked += 1;
+                ev.clone()
+            },
+            &mut hits,
+        );
+        assert_eq!(hits.is_empty(), !rule.matches(&ev), "hits\n{detection}");
+        assert_eq!(asked, usize::from(!settled), "JSON asked for\n{detection}");
+    }
+}
