@@ -101,7 +101,8 @@ impl RegionBaseline {
     /// Whether `region` is one `account` has never used although it has a history: asked
     /// before [`RegionBaseline::learn`] is told about the same event.
     pub fn is_unusual(&self, account: &str, region: &str) -> bool {
-        self.events.get(account).copied().unwrap_or(0) >= REGIONS_ESTABLISHED_AFTER
+        !region.is_empty()
+            && self.events.get(account).copied().unwrap_or(0) >= REGIONS_ESTABLISHED_AFTER
             && !self
                 .seen
                 .get(account)
@@ -126,6 +127,27 @@ impl RegionBaseline {
             }
         }
     }
+}
+
+/// For events in time order, whether each is in a region its account never used before it,
+/// once the account has a history: what [`RegionBaseline::is_unusual`] would say of each, in
+/// one pass, for a pass split among threads that each see only some of the events.
+/// `places[i]` is `(account, region)` for the event at position `i` of `order`.
+pub fn unusual_regions(places: impl Iterator<Item = (u32, u32, bool)>) -> Vec<bool> {
+    let mut events: HashMap<u32, u32> = HashMap::default();
+    let mut seen: HashSet<(u32, u32)> = HashSet::default();
+    places
+        .map(|(account, region, has_region)| {
+            if !has_region {
+                return false;
+            }
+            let count = events.entry(account).or_default();
+            let unusual = *count >= REGIONS_ESTABLISHED_AFTER && !seen.contains(&(account, region));
+            *count += 1;
+            seen.insert((account, region));
+            unusual
+        })
+        .collect()
 }
 
 /// The network an address belongs to, coarse enough that a CI fleet or an office's DHCP

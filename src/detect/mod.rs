@@ -135,8 +135,8 @@ impl Detections {
     /// oldest first.
     pub fn run_over(&self, events: &[Arc<CloudTrailEvent>], verdicts: &Verdicts) -> Vec<Alert> {
         // Every alert group belongs to one principal, so the principals can be split among
-        // threads, each with a detector of its own, and the alerts put together after. Only
-        // the account's regions are learned from every event, by every thread.
+        // threads, each with a detector of its own, and the alerts put together after. The
+        // one account-wide fact, the regions in use, is worked out for all before.
         let shards = if events.len() < 10_000 {
             1
         } else {
@@ -154,26 +154,36 @@ impl Detections {
         verdicts: &Verdicts,
         shards: usize,
     ) -> Vec<Alert> {
-        // Sorted by a key copied out first: comparing through a million pointers would
-        // wander all over memory.
-        let mut order: Vec<(DateTime<Utc>, u32)> = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.event_time, i as u32))
-            .collect();
+        // One pass over the events as they lie: the sort key copied out (comparing through
+        // a million pointers would wander all over memory), each event's shard, and its
+        // account and region as numbers.
+        let mut ids: HashMap<&str, u32> = HashMap::default();
+        let mut order: Vec<(DateTime<Utc>, u32)> = Vec::with_capacity(events.len());
+        let mut shard_of_event: Vec<u8> = Vec::with_capacity(events.len());
+        let mut place: Vec<(u32, u32, bool)> = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            order.push((e.event_time, i as u32));
+            shard_of_event.push(shard_of(e, shards) as u8);
+            place.push((
+                number(&mut ids, &e.identity.account_id),
+                number(&mut ids, &e.aws_region),
+                !e.aws_region.is_empty(),
+            ));
+        }
         order.sort_unstable();
-
-        let run = |shard: usize| {
+        // The account-wide fact, told once in time order, so that no thread has to read
+        // every event for it.
+        let unusual = baseline::unusual_regions(order.iter().map(|&(_, i)| place[i as usize]));
+        let run = |mine: usize| {
             let mut detector = self.detector();
             // Only the end matters: no copy of an alert each time it grows.
             detector.report_each = false;
-            for e in order.iter().map(|&(_, i)| &events[i as usize]) {
-                if shard_of(e, shards) != shard {
-                    detector
-                        .regions
-                        .learn(&e.identity.account_id, &e.aws_region);
+            for (at, &(_, i)) in order.iter().enumerate() {
+                if usize::from(shard_of_event[i as usize]) != mine {
                     continue;
                 }
+                let e = &events[i as usize];
+                detector.region_told = Some(unusual[at]);
                 match verdicts.get(&verdict_key(e)) {
                     Some(matched) => detector.observe_judged(e, matched),
                     None if detector.judges_late(e) => detector.observe(e),
@@ -186,6 +196,12 @@ impl Detections {
         alerts.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.id.cmp(&b.id)));
         alerts
     }
+}
+
+/// A small number for a text, the same each time it is asked.
+fn number<'a>(ids: &mut HashMap<&'a str, u32>, text: &'a str) -> u32 {
+    let next = ids.len() as u32;
+    *ids.entry(text).or_insert(next)
 }
 
 /// Runs shard `0..n` of a detection pass (on threads when there are several) and puts the
@@ -211,7 +227,7 @@ fn shard_of(e: &CloudTrailEvent, n: usize) -> usize {
     use std::hash::BuildHasher;
     // Fixed seed: the same principal lands in the same shard on every run.
     let hasher = foldhash::fast::FixedState::with_seed(0x5eed);
-    let who = principal_key(e).unwrap_or_else(|| e.identity.account_id.clone());
+    let who = principal_key(e).unwrap_or(&e.identity.account_id);
     (hasher.hash_one(who.as_str()) % n as u64) as usize
 }
 
@@ -229,6 +245,9 @@ pub struct Detector {
     /// Users and roles: the networks each works from.
     principals: HashMap<Text, SourceBaseline>,
     regions: RegionBaseline,
+    /// Set by a pass that worked out the regions beforehand: whether the next event's region
+    /// is unusual (and nothing is learned from it here).
+    region_told: Option<bool>,
     /// `(access key, IP or tool)` already alerted on: later use keeps counting (and never
     /// becomes part of the baseline).
     flagged: HashSet<(Text, Text)>,
@@ -252,6 +271,7 @@ impl Default for Detector {
             keys: HashMap::default(),
             principals: HashMap::default(),
             regions: RegionBaseline::default(),
+            region_told: None,
             flagged: HashSet::default(),
             groups: HashMap::default(),
             launches: HashMap::default(),
@@ -321,7 +341,9 @@ impl Detector {
         self.root_use(e, &mut out);
         self.console_login_without_mfa(e, &mut out);
         self.sigma(e, matched, &mut out);
-        self.regions.learn(&e.identity.account_id, &e.aws_region);
+        if self.region_told.take().is_none() {
+            self.regions.learn(&e.identity.account_id, &e.aws_region);
+        }
         out
     }
 
@@ -482,7 +504,10 @@ impl Detector {
         let Some(name) = principal_key(e) else {
             return;
         };
-        let baseline = self.principals.entry(name).or_default();
+        let baseline = match self.principals.get_mut(name.as_str()) {
+            Some(b) => b,
+            None => self.principals.entry(name.clone()).or_default(),
+        };
         let novelty = baseline.novelty(network, None);
         let suspicious = e.event_name == "GetCallerIdentity"
             && baseline.established()
@@ -590,7 +615,11 @@ impl Detector {
             self.report(&id, Some(explain), out);
         }
         let account = e.identity.account_id.to_string();
-        if self.regions.is_unusual(&account, &e.aws_region) {
+        let unusual = match self.region_told {
+            Some(told) => told,
+            None => self.regions.is_unusual(&account, &e.aws_region),
+        };
+        if unusual {
             let id = self.bump(
                 AlertSeed {
                     group: format!("launch-unusual-region:{principal}"),
@@ -830,10 +859,12 @@ impl Detector {
 }
 
 /// The user or role an event's baseline belongs to: sessions of one role share it.
-fn principal_key(e: &CloudTrailEvent) -> Option<Text> {
+/// (Borrowed: a million events from several threads must not all touch the shared counts
+/// of the same interned names.)
+fn principal_key(e: &CloudTrailEvent) -> Option<&Text> {
     match &*e.identity.kind {
-        "Root" => Some(e.identity.account_id.clone()),
-        "IAMUser" | "AssumedRole" => e.identity.user_name.clone(),
+        "Root" => Some(&e.identity.account_id),
+        "IAMUser" | "AssumedRole" => e.identity.user_name.as_ref(),
         _ => None,
     }
 }

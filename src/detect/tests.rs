@@ -736,9 +736,36 @@ fn splitting_the_principals_among_threads_changes_no_alert() {
     for (technique, _, _) in TECHNIQUES {
         events.extend(stratus(technique).into_iter().map(Arc::new));
     }
+    // An account with a history, then a launch where it never worked.
+    for n in 0..30 {
+        events.push(Arc::new(call(
+            n,
+            "DescribeInstances",
+            "198.51.100.10",
+            "aws-cli/2.15",
+            "",
+        )));
+    }
+    let mut far = call(40, "RunInstances", "198.51.100.10", "aws-cli/2.15", "");
+    far.aws_region = "ap-south-2".into();
+    events.push(Arc::new(far));
     let d = detections();
     let serial = d.run_sharded(&events, &Verdicts::default(), 1);
     assert!(serial.len() > 30, "{}", serial.len());
+    assert!(serial.iter().any(|a| a.rule == "launch-unusual-region"));
+    // And the same as one detector fed event by event, learning the regions itself.
+    let mut sorted = events.clone();
+    sorted.sort_by_key(|e| e.event_time);
+    let mut one = d.detector();
+    let mut by_id = std::collections::BTreeMap::new();
+    for e in &sorted {
+        for a in one.observe(e) {
+            by_id.insert(a.id.clone(), a);
+        }
+    }
+    let mut fed: Vec<Alert> = by_id.into_values().collect();
+    fed.sort_by(|a, b| a.first_seen.cmp(&b.first_seen).then(a.id.cmp(&b.id)));
+    assert_eq!(fed, serial);
     for shards in [2, 3, 4] {
         assert_eq!(
             d.run_sharded(&events, &Verdicts::default(), shards),
