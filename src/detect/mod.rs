@@ -471,8 +471,17 @@ impl Detector {
             )
         } else {
             let tool = novelty.agent.unwrap_or_default().to_ascii_lowercase();
+            let group = format!("key-new-source:{key}:agent:{tool}");
+            if self.group_went_quiet(&group, e) {
+                // As for a network: a tool still in use after its alert's window is the
+                // key's own.
+                if let Some(baseline) = self.keys.get_mut(key) {
+                    baseline.learn(None, agent);
+                }
+                return;
+            }
             (
-                format!("key-new-source:{key}:agent:{tool}"),
+                group,
                 format!("with {tool}, a tool never seen for this key"),
             )
         };

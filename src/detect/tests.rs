@@ -486,6 +486,10 @@ fn a_new_tool_on_a_known_network_is_flagged_but_a_new_version_is_not() {
         "{}",
         alerts[0].explanation
     );
+    // Still in use two quiet hours later: the key's own tool now, not an alert an hour.
+    let boto = |m| call(m, "DescribeInstances", "198.51.100.10", "Boto3/1.35", "");
+    assert!(d.observe(&boto(200)).is_empty());
+    assert!(d.observe(&boto(400)).is_empty());
 }
 
 #[test]
