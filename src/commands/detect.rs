@@ -28,7 +28,7 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
     } else {
         RuleSources::from_config(&config.detect, &args.rules)
     };
-    let detections = load_detections(config, &sources)?;
+    let (detections, _) = load_detections(config, &sources)?;
     let source = Source::parse(&args.source);
     let (events, verdicts, problems) = match &source {
         Source::Local(path) if crate::journal::is_journal_file(path) => {
@@ -66,41 +66,35 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// The grouping and the rules for this run. Every rule that could not be loaded is named on
-/// standard error with its reason; the rest run.
+/// The grouping and the rules for this run, and the rules that could not be loaded, which
+/// are named on standard error with their reasons; the rest run.
 pub(super) fn load_detections(
     config: &Config,
     sources: &RuleSources,
-) -> anyhow::Result<Detections> {
+) -> anyhow::Result<(Detections, Vec<LoadError>)> {
     let settings = rules::settings(&config.detect)?;
     let loaded = rules::load(sources);
     report_rule_problems(&loaded.problems);
-    Ok(Detections {
+    let detections = Detections {
         settings,
         rules: loaded.rules,
-    })
+    };
+    Ok((detections, loaded.problems))
 }
 
 /// The detections a console runs: the configured grouping and rules; and, when some rules
 /// could not be loaded, the warning the console opens with (they are listed on standard
 /// error, which shows again when the console closes).
 pub(super) fn console_detections(config: &Config) -> anyhow::Result<(Detections, Option<String>)> {
-    let settings = rules::settings(&config.detect)?;
-    let loaded = rules::load(&RuleSources::from_config(&config.detect, &[]));
-    report_rule_problems(&loaded.problems);
-    let warning = loaded.problems.first().map(|first| {
+    let (detections, problems) =
+        load_detections(config, &RuleSources::from_config(&config.detect, &[]))?;
+    let warning = problems.first().map(|first| {
         format!(
             "{} Sigma rules not loaded, e.g. {first} (all listed on exit)",
-            loaded.problems.len()
+            problems.len()
         )
     });
-    Ok((
-        Detections {
-            settings,
-            rules: loaded.rules,
-        },
-        warning,
-    ))
+    Ok((detections, warning))
 }
 
 /// The rules that were not loaded, each with its reason, on standard error.

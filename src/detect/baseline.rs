@@ -90,11 +90,14 @@ impl std::fmt::Display for Network {
     }
 }
 
-/// The regions one account has worked in.
+/// The regions each account has worked in. Accounts and regions are numbered as they are
+/// first seen, so a pass that numbered them itself can use the same rules
+/// ([`unusual_regions`]).
 #[derive(Default)]
 pub struct RegionBaseline {
-    seen: HashMap<String, HashSet<String>>,
-    events: HashMap<String, u32>,
+    ids: HashMap<String, u32>,
+    events: HashMap<u32, u32>,
+    seen: HashSet<(u32, u32)>,
 }
 
 impl RegionBaseline {
@@ -102,49 +105,54 @@ impl RegionBaseline {
     /// before [`RegionBaseline::learn`] is told about the same event.
     pub fn is_unusual(&self, account: &str, region: &str) -> bool {
         !region.is_empty()
-            && self.events.get(account).copied().unwrap_or(0) >= REGIONS_ESTABLISHED_AFTER
-            && !self
-                .seen
+            && self
+                .ids
                 .get(account)
-                .is_some_and(|regions| regions.contains(region))
+                .is_some_and(|&a| self.unusual(a, self.ids.get(region).copied()))
     }
 
     pub fn learn(&mut self, account: &str, region: &str) {
         if region.is_empty() {
             return;
         }
-        let regions = match self.seen.get_mut(account) {
-            Some(r) => r,
-            None => self.seen.entry(account.to_string()).or_default(),
-        };
-        if !regions.contains(region) {
-            regions.insert(region.to_string());
+        let (a, r) = (self.number(account), self.number(region));
+        self.learn_numbered(a, r);
+    }
+
+    fn unusual(&self, account: u32, region: Option<u32>) -> bool {
+        self.events.get(&account).copied().unwrap_or(0) >= REGIONS_ESTABLISHED_AFTER
+            && !region.is_some_and(|r| self.seen.contains(&(account, r)))
+    }
+
+    fn learn_numbered(&mut self, account: u32, region: u32) {
+        let n = self.events.entry(account).or_default();
+        *n = n.saturating_add(1);
+        self.seen.insert((account, region));
+    }
+
+    fn number(&mut self, text: &str) -> u32 {
+        if let Some(&n) = self.ids.get(text) {
+            return n;
         }
-        match self.events.get_mut(account) {
-            Some(n) => *n = n.saturating_add(1),
-            None => {
-                self.events.insert(account.to_string(), 1);
-            }
-        }
+        let n = self.ids.len() as u32;
+        self.ids.insert(text.to_string(), n);
+        n
     }
 }
 
 /// For events in time order, whether each is in a region its account never used before it,
 /// once the account has a history: what [`RegionBaseline::is_unusual`] would say of each, in
-/// one pass, for a pass split among threads that each see only some of the events.
-/// `places[i]` is `(account, region)` for the event at position `i` of `order`.
+/// one pass, for a pass split among threads that each see only some of the events. Each
+/// item is `(account, region, whether the event names a region)`, numbered by the caller.
 pub fn unusual_regions(places: impl Iterator<Item = (u32, u32, bool)>) -> Vec<bool> {
-    let mut events: HashMap<u32, u32> = HashMap::default();
-    let mut seen: HashSet<(u32, u32)> = HashSet::default();
+    let mut baseline = RegionBaseline::default();
     places
         .map(|(account, region, has_region)| {
             if !has_region {
                 return false;
             }
-            let count = events.entry(account).or_default();
-            let unusual = *count >= REGIONS_ESTABLISHED_AFTER && !seen.contains(&(account, region));
-            *count += 1;
-            seen.insert((account, region));
+            let unusual = baseline.unusual(account, Some(region));
+            baseline.learn_numbered(account, region);
             unusual
         })
         .collect()

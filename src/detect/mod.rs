@@ -308,11 +308,12 @@ impl Detector {
     /// judged on the event's JSON, read when a rule may care.
     pub fn observe(&mut self, e: &CloudTrailEvent) -> Vec<Alert> {
         let matched = match &self.rules {
-            Some(rules) => {
+            // The raw text only when a rule may care: an archive's is read from its file.
+            Some(rules) if rules.may_match(&e.event_name) => {
                 let raw = e.raw_text();
                 judge(rules, e, &raw, &mut || e.json())
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         self.observe_judged(e, &matched)
     }
@@ -408,6 +409,18 @@ impl Detector {
             .get(group)
             .and_then(|id| self.alerts.get(id))
             .is_some_and(|a| e.event_time > a.last_seen + self.settings.group_window)
+    }
+
+    /// [`Detector::bump`], then [`Detector::report`] with `explain` as the explanation.
+    fn raise(
+        &mut self,
+        seed: AlertSeed,
+        explain: String,
+        e: &CloudTrailEvent,
+        out: &mut Vec<Alert>,
+    ) {
+        let id = self.bump(seed, e);
+        self.report(&id, Some(explain), out);
     }
 
     /// Sets the explanation (when `explain` gives one) and reports the alert.
@@ -526,20 +539,21 @@ impl Detector {
             return;
         }
         let principal = e.identity.display();
-        let id = self.bump(
+        let explain = format!(
+            "GetCallerIdentity as {principal} from {}, a network it never worked from: someone checking what the credentials they found can do",
+            e.source_ip
+        );
+        self.raise(
             AlertSeed {
                 group: format!("recon-caller-identity:{principal}"),
                 rule: "recon-caller-identity".into(),
                 severity: Severity::Medium,
                 title: format!("{principal} asked \"who am I\" from a new network"),
             },
+            explain,
             e,
+            out,
         );
-        let explain = format!(
-            "GetCallerIdentity as {principal} from {}, a network it never worked from: someone checking what the credentials they found can do",
-            e.source_ip
-        );
-        self.report(&id, Some(explain), out);
     }
 
     fn access_denied_burst(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
@@ -575,16 +589,17 @@ impl Detector {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let id = self.bump(
+        self.raise(
             AlertSeed {
                 group: format!("recon-access-denied:{principal}"),
                 rule: "recon-access-denied".into(),
                 severity: Severity::Medium,
                 title: format!("{principal} is being refused across many services"),
             },
+            explain,
             e,
+            out,
         );
-        self.report(&id, Some(explain), out);
     }
 
     fn launches(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
@@ -765,27 +780,32 @@ impl Detector {
         }
         let principal = e.identity.display();
         let attempt = if e.failed() { " (attempted)" } else { "" };
-        let id = self.bump(
+        let explain = format!(
+            "{principal} called {}{attempt}: someone is trying to stop the record of what they do",
+            e.event_name
+        );
+        self.raise(
             AlertSeed {
                 group: format!("trail-tampering:{principal}"),
                 rule: "trail-tampering".into(),
                 severity: Severity::Critical,
                 title: format!("CloudTrail tampering by {principal}"),
             },
+            explain,
             e,
+            out,
         );
-        let explain = format!(
-            "{principal} called {}{attempt}: someone is trying to stop the record of what they do",
-            e.event_name
-        );
-        self.report(&id, Some(explain), out);
     }
 
     fn root_use(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
         if e.identity.kind != "Root" || e.identity.invoked_by.is_some() {
             return;
         }
-        let id = self.bump(
+        let explain = format!(
+            "root called {} from {}: root should never be used day to day",
+            e.event_name, e.source_ip
+        );
+        self.raise(
             AlertSeed {
                 // Per account: an organization's trail holds many roots.
                 group: format!("root-use:{}", e.identity.account_id),
@@ -793,13 +813,10 @@ impl Detector {
                 severity: Severity::High,
                 title: "The root user is being used".into(),
             },
+            explain,
             e,
+            out,
         );
-        let explain = format!(
-            "root called {} from {}: root should never be used day to day",
-            e.event_name, e.source_ip
-        );
-        self.report(&id, Some(explain), out);
     }
 
     fn console_login_without_mfa(&mut self, e: &CloudTrailEvent, out: &mut Vec<Alert>) {
@@ -820,23 +837,29 @@ impl Detector {
             return;
         }
         let principal = e.identity.display();
-        let id = self.bump(
+        let explain = format!(
+            "{principal} signed in to the console from {} with a password alone: a stolen password is all it takes",
+            e.source_ip
+        );
+        self.raise(
             AlertSeed {
                 group: format!("console-login-no-mfa:{principal}"),
                 rule: "console-login-no-mfa".into(),
                 severity: Severity::Medium,
                 title: format!("{principal} signed in to the console without MFA"),
             },
+            explain,
             e,
+            out,
         );
-        let explain = format!(
-            "{principal} signed in to the console from {} with a password alone: a stolen password is all it takes",
-            e.source_ip
-        );
-        self.report(&id, Some(explain), out);
     }
 
     fn sigma(&mut self, e: &CloudTrailEvent, matched: &[usize], out: &mut Vec<Alert>) {
+        // Nothing to do for almost every event; the rule set is shared by several threads,
+        // so not even its count is touched then.
+        if matched.is_empty() {
+            return;
+        }
         let Some(rules) = self.rules.clone() else {
             return;
         };
