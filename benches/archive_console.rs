@@ -82,7 +82,6 @@ fn main() {
         Keymap::load(None).unwrap(),
         Theme::load(None, false).unwrap(),
         "bench@tui".into(),
-        "bench".into(),
         chrono::Utc::now(),
     );
     app.update(Msg::Resize(W, H));

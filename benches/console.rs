@@ -42,7 +42,6 @@ fn start_to_first_frame(dir: &std::path::Path, n: usize) -> App {
         keymap,
         theme,
         "bench@tui".into(),
-        "bench".into(),
         end,
     );
     app.update(Msg::Resize(W, H));

@@ -1283,7 +1283,10 @@ pub fn confirm_prompt(
     expires: DateTime<Utc>,
 ) -> ChatMessage {
     let what = action.describe();
-    let mut confirm = button("Confirm", CONFIRM_ACTION_ID, action_id);
+    // Both buttons name the request and what it does: the journal refuses a click whose
+    // action is not the one requested under that ID.
+    let value = crate::respond::lifecycle::confirmation_value(action_id, action);
+    let mut confirm = button("Confirm", CONFIRM_ACTION_ID, &value);
     confirm["style"] = json!("danger");
     // Slack asks once more before the click counts: a stray tap on a phone is cheap.
     confirm["confirm"] = confirm_dialog(
@@ -1292,7 +1295,7 @@ pub fn confirm_prompt(
         "Yes, do it",
         "Go back",
     );
-    let cancel = button("Cancel", CANCEL_ACTION_ID, action_id);
+    let cancel = button("Cancel", CANCEL_ACTION_ID, &value);
     let mut b = Blocks::default();
     b.section(format!(":warning: *Confirm:* {}", escape(&what)));
     if action.confirmation_code().is_some() {
@@ -1756,6 +1759,7 @@ mod tests {
                     action: deactivate(),
                     origin: Origin::Tui,
                     calls: vec![deactivate_call()],
+                    expires_at: None,
                 },
             ),
         );
@@ -1800,6 +1804,7 @@ mod tests {
             action: deny.clone(),
             origin,
             calls: vec![],
+            expires_at: None,
         };
         let m = j.says(
             "requested in Slack",
@@ -1971,6 +1976,7 @@ mod tests {
                 text: "status".into(),
                 accepted: true,
                 detail: "answered".into(),
+                count: 1,
             }),
         );
     }
@@ -2170,14 +2176,19 @@ mod tests {
         assert_eq!(buttons.len(), 2);
         let (confirm, cancel) = (&buttons[0], &buttons[1]);
         assert_eq!(confirm["action_id"], CONFIRM_ACTION_ID);
-        assert_eq!(confirm["value"], "act-42");
+        let value = format!("act-42 {}", deactivate().fingerprint());
+        assert_eq!(
+            confirm["value"],
+            value.as_str(),
+            "the request and what it does"
+        );
         assert_eq!(confirm["style"], "danger");
         for field in ["title", "text", "confirm", "deny"] {
             assert_eq!(confirm["confirm"][field]["type"], "plain_text", "{field}");
         }
         assert!(text_of(&confirm["confirm"]["text"]).contains(KEY));
         assert_eq!(cancel["action_id"], CANCEL_ACTION_ID);
-        assert_eq!(cancel["value"], "act-42");
+        assert_eq!(cancel["value"], value.as_str());
         assert!(
             cancel.get("confirm").is_none(),
             "cancelling needs no second thought"
@@ -2345,6 +2356,7 @@ mod tests {
                     },
                     origin: Origin::Tui,
                     calls: vec![],
+                    expires_at: None,
                 },
             ),
         );

@@ -5,21 +5,26 @@
 
 use super::blocks::{self, CANCEL_ACTION_ID, CONFIRM_ACTION_ID, ChatMessage};
 use super::slack::SlackApi;
-use super::verify::{MAX_BODY_BYTES, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier};
+use super::verify::{
+    MAX_BODY_BYTES, MAX_SKEW_SECONDS, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
+};
 use crate::clock::SharedClock;
 use crate::command::{self, Command};
 use crate::journal::JournalWriter;
-use crate::model::{
-    Action, ActionStep, AlertStatus, AlertStatusChange, Inbound, IncidentChange, NewRecord, Note,
-    Origin, Record, RecordBody, Step,
+use crate::journal::Unavailable;
+use crate::model::{Action, Inbound, NewRecord, Origin, Record, RecordBody};
+use crate::model::{actor, printable};
+use crate::respond::lifecycle::{
+    ConfirmRules, Lifecycle, NotDone, Opened, Policy, parse_confirmation_value,
 };
-use crate::respond::{self, ResponseApi, plan, resolve};
+use crate::respond::{ResponseApi, resolve};
 use crate::state::IncidentState;
 use crate::tui::pivot::Pivot;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -88,10 +93,11 @@ pub struct Bridge {
     verifier: Verifier,
     state: RwLock<IncidentState>,
     writer: JournalWriter,
-    api: Arc<dyn ResponseApi>,
+    lifecycle: Lifecycle,
     slack: Option<SlackApi>,
     clock: SharedClock,
     groups: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+    refusals: RefusalTally,
 }
 
 /// Work left to do after the HTTP answer is sent (Slack wants one within 3 seconds).
@@ -126,16 +132,6 @@ impl Reply {
     }
 }
 
-/// Who a Slack user is in the journal: attributable, readable.
-pub fn actor(user_id: &str, user_name: &str) -> String {
-    format!("{user_name}@slack:{user_id}")
-}
-
-/// The Slack user ID inside an actor written by [`actor`].
-pub fn slack_user_of(actor: &str) -> Option<&str> {
-    actor.split_once("@slack:").map(|(_, id)| id)
-}
-
 /// A short message of one sentence.
 fn notice(text: &str) -> ChatMessage {
     ChatMessage {
@@ -143,6 +139,11 @@ fn notice(text: &str) -> ChatMessage {
         summary: text.to_string(),
         blocks: json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]),
     }
+}
+
+/// What Slack is told when the journal would not take a record: the change was not made.
+fn not_recorded(e: &Unavailable) -> String {
+    format!("Not recorded, so not done — the incident journal is not taking records: {e}")
 }
 
 impl Bridge {
@@ -154,15 +155,26 @@ impl Bridge {
         slack: Option<SlackApi>,
         clock: SharedClock,
     ) -> Bridge {
+        let lifecycle = Lifecycle::new(
+            writer.clone(),
+            Some(api),
+            clock.clone(),
+            Policy {
+                presenter: "bridge",
+                read_only: config.read_only,
+                dry_run: config.dry_run,
+            },
+        );
         Bridge {
             config,
             verifier,
             state: RwLock::new(IncidentState::default()),
             writer,
-            api,
+            lifecycle,
             slack,
             clock,
             groups: Mutex::new(HashMap::new()),
+            refusals: RefusalTally::default(),
         }
     }
 
@@ -178,36 +190,54 @@ impl Bridge {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn journal(&self, actor: &str, bodies: Vec<RecordBody>) {
+    fn records(&self, who: &str, bodies: Vec<RecordBody>) -> Vec<NewRecord> {
         let now = self.clock.now();
-        self.writer.append(
-            bodies
-                .into_iter()
-                .map(|b| NewRecord::new(now, actor, b))
-                .collect(),
-        );
+        bodies
+            .into_iter()
+            .map(|b| NewRecord::new(now, who, b))
+            .collect()
     }
 
+    fn inbound_body(
+        kind: &str,
+        user: Option<&str>,
+        text: &str,
+        accepted: bool,
+        detail: &str,
+    ) -> RecordBody {
+        RecordBody::Inbound(Inbound {
+            kind: kind.into(),
+            user: user.map(|u| printable(u).into_owned()),
+            text: printable(text).into_owned(),
+            accepted,
+            detail: printable(detail).into_owned(),
+            count: 1,
+        })
+    }
+
+    /// Journals what a signed request asked and what became of it. Signed requests come from
+    /// the workspace and name their user, so each is worth its own record.
     fn inbound(&self, kind: &str, user: Option<&str>, text: &str, accepted: bool, detail: &str) {
-        self.journal(
-            "slack-bridge",
-            vec![RecordBody::Inbound(Inbound {
-                kind: kind.into(),
-                user: user.map(str::to_string),
-                text: text.into(),
-                accepted,
-                detail: detail.into(),
-            })],
-        );
+        let body = Self::inbound_body(kind, user, text, accepted, detail);
+        self.writer.append(self.records("slack-bridge", vec![body]));
     }
 
-    /// Journals a request that failed verification. Nothing about it is trusted, so
-    /// nothing from it is recorded but the reason.
+    /// Counts a request that failed verification. Nothing about it is trusted, so nothing
+    /// from it is kept but the reason; the counts reach the journal once a minute (see
+    /// [`Bridge::flush_refusals`]), so a flood of forgeries adds a handful of records.
     pub fn reject(&self, kind: &str, why: &Rejection) -> StatusCode {
-        self.inbound(kind, None, "", false, &why.to_string());
+        self.refusals.count(kind, &why.to_string(), Utc::now());
         match why {
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// Journals the refusal counts of the minutes that are over (all of them when `all`).
+    pub fn flush_refusals(&self, all: bool) {
+        let bodies = self.refusals.take(Utc::now(), all);
+        if !bodies.is_empty() {
+            self.writer.append(self.records("slack-bridge", bodies));
         }
     }
 
@@ -259,58 +289,62 @@ impl Bridge {
 
     /// A `/warroom` command from `user_id`.
     pub async fn command(&self, user_id: &str, user_name: &str, text: &str) -> Reply {
-        let who = actor(user_id, user_name);
+        let who = actor::slack(user_id, &printable(user_name));
+        let text = printable(text).into_owned();
         let shown = format!("/warroom {text}");
-        let cmd = match command::parse(text) {
+        let refuse = |why: &str| {
+            self.inbound("command", Some(user_id), &shown, false, why);
+            Reply::refused(StatusCode::OK, why)
+        };
+        let cmd = match command::parse(&text) {
             Ok(c) => c,
-            Err(e) => {
-                self.inbound("command", Some(user_id), &shown, false, &e.0);
-                return Reply::refused(StatusCode::OK, &e.0);
-            }
+            Err(e) => return refuse(&e.0),
         };
         if let Some(v) = command::verb(text.split_whitespace().next().unwrap_or_default())
             .filter(|v| v.console_only)
         {
-            let why = format!("`{}` only works in the console", v.name);
-            self.inbound("command", Some(user_id), &shown, false, &why);
-            return Reply::refused(StatusCode::OK, &why);
+            return refuse(&format!("`{}` only works in the console", v.name));
         }
         if let Some(answer) = self.query(&cmd) {
             self.inbound("command", Some(user_id), &shown, true, "answered");
             return Reply::answer(answer);
         }
-        if let Some(change) = self.annotation(&cmd) {
+        let change = {
+            let state = self.state();
+            resolve::annotation_for(&cmd, &state, || resolve::worst_open_alert(&state))
+        };
+        if let Some(change) = change {
+            let change = match change {
+                Ok(c) => c,
+                Err(why) => return refuse(&why),
+            };
             if !self.permitted(user_id, Class::Annotate).await {
-                let why = "you may not change the incident: ask to be added to slack.permissions.annotate";
-                self.inbound("command", Some(user_id), &shown, false, why);
-                return Reply::refused(StatusCode::OK, why);
+                return refuse(
+                    "you may not change the incident: ask to be added to slack.permissions.annotate",
+                );
             }
-            self.inbound("command", Some(user_id), &shown, true, "recorded");
-            self.journal(&who, vec![change]);
-            return Reply::answer(notice(&format!("Recorded: {shown}")));
+            let accepted = Self::inbound_body("command", Some(user_id), &shown, true, "recorded");
+            let mut records = self.records("slack-bridge", vec![accepted]);
+            records.extend(self.records(&who, vec![change]));
+            // "Recorded" only once it is.
+            return match self.writer.commit(records).await {
+                Ok(_) => Reply::answer(notice(&format!("Recorded: {shown}"))),
+                Err(e) => Reply::refused(StatusCode::OK, &not_recorded(&e)),
+            };
         }
         let now = self.clock.now();
         let action = match resolve::action_for(&cmd, &self.state(), now) {
             Some(Ok(a)) => a,
-            Some(Err(why)) => {
-                self.inbound("command", Some(user_id), &shown, false, &why);
-                return Reply::refused(StatusCode::OK, &why);
-            }
-            None => {
-                let why = "not something the bridge can do";
-                self.inbound("command", Some(user_id), &shown, false, why);
-                return Reply::refused(StatusCode::OK, why);
-            }
+            Some(Err(why)) => return refuse(&why),
+            None => return refuse("not something the bridge can do"),
         };
         let class = Class::of(&action);
         if !self.permitted(user_id, class).await {
-            let why = format!(
+            return refuse(&format!(
                 "you may not {}: ask to be added to slack.permissions.{}",
                 action.verb(),
                 class.name()
-            );
-            self.inbound("command", Some(user_id), &shown, false, &why);
-            return Reply::refused(StatusCode::OK, &why);
+            ));
         }
         self.inbound(
             "command",
@@ -319,7 +353,7 @@ impl Bridge {
             true,
             "asked for confirmation",
         );
-        self.request(action, &who, user_id)
+        self.request(action, &who).await
     }
 
     /// Answers to questions: nothing to permit, nothing to change.
@@ -337,188 +371,115 @@ impl Bridge {
         })
     }
 
-    /// Changes to the incident itself (no AWS call): recorded once permitted.
-    fn annotation(&self, cmd: &Command) -> Option<RecordBody> {
-        let state = self.state();
-        let alert = |id: &Option<String>| {
-            id.clone().or_else(|| {
-                // Without an ID: the worst open alert.
-                state
-                    .alerts
-                    .iter()
-                    .filter(|a| a.status == AlertStatus::Open)
-                    .max_by_key(|a| (a.alert.severity, a.alert.last_seen))
-                    .map(|a| a.alert.id.clone())
-            })
+    /// Journals the request and answers with the confirmation buttons — only once the
+    /// request is in the journal — or refuses.
+    async fn request(&self, action: Action, who: &str) -> Reply {
+        let wall_expiry = Utc::now() + self.config.confirm_for;
+        let opening = {
+            let state = self.state().clone();
+            self.lifecycle
+                .request(action, Origin::Slack, who, &state, Some(wall_expiry))
+                .await
         };
-        Some(match cmd {
-            Command::Note(text) => RecordBody::Note(Note { text: text.clone() }),
-            Command::Status(Some(s)) => RecordBody::IncidentChanged(IncidentChange::Status(*s)),
-            Command::Severity(s) => RecordBody::IncidentChanged(IncidentChange::Severity(*s)),
-            Command::Title(t) => RecordBody::IncidentChanged(IncidentChange::Title(t.clone())),
-            Command::Ack(id) | Command::Resolve(id) => RecordBody::AlertStatus(AlertStatusChange {
-                alert_id: alert(id)?,
-                status: if matches!(cmd, Command::Ack(_)) {
-                    AlertStatus::Acknowledged
-                } else {
-                    AlertStatus::Resolved
-                },
-            }),
-            _ => return None,
-        })
-    }
-
-    /// Journals the request and answers with the confirmation buttons, or refuses.
-    fn request(&self, action: Action, who: &str, user_id: &str) -> Reply {
-        let now = self.clock.now();
-        let id = format!("act-{}-slack-{user_id}", now.format("%Y%m%dT%H%M%S%3f"));
-        let calls = plan::plan(&action);
-        let requested = RecordBody::Action(ActionStep {
-            action_id: id.clone(),
-            step: Step::Requested {
-                action: action.clone(),
-                origin: Origin::Slack,
-                calls: calls.clone(),
+        let opening = match opening {
+            Ok(o) => o,
+            Err(e) => return Reply::refused(StatusCode::OK, &not_recorded(&e)),
+        };
+        match opening.outcome {
+            Opened::Refused { reason } => {
+                Reply::refused(StatusCode::OK, &format!("Refused: {reason}"))
+            }
+            Opened::Noop { reason } => {
+                Reply::answer(notice(&format!("Nothing to do: {reason} (recorded)")))
+            }
+            Opened::Awaiting => Reply {
+                status: StatusCode::OK,
+                message: Some(blocks::confirm_prompt(
+                    &opening.id,
+                    &opening.action,
+                    &opening.calls,
+                    who,
+                    self.clock.now() + self.config.confirm_for,
+                )),
+                in_channel: true,
+                later: None,
             },
-        });
-        let step = |step| {
-            RecordBody::Action(ActionStep {
-                action_id: id.clone(),
-                step,
-            })
-        };
-        if self.config.read_only {
-            let reason = "the bridge is read-only (--read-only)".to_string();
-            self.journal(
-                who,
-                vec![
-                    requested,
-                    step(Step::Refused {
-                        reason: reason.clone(),
-                    }),
-                ],
-            );
-            return Reply::refused(StatusCode::OK, &format!("Refused: {reason}"));
-        }
-        if let Some(reason) = plan::already_done(&action, &self.state()) {
-            self.journal(
-                who,
-                vec![
-                    requested,
-                    step(Step::Noop {
-                        reason: reason.clone(),
-                    }),
-                ],
-            );
-            return Reply::answer(notice(&format!("Nothing to do: {reason} (recorded)")));
-        }
-        self.journal(who, vec![requested]);
-        let expires = now + self.config.confirm_for;
-        Reply {
-            status: StatusCode::OK,
-            message: Some(blocks::confirm_prompt(&id, &action, &calls, who, expires)),
-            in_channel: true,
-            later: None,
         }
     }
 
-    /// A button click: `button` is the button's action ID, `action_id` the journal's.
+    /// A button click: `button` is the button's action ID, `value` names the request and
+    /// what it does (see [`confirmation_value`](crate::respond::lifecycle::confirmation_value)).
     pub async fn click(
         self: &Arc<Self>,
         user_id: &str,
         user_name: &str,
         button: &str,
-        action_id: &str,
+        value: &str,
         response_url: Option<String>,
     ) -> Reply {
-        let who = actor(user_id, user_name);
-        let shown = format!("{button} {action_id}");
-        let (action, calls, requested_by, requested_at) = {
-            let state = self.state();
-            match state.action(action_id) {
-                Some(a) if a.is_open() && a.origin == Some(Origin::Slack) => (
-                    a.action.clone(),
-                    a.calls.clone(),
-                    a.requested_by().unwrap_or_default().to_string(),
-                    a.steps.first().map(|s| s.at),
-                ),
-                _ => {
-                    let why = "unknown or already handled request";
-                    self.inbound("interaction", Some(user_id), &shown, false, why);
-                    return self.answer_via(response_url, blocks::error(why), false);
-                }
-            }
+        let who = actor::slack(user_id, &printable(user_name));
+        let shown = printable(&format!("{button} {value}")).into_owned();
+        let refuse = |why: &str, replace: bool| {
+            self.inbound("interaction", Some(user_id), &shown, false, why);
+            self.answer_via(response_url.clone(), blocks::error(why), replace)
         };
-        let Some(action) = action else {
-            return Reply::refused(StatusCode::OK, "request without an action");
-        };
-        let step = |s| {
-            vec![RecordBody::Action(ActionStep {
-                action_id: action_id.to_string(),
-                step: s,
-            })]
-        };
-        let expired = requested_at.is_some_and(|t| self.clock.now() > t + self.config.confirm_for);
-        if expired {
-            let reason = "the confirmation expired".to_string();
-            self.inbound("interaction", Some(user_id), &shown, false, &reason);
-            self.journal(
-                &who,
-                step(Step::Refused {
-                    reason: reason.clone(),
-                }),
-            );
-            return self.answer_via(
-                response_url,
-                blocks::error(&format!("Not done: {reason}; ask again")),
-                true,
-            );
-        }
-        let class = Class::of(&action);
-        let requester = slack_user_of(&requested_by).unwrap_or_default();
-        if button == CANCEL_ACTION_ID {
-            if user_id != requester && !self.permitted(user_id, class).await {
-                let why = "only the requester or someone allowed may cancel";
-                self.inbound("interaction", Some(user_id), &shown, false, why);
-                return self.answer_via(response_url, blocks::error(why), false);
-            }
-            self.inbound("interaction", Some(user_id), &shown, true, "cancelled");
-            self.journal(&who, step(Step::Cancelled));
-            return self.answer_via(
-                response_url,
-                notice(&format!("Cancelled by <@{user_id}>: {}", action.describe())),
-                true,
-            );
-        }
-        if button != CONFIRM_ACTION_ID {
-            let why = format!("unknown button {button}");
+        if button != CONFIRM_ACTION_ID && button != CANCEL_ACTION_ID {
+            let why = format!("unknown button {}", printable(button));
             self.inbound("interaction", Some(user_id), &shown, false, &why);
             return Reply::refused(StatusCode::OK, &why);
+        }
+        let Some((id, fingerprint)) = parse_confirmation_value(value) else {
+            return refuse(
+                "this button names no request and action: ask again for fresh buttons",
+                false,
+            );
+        };
+        let view = match self.lifecycle.open_request(id, fingerprint).await {
+            Ok(v) if v.origin == Origin::Slack => v,
+            Ok(_) => return refuse("that request was not made from Slack", false),
+            Err(e) => return refuse(&e.to_string(), false),
+        };
+        let class = Class::of(&view.action);
+        let what = view.action.describe();
+        if button == CANCEL_ACTION_ID {
+            let requester = actor::slack_user_of(&view.requested_by).unwrap_or_default();
+            if user_id != requester && !self.permitted(user_id, class).await {
+                return refuse("only the requester or someone allowed may cancel", false);
+            }
+            return match self.lifecycle.cancel(id, fingerprint, &who).await {
+                Ok(_) => {
+                    self.inbound("interaction", Some(user_id), &shown, true, "cancelled");
+                    self.answer_via(
+                        response_url,
+                        notice(&format!("Cancelled by <@{user_id}>: {what}")),
+                        true,
+                    )
+                }
+                Err(e) => refuse(&e.to_string(), false),
+            };
         }
         if !self.permitted(user_id, class).await {
             let why = format!(
                 "you may not {}: ask to be added to slack.permissions.{}",
-                action.verb(),
+                view.action.verb(),
                 class.name()
             );
-            self.inbound("interaction", Some(user_id), &shown, false, &why);
-            return self.answer_via(response_url, blocks::error(&why), false);
+            return refuse(&why, false);
         }
-        if self.config.two_person && user_id == requester {
-            let why = "two-person rule: someone other than the requester must confirm";
-            self.inbound("interaction", Some(user_id), &shown, false, why);
-            return self.answer_via(response_url, blocks::error(why), false);
-        }
+        let rules = ConfirmRules {
+            two_person: self.config.two_person,
+            confirm_for: Some(self.config.confirm_for),
+        };
+        let view = match self.lifecycle.confirm(id, fingerprint, &who, &rules).await {
+            Ok(v) => v,
+            Err(e @ NotDone::Expired) => {
+                return refuse(&format!("Not done: {e}"), true);
+            }
+            Err(e) => return refuse(&e.to_string(), false),
+        };
         self.inbound("interaction", Some(user_id), &shown, true, "confirmed");
-        self.journal(&who, step(Step::Confirmed));
-        if self.config.dry_run {
-            self.journal(
-                &who,
-                step(Step::DryRun {
-                    calls: calls.clone(),
-                }),
-            );
-            let shown: Vec<String> = calls.iter().map(|c| c.to_string()).collect();
+        if self.lifecycle.policy().dry_run {
+            let shown: Vec<String> = view.calls.iter().map(|c| c.to_string()).collect();
             return self.answer_via(
                 response_url,
                 notice(&format!(
@@ -529,50 +490,17 @@ impl Bridge {
             );
         }
         let bridge = self.clone();
-        let action_id = action_id.to_string();
         let later: Later = Box::pin(async move {
             bridge
-                .respond(
-                    &response_url,
-                    notice(&format!("Running: {}…", action.describe())),
-                    true,
-                )
+                .respond(&response_url, notice(&format!("Running: {what}…")), true)
                 .await;
-            let progress = {
-                let (bridge, who, action_id) = (bridge.clone(), who.clone(), action_id.clone());
-                move |detail: String| {
-                    bridge.journal(
-                        &who,
-                        vec![RecordBody::Action(ActionStep {
-                            action_id: action_id.clone(),
-                            step: Step::Progress { detail },
-                        })],
-                    )
-                }
-            };
-            let (step, text) = match respond::execute(bridge.api.as_ref(), &calls, &progress).await
-            {
-                Ok(detail) => (
-                    Step::Succeeded {
-                        detail: detail.clone(),
-                    },
-                    format!(
-                        "Done: {} ({detail}), confirmed by <@{}>",
-                        action.describe(),
-                        slack_user_of(&who).unwrap_or_default()
-                    ),
+            let text = match bridge.lifecycle.execute(&view, &who).await {
+                Ok(detail) => format!(
+                    "Done: {what} ({detail}), confirmed by <@{}>",
+                    actor::slack_user_of(&who).unwrap_or_default()
                 ),
-                Err(error) => (
-                    Step::Failed {
-                        error: error.clone(),
-                    },
-                    format!("Failed: {} — {error}", action.describe()),
-                ),
+                Err(error) => format!("Failed: {what} — {error}"),
             };
-            bridge.journal(
-                &who,
-                vec![RecordBody::Action(ActionStep { action_id, step })],
-            );
             bridge.respond(&response_url, notice(&text), true).await;
         });
         Reply {
@@ -607,6 +535,54 @@ impl Bridge {
         {
             tracing::warn!("response_url: {e}");
         }
+    }
+}
+
+/// Refused, unverified requests counted per minute, kind and reason.
+#[derive(Default)]
+struct RefusalTally {
+    counts: Mutex<std::collections::BTreeMap<(i64, String, String), u64>>,
+}
+
+impl RefusalTally {
+    fn count(&self, kind: &str, why: &str, now: DateTime<Utc>) {
+        let minute = now.timestamp().div_euclid(60);
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((minute, kind.to_string(), why.to_string()))
+            .or_default() += 1;
+    }
+
+    /// One record per minute, kind and reason, for the minutes before `now`'s (all, when
+    /// `all`), forgotten once taken.
+    fn take(&self, now: DateTime<Utc>, all: bool) -> Vec<RecordBody> {
+        let current = now.timestamp().div_euclid(60);
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let keep = if all {
+            std::collections::BTreeMap::new()
+        } else {
+            counts.split_off(&(current, String::new(), String::new()))
+        };
+        let taken = std::mem::replace(&mut *counts, keep);
+        taken
+            .into_iter()
+            .map(|((minute, kind, why), count)| {
+                let at = DateTime::from_timestamp(minute * 60, 0).unwrap_or_default();
+                RecordBody::Inbound(Inbound {
+                    kind: kind.clone(),
+                    user: None,
+                    text: format!(
+                        "unverified requests in the minute from {}",
+                        at.format("%H:%M UTC")
+                    ),
+                    accepted: false,
+                    detail: why,
+                    count,
+                })
+            })
+            .collect()
     }
 }
 
@@ -648,16 +624,36 @@ async fn verified(
         return Err((status, Rejection::TooLarge.to_string()).into_response());
     };
     let now = chrono::Utc::now().timestamp();
-    if let Err(why) = bridge.verifier.check(
-        header(headers, SIGNATURE_HEADER),
-        header(headers, TIMESTAMP_HEADER),
-        &bytes,
-        now,
-    ) {
-        let status = bridge.reject(kind, &why);
-        return Err((status, why.to_string()).into_response());
+    let signature = header(headers, SIGNATURE_HEADER);
+    let signed_at =
+        match bridge
+            .verifier
+            .check(signature, header(headers, TIMESTAMP_HEADER), &bytes, now)
+        {
+            Ok(t) => t,
+            Err(why) => {
+                let status = bridge.reject(kind, &why);
+                return Err((status, why.to_string()).into_response());
+            }
+        };
+    // Replays are remembered in the journal: refused after a restart too, and by every
+    // bridge on the incident.
+    let forget_before = now - 2 * MAX_SKEW_SECONDS;
+    match bridge
+        .writer
+        .remember_request(signature.unwrap_or_default(), signed_at, forget_before)
+        .await
+    {
+        Ok(true) => Ok(bytes),
+        Ok(false) => {
+            let status = bridge.reject(kind, &Rejection::Replayed);
+            Err((status, Rejection::Replayed.to_string()).into_response())
+        }
+        Err(e) => {
+            tracing::error!("replay check: {e}");
+            Err((StatusCode::SERVICE_UNAVAILABLE, not_recorded(&e)).into_response())
+        }
     }
-    Ok(bytes)
 }
 
 fn malformed(bridge: &Bridge, kind: &str, why: String) -> Response {
@@ -741,9 +737,18 @@ async fn interactions(
     respond_json(reply)
 }
 
+/// For load balancers and supervisors: the bridge is up and its journal takes records.
+async fn healthz(State(bridge): State<Arc<Bridge>>) -> Response {
+    match bridge.writer.commit(Vec::new()).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("journal: {e}\n")).into_response(),
+    }
+}
+
 /// The bridge's HTTP routes.
 pub fn router(bridge: Arc<Bridge>) -> axum::Router {
     axum::Router::new()
+        .route("/healthz", axum::routing::get(healthz))
         .route("/slack/commands", axum::routing::post(commands))
         .route("/slack/interactions", axum::routing::post(interactions))
         .with_state(bridge)

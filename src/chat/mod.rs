@@ -2,6 +2,7 @@
 
 pub mod blocks;
 pub mod bridge;
+pub mod http;
 pub mod outbox;
 pub mod secret;
 pub mod slack;

@@ -89,13 +89,13 @@ impl Console {
             keymap,
             theme,
             format!("{}@tui", config.responder()),
-            std::process::id().to_string(),
             self.clock.now(),
         );
         prepare(&mut app)?;
         if let Some(w) = &self.warning {
             app.warn(w);
         }
+        let path = self.journal.path().to_path_buf();
         rt.block_on(async {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
@@ -116,10 +116,21 @@ impl Console {
             };
             let result = run::run(app, services).await;
             side.tasks.abort_all();
-            task.shutdown();
+            unwritten(task.shutdown(), &path)?;
             result
         })
     }
+}
+
+/// Ends the command with an error (and so a non-zero exit) when records were lost: what the
+/// journal could not take by the end is named, never only logged.
+pub(super) fn unwritten(count: usize, path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        count == 0,
+        "{count} records could not be written to {} (see the log for why)",
+        path.display()
+    );
+    Ok(())
 }
 
 pub(super) fn summary(path: &Path, app: &App, subcommand: &str) {

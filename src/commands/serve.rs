@@ -142,6 +142,25 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                 token,
             ));
         }
+        {
+            // Refusals of unverified requests reach the journal as counts, once a minute.
+            let bridge = bridge.clone();
+            side.spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+                loop {
+                    tick.tick().await;
+                    bridge.flush_refusals(false);
+                }
+            });
+        }
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("watching for SIGTERM")?;
+        let stop = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
         let served = if signing.is_some() {
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
@@ -151,23 +170,26 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                 listener.local_addr()?,
                 path.display()
             );
-            axum::serve(listener, bridge::router(bridge.clone()))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .context("serving HTTP")
+            crate::chat::http::serve(
+                listener,
+                bridge::router(bridge.clone()),
+                crate::chat::http::Limits::default(),
+                stop,
+            )
+            .await;
+            Ok(())
         } else {
             println!(
                 "warroom serve: Socket Mode only — incident {}",
                 path.display()
             );
-            let _ = tokio::signal::ctrl_c().await;
+            stop.await;
             Ok(())
         };
         side.abort_all();
-        task.shutdown();
-        served
+        bridge.flush_refusals(true);
+        let lost = task.shutdown();
+        served.and_then(|()| super::console::unwritten(lost, &path))
     });
     result?;
     Ok(ExitCode::SUCCESS)

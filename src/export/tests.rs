@@ -63,6 +63,7 @@ fn played() -> Vec<Record> {
             action,
             origin: Origin::Tui,
             calls: calls.clone(),
+            expires_at: None,
         },
     ));
     records.push(step(
@@ -108,6 +109,7 @@ fn played() -> Vec<Record> {
             calls: plan(&deny),
             action: deny,
             origin: Origin::Slack,
+            expires_at: None,
         },
     ));
     number(records)

@@ -5,10 +5,12 @@
 //! transaction that reads the head and writes the next records atomically.
 
 mod chain;
+mod requests;
 mod tail;
 mod verify;
 
-pub use tail::{JournalTask, JournalWriter, TailEvent};
+pub use requests::{Conflict, RequestView, Settled};
+pub use tail::{JournalTask, JournalWriter, TailEvent, Unavailable};
 pub use verify::{VerifyError, VerifyReport};
 
 use crate::model::{NewRecord, Record, RecordBody};
@@ -49,6 +51,12 @@ CREATE TABLE IF NOT EXISTS records (
     hash      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_kind ON records(kind);
+-- The steps of one request, found without reading every record (the exactly-once guard).
+CREATE INDEX IF NOT EXISTS records_action ON records(json_extract(data, '$.action_id'))
+    WHERE kind = 'action';
+-- Slack request signatures already handled, so a captured request is refused as a replay
+-- after a restart too, and by every bridge on the journal.
+CREATE TABLE IF NOT EXISTS seen_requests (signature TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Records are never changed once written. These triggers stop accidents; deliberate tampering
 -- (dropping them first) is what `warroom verify` catches.
@@ -157,9 +165,39 @@ impl Journal {
 
     /// Appends records in order and returns them as stored. All or none are written.
     pub fn append(&mut self, records: &[NewRecord]) -> Result<Vec<Record>, JournalError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
+        match self.append_if(records, |_| Ok(Ok::<(), std::convert::Infallible>(())))? {
+            Ok(stored) => Ok(stored),
+            Err(never) => match never {},
         }
+    }
+
+    /// Appends a decision on request `action_id` (its confirmation, cancellation or expiry)
+    /// only if the request exists, is for the action `fingerprint` names, and nobody has
+    /// decided it yet — checked in the transaction that writes it, so of any number of
+    /// racing deciders, in any number of processes, exactly one succeeds.
+    pub fn append_decision(
+        &mut self,
+        action_id: &str,
+        fingerprint: &str,
+        records: &[NewRecord],
+    ) -> Result<Result<Vec<Record>, Conflict>, JournalError> {
+        self.append_if(records, |tx| requests::check(tx, action_id, fingerprint))
+    }
+
+    /// What the journal holds of request `action_id`.
+    pub fn request(&self, action_id: &str) -> Result<Option<RequestView>, JournalError> {
+        requests::read(&self.conn, action_id).map_err(|source| self.err(source))
+    }
+
+    /// Notes that a request signed `signature` at Unix time `at` was handled; false when it
+    /// had been already (a replay). Signatures older than `forget_before` are dropped: their
+    /// timestamps are outside the window in which a request is accepted at all.
+    pub fn remember_request(
+        &mut self,
+        signature: &str,
+        at: i64,
+        forget_before: i64,
+    ) -> Result<bool, JournalError> {
         let path = self.path.clone();
         let err = |source| JournalError::Sqlite {
             path: path.clone(),
@@ -169,6 +207,43 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
+        tx.execute(
+            "DELETE FROM seen_requests WHERE at < ?1",
+            params![forget_before],
+        )
+        .map_err(err)?;
+        let fresh = tx
+            .execute(
+                "INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?1, ?2)",
+                params![signature, at],
+            )
+            .map_err(err)?
+            == 1;
+        tx.commit().map_err(err)?;
+        Ok(fresh)
+    }
+
+    /// Appends `records` in one transaction if `guard`, run inside it, allows.
+    fn append_if<E>(
+        &mut self,
+        records: &[NewRecord],
+        guard: impl FnOnce(&Connection) -> rusqlite::Result<Result<(), E>>,
+    ) -> Result<Result<Vec<Record>, E>, JournalError> {
+        let path = self.path.clone();
+        let err = |source| JournalError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        if let Err(refused) = guard(&tx).map_err(err)? {
+            return Ok(Err(refused));
+        }
+        if records.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
         let head: Option<(i64, String)> = tx
             .query_row(
                 "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
@@ -219,7 +294,7 @@ impl Journal {
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(stored)
+        Ok(Ok(stored))
     }
 
     /// The number of the last record, 0 when empty.
@@ -325,6 +400,17 @@ impl Journal {
         }
         tx.commit().map_err(err)?;
         Ok(free)
+    }
+
+    /// Makes every append on this connection fail as a full disk does, for tests.
+    #[cfg(test)]
+    pub(crate) fn fail_writes_as_if_full(&self) {
+        self.conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER disk_full BEFORE INSERT ON records
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+            )
+            .unwrap();
     }
 
     /// Checks the whole chain; see [`verify`](self::verify).

@@ -245,3 +245,117 @@ fn appends_are_written_even_when_nobody_reads_the_tail() {
         3
     );
 }
+
+#[test]
+fn a_decision_is_written_once_however_many_connections_race() {
+    use crate::model::{Action, ActionStep, Origin, Step};
+    let (_dir, path) = journal_with(1);
+    let action = Action::DenyAll {
+        user: "ci-deploy".into(),
+    };
+    let step = |s: Step| {
+        NewRecord::new(
+            Utc::now(),
+            "tester",
+            RecordBody::Action(ActionStep {
+                action_id: "act-x".into(),
+                step: s,
+            }),
+        )
+    };
+    Journal::open(&path)
+        .unwrap()
+        .append(&[step(Step::Requested {
+            action: action.clone(),
+            origin: Origin::Slack,
+            calls: vec![],
+            expires_at: None,
+        })])
+        .unwrap();
+    let fingerprint = action.fingerprint();
+    let winners: usize = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, fingerprint) = (&path, &fingerprint);
+                scope.spawn(move || {
+                    let mut j = Journal::open(path).unwrap();
+                    j.append_decision("act-x", fingerprint, &[step(Step::Confirmed)])
+                        .unwrap()
+                        .is_ok() as usize
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 1);
+    let j = Journal::open(&path).unwrap();
+    let view = j.request("act-x").unwrap().unwrap();
+    assert_eq!(view.settled.as_ref().map(|s| s.step), Some("confirmed"));
+    let mut j = j;
+    assert!(matches!(
+        j.append_decision("act-x", "deactivate:other:000000", &[step(Step::Cancelled)])
+            .unwrap(),
+        Err(Conflict::Mismatch { .. })
+    ));
+    assert!(matches!(
+        j.append_decision("act-nope", &fingerprint, &[step(Step::Cancelled)])
+            .unwrap(),
+        Err(Conflict::Unknown)
+    ));
+    assert_eq!(j.last_seq().unwrap(), 3, "one request, one confirmation");
+}
+
+#[test]
+fn replayed_signatures_are_remembered_across_connections() {
+    let (_dir, path) = journal_with(1);
+    assert!(
+        Journal::open(&path)
+            .unwrap()
+            .remember_request("v0=ab", 1000, 0)
+            .unwrap()
+    );
+    // A restart: a new connection, the same file.
+    let mut again = Journal::open(&path).unwrap();
+    assert!(!again.remember_request("v0=ab", 1000, 0).unwrap());
+    // Once outside the window it is forgotten (and could not be accepted anyway).
+    assert!(again.remember_request("v0=ab", 1000, 1001).unwrap());
+    assert!(again.verify().unwrap().is_ok(), "the chain is untouched");
+}
+
+#[test]
+fn what_cannot_be_written_is_refused_to_waiters_and_counted_at_the_end() {
+    let (_dir, path) = journal_with(1);
+    let journal = Journal::open(&path).unwrap();
+    journal.fail_writes_as_if_full();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = JournalTask::spawn(journal, 1, tx, std::time::Duration::from_millis(10));
+    task.writer().append(vec![note(2), note(3)]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let committed = rt.block_on(task.writer().commit(vec![note(4)]));
+    let why = committed.expect_err("nothing can be written").to_string();
+    assert!(why.contains("database or disk is full"), "{why}");
+    assert!(why.contains("2 earlier records are still waiting"), "{why}");
+    assert_eq!(
+        task.shutdown(),
+        2,
+        "the queued records are counted, not lost silently"
+    );
+    let reported: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter_map(|e| match e {
+            TailEvent::Error(e) => Some(e),
+            TailEvent::Records(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        reported.len(),
+        1,
+        "reported once, not on every retry: {reported:?}"
+    );
+    assert_eq!(
+        Journal::open_existing(&path).unwrap().last_seq().unwrap(),
+        1
+    );
+}

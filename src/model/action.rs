@@ -119,6 +119,16 @@ impl Action {
         }
     }
 
+    /// What the action will do, in a form a confirmation carries and the journal checks: the
+    /// verb, the subject and a digest of every parameter, so a click meant for one request
+    /// can never run another.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_string(self).expect("actions serialise");
+        let digest = hex::encode(&Sha256::digest(json.as_bytes())[..6]);
+        format!("{}:{}:{digest}", self.verb(), self.subject())
+    }
+
     /// Deleting a key cannot be undone: its confirmation asks for part of the key ID.
     pub fn confirmation_code(&self) -> Option<String> {
         match self {
@@ -171,6 +181,10 @@ pub enum Step {
         action: Action,
         origin: Origin,
         calls: Vec<ApiCall>,
+        /// Wall-clock time after which the request can no longer be confirmed (the
+        /// incident's clock may stand still, as in a demo, or be replayed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
     },
     Confirmed,
     /// A state change while the calls run (e.g. a remediation going from QUEUED to
@@ -213,6 +227,12 @@ impl Step {
             Step::Succeeded { .. } => "succeeded",
             Step::Failed { .. } => "failed",
         }
+    }
+
+    /// Whether this step decides the request: after it, nobody may confirm or cancel it.
+    /// A confirmation is the first such step, so at most one can ever be written.
+    pub fn settles(&self) -> bool {
+        !matches!(self, Step::Requested { .. } | Step::Progress { .. })
     }
 
     /// Whether the action is over after this step.

@@ -59,4 +59,16 @@ pub struct Inbound {
     pub accepted: bool,
     /// Why it was refused, or what was done.
     pub detail: String,
+    /// How many requests this record stands for: requests that failed verification are
+    /// counted per reason and minute into one record, so strangers cannot grow the journal.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
 }

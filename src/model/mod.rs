@@ -1,6 +1,7 @@
 //! Domain types: what the console knows about an incident.
 
 mod action;
+pub mod actor;
 mod chat;
 mod event;
 mod record;
@@ -10,7 +11,7 @@ pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey,
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
 pub use record::{NewRecord, Record, RecordBody};
-pub use text::{Interner, Text};
+pub use text::{Interner, Text, printable};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

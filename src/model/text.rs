@@ -140,8 +140,43 @@ impl Interner {
     }
 }
 
+/// `text` with every character that could steer a terminal, a spreadsheet or a renderer
+/// made visible and harmless: C0 controls (ESC, NUL, …) and DEL become their Unicode
+/// control pictures (`␛`, `␀`, `␡`), C1 controls and bidirectional overrides become `�`.
+/// Line breaks and tabs stay. Text from outside (Slack) passes through here before it is
+/// journaled, so the timeline, the postmortem and Slack itself only ever see the result.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let harmful = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(harmful) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            c if !harmful(c) => c,
+            '\0'..='\u{1F}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7F}' => '\u{2421}',
+            _ => '\u{FFFD}',
+        })
+        .collect::<String>()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn controls_become_visible_and_harmless() {
+        assert_eq!(printable("plain\ttext\nok"), "plain\ttext\nok");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{1b}[2Jb\0c\u{7f}"),
+            "a\u{241b}[2Jb\u{2400}c\u{2421}"
+        );
+        assert_eq!(printable("x\u{9b}y\u{202e}z"), "x\u{FFFD}y\u{FFFD}z");
+    }
+
     use super::*;
 
     #[test]

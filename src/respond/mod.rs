@@ -2,6 +2,7 @@
 //! behind the console (the demo world, an emulator, or a real account).
 
 pub mod guidance;
+pub mod lifecycle;
 pub mod plan;
 pub mod resolve;
 

@@ -3,7 +3,10 @@
 //! words do the same thing, and fail the same way, wherever they are typed.
 
 use crate::command::Command;
-use crate::model::{Action, PrincipalRef, ResourceKey};
+use crate::model::{
+    Action, AlertStatus, AlertStatusChange, IncidentChange, Note, PrincipalRef, RecordBody,
+    ResourceKey, printable,
+};
 use crate::state::IncidentState;
 use chrono::{DateTime, Utc};
 
@@ -39,6 +42,56 @@ pub fn action_for(
         Command::Remediate { rule, resource } => remediation(state, rule, resource.as_deref()),
         _ => return None,
     })
+}
+
+/// The record a change to the incident itself asks for (a note, its status, severity or
+/// title, an alert acknowledged or resolved): `None` when the command is not such a change,
+/// `Some(Err(why))` when it cannot be made. An alert command without an ID is about
+/// `default_alert` (the console's selection, the bridge's worst open alert). Free text is
+/// made printable here, so nothing journaled can steer a terminal or a renderer later.
+pub fn annotation_for(
+    cmd: &Command,
+    state: &IncidentState,
+    default_alert: impl FnOnce() -> Option<String>,
+) -> Option<Result<RecordBody, String>> {
+    let text = |t: &str| printable(t).into_owned();
+    Some(Ok(match cmd {
+        Command::Note(t) => RecordBody::Note(Note { text: text(t) }),
+        Command::Status(Some(s)) => RecordBody::IncidentChanged(IncidentChange::Status(*s)),
+        Command::Severity(s) => RecordBody::IncidentChanged(IncidentChange::Severity(*s)),
+        Command::Title(t) => RecordBody::IncidentChanged(IncidentChange::Title(text(t))),
+        Command::Ack(id) | Command::Resolve(id) => {
+            let Some(alert_id) = id
+                .clone()
+                .or_else(default_alert)
+                .filter(|id| state.alert(id).is_some())
+            else {
+                return Some(Err(match id {
+                    Some(id) => format!("Unknown alert {}", text(id)),
+                    None => "Select an alert first (Alerts pane), or name one".into(),
+                }));
+            };
+            RecordBody::AlertStatus(AlertStatusChange {
+                alert_id,
+                status: if matches!(cmd, Command::Ack(_)) {
+                    AlertStatus::Acknowledged
+                } else {
+                    AlertStatus::Resolved
+                },
+            })
+        }
+        _ => return None,
+    }))
+}
+
+/// The worst open alert: what an alert command without an ID is about in Slack.
+pub fn worst_open_alert(state: &IncidentState) -> Option<String> {
+    state
+        .alerts
+        .iter()
+        .filter(|a| a.status == AlertStatus::Open)
+        .max_by_key(|a| (a.alert.severity, a.alert.last_seen))
+        .map(|a| a.alert.id.clone())
 }
 
 /// `remediate <rule> [resource]`: every non-compliant resource of the rule, or one.

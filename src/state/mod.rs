@@ -335,13 +335,18 @@ impl IncidentState {
             RecordBody::Inbound(i) => {
                 let who = i.user.as_deref().unwrap_or("unknown user");
                 let verdict = if i.accepted { "" } else { "refused: " };
+                let times = if i.count == 1 {
+                    String::new()
+                } else {
+                    format!("{} × ", i.count)
+                };
                 self.push(
                     rec,
                     EntryKind::Chat {
                         accepted: i.accepted,
                     },
                     format!(
-                        "Slack {} from {who}: {} — {verdict}{}",
+                        "{times}Slack {} from {who}: {} — {verdict}{}",
                         i.kind, i.text, i.detail
                     ),
                 );
@@ -546,6 +551,7 @@ impl IncidentState {
             action,
             origin,
             calls,
+            ..
         } = &s.step
         {
             view.action = Some(action.clone());

@@ -168,6 +168,7 @@ fn an_action_collects_its_steps_and_who_took_them() {
                 action: action.clone(),
                 origin: Origin::Tui,
                 calls: vec![],
+                expires_at: None,
             },
         ),
     )
@@ -387,6 +388,7 @@ fn the_outbox_tracks_each_message_to_its_delivery_and_finds_the_thread() {
                 text: "/warroom deactivate AKIA1".into(),
                 accepted: false,
                 detail: "bad signature".into(),
+                count: 1,
             }),
         );
     let s = f.state();

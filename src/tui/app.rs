@@ -11,10 +11,10 @@ use super::theme::Theme;
 use super::views::{self, Item, Lens, Pane, PaneRows, Row};
 use crate::command::{self, Arg, Command};
 use crate::model::{
-    Action, ActionStep, AlertStatus, AlertStatusChange, ApiCall, IncidentChange, NewRecord, Note,
-    Origin, PrincipalRef, Record, RecordBody, Step,
+    Action, AlertStatus, NewRecord, Origin, PrincipalRef, Record, RecordBody, Step,
 };
-use crate::respond::{plan, resolve};
+use crate::respond::lifecycle::{self, Decision, Opened, Policy};
+use crate::respond::resolve;
 use crate::source::SourceReport;
 use crate::state::{EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
@@ -86,9 +86,12 @@ pub struct FilterJob {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Append(Vec<NewRecord>),
-    Execute {
+    /// Confirm or cancel a request through the response lifecycle: written only if nobody
+    /// (in Slack, say) decided it first; a confirmation then runs.
+    Decide {
         action_id: String,
-        calls: Vec<ApiCall>,
+        fingerprint: String,
+        decision: Decision,
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
@@ -181,8 +184,6 @@ pub struct App {
     pub theme: Theme,
     /// Who is at the keyboard, as journaled: `alice@tui`.
     pub actor: String,
-    /// Distinguishes this console's action IDs from other processes on the same journal.
-    session_tag: String,
     pub now: DateTime<Utc>,
     pub pane: Pane,
     pub cursors: [Cursor; 5],
@@ -209,7 +210,6 @@ pub struct App {
     pub own_key: Option<String>,
     /// The Slack channel the incident is mirrored to, when it is.
     pub slack: Option<String>,
-    next_action: u64,
     rows_version: u64,
     /// Replaying a recording: the clock, and what it reveals.
     pub replay: Option<Replay>,
@@ -241,7 +241,6 @@ impl App {
         keymap: Keymap,
         theme: Theme,
         actor: String,
-        session_tag: String,
         now: DateTime<Utc>,
     ) -> Self {
         let mut app = App {
@@ -250,7 +249,6 @@ impl App {
             keymap,
             theme,
             actor,
-            session_tag,
             now,
             pane: Pane::Alerts,
             cursors: [Cursor::default(); 5],
@@ -271,7 +269,6 @@ impl App {
             identity: None,
             own_key: None,
             slack: None,
-            next_action: 0,
             rows_version: u64::MAX,
             replay: None,
             windows: Vec::new(),
@@ -688,9 +685,9 @@ impl App {
             KeyAction::RevokeSessions => return self.respond_on_selection(Verb::Revoke),
             KeyAction::Remediate => return self.respond_on_selection(Verb::Remediate),
             KeyAction::Acknowledge => {
-                return self.set_alert_status(None, AlertStatus::Acknowledged);
+                return self.annotate(Command::Ack(None));
             }
-            KeyAction::ResolveAlert => return self.set_alert_status(None, AlertStatus::Resolved),
+            KeyAction::ResolveAlert => return self.annotate(Command::Resolve(None)),
             KeyAction::ToggleEvents => {
                 self.show_all_events = !self.show_all_events;
                 self.rebuild_all();
@@ -1056,61 +1053,45 @@ impl App {
 
     // ---- responses --------------------------------------------------------------------
 
-    fn new_action_id(&mut self) -> String {
-        self.next_action += 1;
-        format!(
-            "act-{}-{}-{}",
-            self.now.format("%Y%m%dT%H%M%S"),
-            self.session_tag,
-            self.next_action
-        )
-    }
-
     fn record(&self, body: RecordBody) -> NewRecord {
         NewRecord::new(self.now, self.actor.clone(), body)
     }
 
-    fn step(&self, action_id: &str, step: Step) -> NewRecord {
-        self.record(RecordBody::Action(ActionStep {
-            action_id: action_id.to_string(),
-            step,
-        }))
-    }
-
-    /// Starts an action: journals the request, then refuses it, records it as a no-op,
-    /// or opens the confirmation.
+    /// Starts an action through the response lifecycle: journals the request, then refuses
+    /// it, records it as a no-op, or opens the confirmation.
     pub fn request(&mut self, action: Action) -> Vec<Effect> {
-        let id = self.new_action_id();
-        let calls = plan::plan(&action);
-        let mut records = vec![self.step(
-            &id,
-            Step::Requested {
-                action: action.clone(),
-                origin: Origin::Tui,
-                calls: calls.clone(),
-            },
-        )];
-        if self.mode.read_only {
-            let reason = "the console is read-only (--read-only)".to_string();
-            self.flash(
+        let policy = Policy {
+            presenter: "console",
+            read_only: self.mode.read_only,
+            dry_run: self.mode.dry_run,
+        };
+        let opening = lifecycle::open(action, Origin::Tui, &policy, &self.state, None);
+        match &opening.outcome {
+            Opened::Refused { reason } => self.flash(
                 Level::Warning,
-                format!("Refused: {} — {reason}", action.describe()),
-            );
-            records.push(self.step(&id, Step::Refused { reason }));
-        } else if let Some(reason) = plan::already_done(&action, &self.state) {
-            self.flash(Level::Info, format!("Nothing to do: {reason} (recorded)"));
-            records.push(self.step(&id, Step::Noop { reason }));
-        } else {
-            let mut confirm = Confirm::new(id, action, calls, self.mode.dry_run);
-            confirm.warning = self.warning_for(&confirm.action);
-            if let Some(own) = self.signs_with(&confirm.action) {
-                confirm.twice = true;
-                confirm.warning = Some(format!(
-                    "{own} is the key this console is signed with: after this it can no longer act. You will be asked twice."
-                ));
+                format!("Refused: {} — {reason}", opening.action.describe()),
+            ),
+            Opened::Noop { reason } => {
+                self.flash(Level::Info, format!("Nothing to do: {reason} (recorded)"))
             }
-            self.overlay = Some(Overlay::Confirm(confirm));
+            Opened::Awaiting => {
+                let mut confirm = Confirm::new(
+                    opening.id.clone(),
+                    opening.action.clone(),
+                    opening.calls.clone(),
+                    self.mode.dry_run,
+                );
+                confirm.warning = self.warning_for(&confirm.action);
+                if let Some(own) = self.signs_with(&confirm.action) {
+                    confirm.twice = true;
+                    confirm.warning = Some(format!(
+                        "{own} is the key this console is signed with: after this it can no longer act. You will be asked twice."
+                    ));
+                }
+                self.overlay = Some(Overlay::Confirm(confirm));
+            }
         }
+        let records = opening.bodies.into_iter().map(|b| self.record(b)).collect();
         vec![Effect::Append(records)]
     }
 
@@ -1146,51 +1127,37 @@ impl App {
             return vec![];
         };
         let confirm = confirm.clone();
-        match outcome {
-            ConfirmOutcome::Pending => vec![],
+        let decision = match outcome {
+            ConfirmOutcome::Pending => return vec![],
             ConfirmOutcome::Cancelled => {
-                self.overlay = None;
                 self.flash(
                     Level::Info,
                     format!("Cancelled: {}", confirm.action.describe()),
                 );
-                vec![Effect::Append(vec![
-                    self.step(&confirm.action_id, Step::Cancelled),
-                ])]
+                Decision::Cancel
+            }
+            ConfirmOutcome::Confirmed if confirm.dry_run => {
+                let calls: Vec<String> = confirm.calls.iter().map(|c| c.to_string()).collect();
+                self.flash(
+                    Level::Info,
+                    format!("Dry run — would call: {}", calls.join("; ")),
+                );
+                Decision::Confirm
             }
             ConfirmOutcome::Confirmed => {
-                self.overlay = None;
-                let mut records = vec![self.step(&confirm.action_id, Step::Confirmed)];
-                if confirm.dry_run {
-                    let calls = confirm.calls.clone();
-                    self.flash(
-                        Level::Info,
-                        format!(
-                            "Dry run — would call: {}",
-                            calls
-                                .iter()
-                                .map(|c| c.to_string())
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ),
-                    );
-                    records.push(self.step(&confirm.action_id, Step::DryRun { calls }));
-                    vec![Effect::Append(records)]
-                } else {
-                    self.flash(
-                        Level::Info,
-                        format!("Running: {}", confirm.action.describe()),
-                    );
-                    vec![
-                        Effect::Append(records),
-                        Effect::Execute {
-                            action_id: confirm.action_id,
-                            calls: confirm.calls,
-                        },
-                    ]
-                }
+                self.flash(
+                    Level::Info,
+                    format!("Running: {}", confirm.action.describe()),
+                );
+                Decision::Confirm
             }
-        }
+        };
+        self.overlay = None;
+        vec![Effect::Decide {
+            action_id: confirm.action_id,
+            fingerprint: confirm.action.fingerprint(),
+            decision,
+        }]
     }
 
     /// The access key a row is about, with its user.
@@ -1342,25 +1309,31 @@ impl App {
         }
     }
 
-    fn set_alert_status(&mut self, id: Option<String>, status: AlertStatus) -> Vec<Effect> {
-        let id = id.or_else(|| match self.selected_item() {
+    /// A change to the incident itself (note, status, severity, title, alert status), as
+    /// the shared vocabulary resolves it; an alert command without an ID is about the
+    /// selected alert.
+    fn annotate(&mut self, cmd: Command) -> Vec<Effect> {
+        let selected = match self.selected_item() {
             Some(Item::Alert(i)) => Some(self.state.alerts[*i].alert.id.clone()),
             Some(Item::Entry(i)) => match &self.state.timeline[*i].kind {
                 EntryKind::Alert { alert_id, .. } => Some(alert_id.clone()),
                 _ => None,
             },
             _ => None,
-        });
-        let Some(id) = id.filter(|id| self.state.alert(id).is_some()) else {
-            self.flash(Level::Warning, "Select an alert first (Alerts pane)");
-            return vec![];
         };
-        vec![Effect::Append(vec![self.record(RecordBody::AlertStatus(
-            AlertStatusChange {
-                alert_id: id,
-                status,
-            },
-        ))])]
+        match resolve::annotation_for(&cmd, &self.state, || selected) {
+            Some(Ok(body)) => {
+                if matches!(cmd, Command::Note(_)) {
+                    self.flash(Level::Info, "Note added");
+                }
+                vec![Effect::Append(vec![self.record(body)])]
+            }
+            Some(Err(why)) => {
+                self.flash(Level::Warning, why);
+                vec![]
+            }
+            None => vec![],
+        }
     }
 
     fn yank(&mut self) -> Vec<Effect> {
@@ -1399,12 +1372,12 @@ impl App {
                 None => vec![],
             },
             Command::Pivot(target) => self.push_pivot(vec![Pivot::parse(&target)]),
-            Command::Note(text) => {
-                self.flash(Level::Info, "Note added");
-                vec![Effect::Append(vec![
-                    self.record(RecordBody::Note(Note { text })),
-                ])]
-            }
+            Command::Note(_)
+            | Command::Status(Some(_))
+            | Command::Severity(_)
+            | Command::Title(_)
+            | Command::Ack(_)
+            | Command::Resolve(_) => self.annotate(cmd),
             Command::Status(None) => {
                 let m = &self.state.meta;
                 let open = self
@@ -1429,11 +1402,6 @@ impl App {
                 );
                 vec![]
             }
-            Command::Status(Some(s)) => self.change(IncidentChange::Status(s)),
-            Command::Severity(s) => self.change(IncidentChange::Severity(s)),
-            Command::Title(t) => self.change(IncidentChange::Title(t)),
-            Command::Ack(id) => self.set_alert_status(id, AlertStatus::Acknowledged),
-            Command::Resolve(id) => self.set_alert_status(id, AlertStatus::Resolved),
             Command::Alerts => {
                 self.go_to(Pane::Alerts);
                 vec![]
@@ -1484,12 +1452,6 @@ impl App {
                 vec![Effect::Quit]
             }
         }
-    }
-
-    fn change(&mut self, change: IncidentChange) -> Vec<Effect> {
-        vec![Effect::Append(vec![
-            self.record(RecordBody::IncidentChanged(change)),
-        ])]
     }
 }
 

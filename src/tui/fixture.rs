@@ -157,7 +157,6 @@ pub fn app_with(mode: Mode) -> App {
         Keymap::builtin("default").unwrap(),
         Theme::builtin("dark").unwrap(),
         "alice@tui".into(),
-        "t".into(),
         t(10),
     );
     app.update(Msg::Resize(140, 40));

@@ -7,8 +7,8 @@ use super::render;
 use super::terminal::{self, TerminalGuard};
 use crate::clock::SharedClock;
 use crate::journal::{JournalWriter, TailEvent};
-use crate::model::{ActionStep, NewRecord, RecordBody, Step};
-use crate::respond::{self, ResponseApi};
+use crate::respond::ResponseApi;
+use crate::respond::lifecycle::{ConfirmRules, Decision, Lifecycle, Policy};
 use crate::source::SourceReport;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
@@ -64,7 +64,21 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut running: JoinSet<()> = JoinSet::new();
-    let (filtered_tx, mut filtered_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    // What background work reports back: filtered rows, responses that did not go through.
+    let (inbox_tx, mut inbox_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let lifecycle = Lifecycle::new(
+        services.writer.clone(),
+        services.api.clone(),
+        services.clock.clone(),
+        Policy {
+            presenter: "console",
+            read_only: app.mode.read_only,
+            dry_run: app.mode.dry_run,
+        },
+    );
+    // Ended from outside (kill, a closed terminal): leave the screen as `q` would.
+    let mut term = unix_signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = unix_signal(tokio::signal::unix::SignalKind::hangup())?;
     guard.terminal.draw(|f| render::draw(f, &app))?;
     loop {
         let msg = tokio::select! {
@@ -92,7 +106,9 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
             },
             _ = tick.tick() => Msg::Tick(services.clock.now()),
             Some(report) = next_report(&mut services.reports) => Msg::Source(report),
-            Some(msg) = filtered_rx.recv() => msg,
+            Some(msg) = inbox_rx.recv() => msg,
+            _ = term.recv() => break,
+            _ = hangup.recv() => break,
             Some(msg) = next_loaded(&mut services.loader) => msg,
             Some(_) = running.join_next(), if !running.is_empty() => continue,
         };
@@ -102,57 +118,44 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                     services.writer.append(records)
                 }
                 Effect::Append(_) => {}
-                Effect::Execute { action_id, calls } => match &services.api {
-                    Some(api) => {
-                        let api = api.clone();
-                        let writer = services.writer.clone();
-                        let clock = services.clock.clone();
-                        let actor = app.actor.clone();
-                        running.spawn(async move {
-                            let progress = {
-                                let (writer, clock, actor, action_id) = (
-                                    writer.clone(),
-                                    clock.clone(),
-                                    actor.clone(),
-                                    action_id.clone(),
-                                );
-                                move |detail: String| {
-                                    writer.append(vec![NewRecord::new(
-                                        clock.now(),
-                                        actor.clone(),
-                                        RecordBody::Action(ActionStep {
-                                            action_id: action_id.clone(),
-                                            step: Step::Progress { detail },
-                                        }),
-                                    )])
-                                }
-                            };
-                            let step = match respond::execute(api.as_ref(), &calls, &progress).await
-                            {
-                                Ok(detail) => Step::Succeeded { detail },
-                                Err(error) => Step::Failed { error },
-                            };
-                            tracing::info!(action_id, step = step.name(), "action finished");
-                            writer.append(vec![NewRecord::new(
-                                clock.now(),
-                                actor,
-                                RecordBody::Action(ActionStep { action_id, step }),
-                            )]);
-                        });
-                    }
-                    None => services.writer.append(vec![NewRecord::new(
-                        services.clock.now(),
-                        app.actor.clone(),
-                        RecordBody::Action(ActionStep {
-                            action_id,
-                            step: Step::Refused {
-                                reason: "nothing to act on in this mode".into(),
-                            },
-                        }),
-                    )]),
-                },
+                Effect::Decide { .. } if !services.journal_writes => {
+                    app.update(Msg::Problem(
+                        "nothing can be decided here: this console does not write to the journal"
+                            .into(),
+                    ));
+                }
+                Effect::Decide {
+                    action_id,
+                    fingerprint,
+                    decision,
+                } => {
+                    let (lifecycle, who, tx) =
+                        (lifecycle.clone(), app.actor.clone(), inbox_tx.clone());
+                    running.spawn(async move {
+                        let outcome = match decision {
+                            Decision::Confirm => lifecycle
+                                .confirm(&action_id, &fingerprint, &who, &ConfirmRules::default())
+                                .await
+                                .map(Some),
+                            Decision::Cancel => lifecycle
+                                .cancel(&action_id, &fingerprint, &who)
+                                .await
+                                .map(|_| None),
+                        };
+                        match outcome {
+                            // The result reaches the screen through the journal, as Slack's do.
+                            Ok(Some(view)) => {
+                                let _ = lifecycle.execute(&view, &who).await;
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                let _ = tx.send(Msg::Problem(format!("Not done: {e}")));
+                            }
+                        }
+                    });
+                }
                 Effect::Copy(text) => terminal::copy_to_clipboard(&text),
-                Effect::Filter(job) => filter_in_background(job, filtered_tx.clone()),
+                Effect::Filter(job) => filter_in_background(job, inbox_tx.clone()),
                 Effect::Lookup(pivot) => {
                     if let Some(tx) = &services.lookups {
                         let _ = tx.send(pivot);
@@ -178,6 +181,12 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
     .await;
     drop(guard);
     Ok(app)
+}
+
+fn unix_signal(
+    kind: tokio::signal::unix::SignalKind,
+) -> anyhow::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).map_err(|e| anyhow::anyhow!("cannot watch for signals: {e}"))
 }
 
 /// The next health report, or never when there is no report channel.

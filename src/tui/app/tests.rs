@@ -1,4 +1,6 @@
 use super::*;
+use crate::model::{ActionStep, Note};
+use crate::respond::lifecycle::Decision;
 use crate::tui::fixture::*;
 use crate::tui::views;
 use crossterm::event::{KeyCode, KeyModifiers, MouseEvent};
@@ -14,7 +16,14 @@ fn steps(effects: &[Effect]) -> Vec<&'static str> {
                     _ => None,
                 })
                 .collect(),
-            Effect::Execute { .. } => vec!["EXECUTE"],
+            Effect::Decide {
+                decision: Decision::Confirm,
+                ..
+            } => vec!["CONFIRM"],
+            Effect::Decide {
+                decision: Decision::Cancel,
+                ..
+            } => vec!["CANCEL"],
             _ => vec![],
         })
         .collect()
@@ -184,29 +193,43 @@ fn deactivating_asks_first_with_cancel_focused() {
     };
     assert_eq!(c.focus, Button::Cancel);
     assert_eq!(c.calls[0].operation, "UpdateAccessKey");
-    // Enter presses the focused button: Cancel.
+    // Enter presses the focused button: Cancel, through the lifecycle's guard.
     let fx = press(&mut a, KeyCode::Enter);
-    assert_eq!(steps(&fx), ["cancelled"]);
+    assert_eq!(steps(&fx), ["CANCEL"]);
     assert!(a.overlay.is_none());
 }
 
 #[test]
-fn confirming_journals_then_executes_the_planned_calls() {
+fn confirming_names_the_request_and_what_it_does() {
     let mut a = app();
     select_key(&mut a, LEAKED);
-    press(&mut a, KeyCode::Char('d'));
-    let fx = press(&mut a, KeyCode::Char('y'));
-    assert_eq!(steps(&fx), ["confirmed", "EXECUTE"]);
-    let Effect::Execute { calls, action_id } = &fx[1] else {
-        panic!()
-    };
-    assert!(action_id.starts_with("act-"));
-    assert_eq!(calls[0].params["AccessKeyId"], LEAKED);
-    assert_eq!(calls[0].params["UserName"], "admin-ops");
+    let fx = press(&mut a, KeyCode::Char('d'));
     let Effect::Append(records) = &fx[0] else {
         panic!()
     };
     assert_eq!(records[0].actor, "alice@tui");
+    let RecordBody::Action(ActionStep {
+        action_id: requested,
+        step: Step::Requested { action, calls, .. },
+    }) = &records[0].body
+    else {
+        panic!("{records:?}")
+    };
+    assert_eq!(calls[0].params["AccessKeyId"], LEAKED);
+    assert_eq!(calls[0].params["UserName"], "admin-ops");
+    let fx = press(&mut a, KeyCode::Char('y'));
+    assert_eq!(steps(&fx), ["CONFIRM"]);
+    let Effect::Decide {
+        action_id,
+        fingerprint,
+        ..
+    } = &fx[0]
+    else {
+        panic!()
+    };
+    assert!(action_id.starts_with("act-"));
+    assert_eq!(action_id, requested);
+    assert_eq!(fingerprint, &action.fingerprint());
 }
 
 #[test]
@@ -233,7 +256,11 @@ fn dry_run_records_the_calls_instead_of_making_them() {
     select_key(&mut a, LEAKED);
     press(&mut a, KeyCode::Char('d'));
     let fx = press(&mut a, KeyCode::Char('y'));
-    assert_eq!(steps(&fx), ["confirmed", "dry-run"]);
+    assert_eq!(
+        steps(&fx),
+        ["CONFIRM"],
+        "the lifecycle journals the dry run"
+    );
     assert!(
         a.flash
             .as_ref()
@@ -264,7 +291,7 @@ fn deleting_a_key_needs_its_last_four_characters() {
     press(&mut a, KeyCode::Backspace);
     typ(&mut a, "0002");
     let fx = press(&mut a, KeyCode::Enter);
-    assert_eq!(steps(&fx), ["confirmed", "EXECUTE"]);
+    assert_eq!(steps(&fx), ["CONFIRM"]);
 }
 
 #[test]
@@ -520,10 +547,7 @@ fn the_console_own_key_is_only_deactivated_after_two_confirmations() {
         "first yes"
     );
     assert!(matches!(a.overlay, Some(Overlay::Confirm(_))));
-    assert_eq!(
-        steps(&press(&mut a, KeyCode::Char('y'))),
-        ["confirmed", "EXECUTE"]
-    );
+    assert_eq!(steps(&press(&mut a, KeyCode::Char('y'))), ["CONFIRM"]);
 }
 
 #[test]

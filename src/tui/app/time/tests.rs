@@ -49,7 +49,6 @@ fn replay_app(state: IncidentState) -> App {
         crate::tui::keymap::Keymap::builtin("default").unwrap(),
         crate::tui::theme::Theme::builtin("dark").unwrap(),
         "alice@tui".into(),
-        "t".into(),
         Utc::now(),
     );
     app.update(Msg::Resize(140, 40));
