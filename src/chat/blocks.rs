@@ -95,7 +95,8 @@ impl Default for MirrorOptions {
 /// Escapes the three characters Slack gives meaning to. After this, user text cannot
 /// become `<!channel>`, `<@U…>` or a disguised link.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::model::printable(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }

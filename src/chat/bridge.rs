@@ -651,6 +651,11 @@ async fn verified(
         }
         Err(e) => {
             tracing::error!("replay check: {e}");
+            // Counted like the other refusals: the count reaches the journal when it can,
+            // or is named on exit as a record that could not be written.
+            bridge
+                .refusals
+                .count(kind, "the journal was not taking records", Utc::now());
             Err((StatusCode::SERVICE_UNAVAILABLE, not_recorded(&e)).into_response())
         }
     }

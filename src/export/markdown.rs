@@ -33,7 +33,8 @@ fn human_duration(seconds: i64) -> String {
 /// escaped, and line breaks (which would end a table row) become spaces.
 pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    // Journals written before text was neutralised on the way in may still hold controls.
+    for c in crate::model::printable(text).chars() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' => {
                 out.push('\\');
@@ -49,7 +50,7 @@ pub(super) fn esc(text: &str) -> String {
 
 /// Text as inline code: the fence is one backtick longer than any run inside.
 fn code(text: &str) -> String {
-    let flat = text.replace(['\r', '\n'], " ");
+    let flat = crate::model::printable(text).replace(['\r', '\n'], " ");
     let fence = "`".repeat(longest_run(&flat, '`') + 1);
     // A space keeps a backtick at either end from joining the fence.
     let pad = if flat.starts_with('`') || flat.ends_with('`') {

@@ -166,3 +166,30 @@ fn replay_reads_a_cloudtrail_directory_into_the_console_and_raises_its_alerts() 
     assert!(c.wait_exit().success(), "{}", c.contents());
     c.wait_for("310 events from 35 files");
 }
+
+#[test]
+fn sigterm_leaves_the_terminal_as_quitting_does() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("incident.sqlite");
+    let mut c = Console::start(
+        home.path(),
+        &["demo", "--instant", "--journal", journal.to_str().unwrap()],
+    );
+    c.wait_for("GPU instances launched by admin-ops");
+    assert!(
+        c.on_alternate_screen() && c.mouse_captured(),
+        "the console took the screen"
+    );
+    c.terminate();
+    let status = c.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(!c.on_alternate_screen(), "the main screen is back");
+    assert!(!c.mouse_captured(), "the mouse is the terminal's again");
+    assert!(
+        Journal::open_existing(&journal)
+            .unwrap()
+            .verify()
+            .unwrap()
+            .is_ok()
+    );
+}

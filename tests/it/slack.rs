@@ -16,23 +16,24 @@ use warroom::chat::slack::SlackApi;
 use warroom::clock::SystemClock;
 use warroom::journal::Journal;
 use warroom::model::{KeyStatus, NewRecord, Note, Record, RecordBody, Step};
+use warroom::respond::lifecycle::confirmation_value;
 use warroom::source::demo::scenario::{LEAKED_KEY, founding_scenario};
 use warroom::source::demo::world::DemoWorld;
 use warroom::source::ingest::Ingest;
 
-const SECRET: &str = "e3b0c44298fc1c149afbf4c8996fb924";
-const BOT_TOKEN: &str = "xoxb-0000-warroom-test-token";
-const ALICE: &str = "U0ALICE";
-const BOB: &str = "U0BOB";
-const MALLORY: &str = "U0MALLORY";
-const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const SECRET: &str = "e3b0c44298fc1c149afbf4c8996fb924";
+pub(crate) const BOT_TOKEN: &str = "xoxb-0000-warroom-test-token";
+pub(crate) const ALICE: &str = "U0ALICE";
+pub(crate) const BOB: &str = "U0BOB";
+pub(crate) const MALLORY: &str = "U0MALLORY";
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// A journal holding the whole demo incident, as `warroom demo --instant` writes it.
-fn demo_journal(dir: &Path) -> PathBuf {
+pub(crate) fn demo_journal(dir: &Path) -> PathBuf {
     let path = dir.join("incident.sqlite");
     let world = DemoWorld::new(founding_scenario());
     let end = world.scenario().end();
@@ -42,7 +43,7 @@ fn demo_journal(dir: &Path) -> PathBuf {
     path
 }
 
-fn config(dir: &Path, two_person: bool) -> PathBuf {
+pub(crate) fn config(dir: &Path, two_person: bool) -> PathBuf {
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
@@ -56,13 +57,13 @@ fn config(dir: &Path, two_person: bool) -> PathBuf {
 }
 
 /// `warroom serve`, running until dropped.
-struct Served {
-    url: String,
+pub(crate) struct Served {
+    pub(crate) url: String,
     child: Child,
 }
 
 impl Served {
-    fn start(
+    pub(crate) fn start(
         journal: &Path,
         config: &Path,
         slack: &FakeSlack,
@@ -112,7 +113,7 @@ impl Served {
         Served { url, child }
     }
 
-    async fn command(&self, user: &str, text: &str, response: &str) -> (u16, String) {
+    pub(crate) async fn command(&self, user: &str, text: &str, response: &str) -> (u16, String) {
         let body = command_body(text, user, &user.to_lowercase(), response);
         post_signed(
             &format!("{}/slack/commands", self.url),
@@ -123,7 +124,7 @@ impl Served {
         .await
     }
 
-    async fn click(
+    pub(crate) async fn click(
         &self,
         user: &str,
         button: &str,
@@ -141,6 +142,30 @@ impl Served {
     }
 }
 
+impl Served {
+    /// Stops the bridge as a supervisor would (SIGTERM) and waits for it; its exit status
+    /// and what it said on stderr.
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success(), "kill -TERM {pid}");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < PATIENCE, "warroom serve ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut stderr);
+        }
+        (status, stderr)
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -148,12 +173,16 @@ impl Drop for Served {
     }
 }
 
-fn records(journal: &Path) -> Vec<Record> {
+pub(crate) fn records(journal: &Path) -> Vec<Record> {
     Journal::open_existing(journal).unwrap().read_all().unwrap()
 }
 
 /// Waits for the journal to say something.
-fn wait_for(journal: &Path, what: &str, found: impl Fn(&[Record]) -> bool) -> Vec<Record> {
+pub(crate) fn wait_for(
+    journal: &Path,
+    what: &str,
+    found: impl Fn(&[Record]) -> bool,
+) -> Vec<Record> {
     let start = Instant::now();
     loop {
         let all = records(journal);
@@ -168,7 +197,7 @@ fn wait_for(journal: &Path, what: &str, found: impl Fn(&[Record]) -> bool) -> Ve
     }
 }
 
-fn steps(all: &[Record]) -> Vec<(String, &'static str)> {
+pub(crate) fn steps(all: &[Record]) -> Vec<(String, &'static str)> {
     all.iter()
         .filter_map(|r| match &r.body {
             RecordBody::Action(s) => Some((r.actor.clone(), s.step.name())),
@@ -177,7 +206,7 @@ fn steps(all: &[Record]) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-fn refusals(all: &[Record]) -> Vec<String> {
+pub(crate) fn refusals(all: &[Record]) -> Vec<String> {
     all.iter()
         .filter_map(|r| match &r.body {
             RecordBody::Inbound(i) if !i.accepted => Some(i.detail.clone()),
@@ -186,19 +215,21 @@ fn refusals(all: &[Record]) -> Vec<String> {
         .collect()
 }
 
-fn last_requested(all: &[Record]) -> String {
+/// What the Confirm button of the newest request carries: its ID and what it does.
+pub(crate) fn last_requested(all: &[Record]) -> String {
     all.iter()
         .rev()
         .find_map(|r| match &r.body {
-            RecordBody::Action(s) if matches!(s.step, Step::Requested { .. }) => {
-                Some(s.action_id.clone())
-            }
+            RecordBody::Action(s) => match &s.step {
+                Step::Requested { action, .. } => Some(confirmation_value(&s.action_id, action)),
+                _ => None,
+            },
             _ => None,
         })
         .expect("a requested action")
 }
 
-fn leaked_key_status(all: &[Record]) -> KeyStatus {
+pub(crate) fn leaked_key_status(all: &[Record]) -> KeyStatus {
     all.iter()
         .rev()
         .find_map(|r| match &r.body {
@@ -283,9 +314,13 @@ async fn the_bridge_refuses_every_bad_request_and_changes_nothing() {
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(served.click(BOB, "warroom-confirm", &id, "").await.0, 200);
 
-    let all = wait_for(&journal, "the expiry", |all| {
+    wait_for(&journal, "the expiry", |all| {
         steps(all).last().is_some_and(|(_, s)| *s == "refused")
     });
+    // Unverified requests are counted, and the counts journaled by the time it stops.
+    let (status, stderr) = served.stop();
+    assert!(status.success(), "a clean stop: {stderr}");
+    let all = records(&journal);
     let why = refusals(&all);
     for expected in [
         "signature does not match",
@@ -448,12 +483,18 @@ async fn against_moto_the_click_deactivates_the_real_key() {
     Journal::open(&journal).unwrap().append(&records).unwrap();
 
     let slack = FakeSlack::start().await;
+    // Logging everything, with a session token in the credentials: none of it may reach
+    // the log.
+    let session_token = format!("FwoGZXIvYXdzEJr{}", "Q".repeat(300));
+    let mut env = moto.env();
+    env.push(("AWS_SESSION_TOKEN".into(), session_token.clone()));
+    env.push(("WARROOM_LOG".into(), "trace".into()));
     let served = Served::start(
         &journal,
         &config(dir.path(), false),
         &slack,
         &["--region", "us-east-1"],
-        &moto.env(),
+        &env,
     );
     served
         .command(ALICE, &format!("deactivate {key}"), "")
@@ -474,6 +515,30 @@ async fn against_moto_the_click_deactivates_the_real_key() {
         keys.access_key_metadata()[0].status(),
         Some(&aws_sdk_iam::types::StatusType::Inactive)
     );
+    let (status, stderr) = served.stop();
+    assert!(status.success(), "{stderr}");
+    let log: String = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "warroom.log")
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(
+        log.contains("UpdateAccessKey"),
+        "the trace log was written: {} bytes",
+        log.len()
+    );
+    for secret in [
+        session_token.as_str(),
+        &session_token[..40],
+        SECRET,
+        BOT_TOKEN,
+    ] {
+        assert!(
+            !log.contains(secret),
+            "a secret reached the log at trace level: {secret:.12}…"
+        );
+    }
 }
 
 /// The mirror of a journal, run in this process against the stand-in.

@@ -117,6 +117,31 @@ impl Console {
         std::thread::sleep(Duration::from_millis(150));
     }
 
+    /// Whether the program is drawing on the alternate screen (a full-screen program that
+    /// has left restores the main one).
+    pub fn on_alternate_screen(&self) -> bool {
+        self.screen.lock().unwrap().screen().alternate_screen()
+    }
+
+    /// Whether the terminal is reporting the mouse to the program.
+    pub fn mouse_captured(&self) -> bool {
+        self.screen.lock().unwrap().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
+
+    /// Sends SIGTERM, as `kill` or a closing session does.
+    pub fn terminate(&self) {
+        let pid = self
+            .child
+            .process_id()
+            .expect("a running child")
+            .to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let start = Instant::now();
         while start.elapsed() < PATIENCE {
