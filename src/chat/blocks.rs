@@ -544,25 +544,6 @@ fn action_step(rec: &Record, s: &ActionStep, before: &IncidentState) -> ChatMess
     ChatMessage::new(format!("{label}: {what} ({}){detail}", rec.actor), b)
 }
 
-/// Who an alert's principal is, for the responses that fit it.
-enum PrincipalKind<'a> {
-    User(&'a str),
-    Role(&'a str),
-    /// Root and AWS services: no user-level response applies.
-    Other,
-}
-
-fn principal_kind(p: &str) -> PrincipalKind<'_> {
-    if p == "root" || p.ends_with(".amazonaws.com") || p.is_empty() {
-        PrincipalKind::Other
-    } else if let Some((role, _session)) = p.split_once('/') {
-        // Assumed roles are shown as ROLE/SESSION.
-        PrincipalKind::Role(role)
-    } else {
-        PrincipalKind::User(p)
-    }
-}
-
 /// The `/warroom` commands that answer an alert, in playbook order: stop the key, block
 /// the principal whatever credentials it holds, end its live sessions, then review what
 /// it did and created.
@@ -574,21 +555,21 @@ fn suggested_responses(a: &Alert, before: &IncidentState) -> Vec<(String, &'stat
         out.push((format!("deactivate {k}"), "stop the key"));
     }
     if let Some(p) = &a.principal {
-        match principal_kind(p) {
-            PrincipalKind::User(u) => {
+        match crate::respond::resolve::principal_named(p, before) {
+            Some(crate::model::PrincipalRef::User(u)) => {
                 out.push((format!("deny-all {u}"), "block the user, any credentials"));
                 out.push((
                     format!("revoke-sessions {u}"),
                     "end sessions already issued",
                 ));
             }
-            PrincipalKind::Role(r) => {
+            Some(crate::model::PrincipalRef::Role(r)) => {
                 out.push((
                     format!("revoke-sessions role/{r}"),
                     "end the role's live sessions",
                 ));
             }
-            PrincipalKind::Other => {}
+            None => {}
         }
     }
     let target = a

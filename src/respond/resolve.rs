@@ -130,6 +130,23 @@ pub fn remediation(
     })
 }
 
+/// The principal an alert's `principal` names (`NAME` for a user, `ROLE/SESSION` for an
+/// assumed role), as a response can address it; `None` for root and AWS services, which no
+/// user-level response applies to. The console's selection and the bridge's suggested
+/// responses both ask here.
+pub fn principal_named(p: &str, state: &IncidentState) -> Option<PrincipalRef> {
+    if p.is_empty() || p == "root" || p.ends_with(".amazonaws.com") {
+        return None;
+    }
+    if state.user(p).is_some() {
+        return Some(PrincipalRef::User(p.to_string()));
+    }
+    Some(match p.split_once('/') {
+        Some((role, _session)) => PrincipalRef::Role(role.to_string()),
+        None => PrincipalRef::User(p.to_string()),
+    })
+}
+
 /// `role/NAME`, `user/NAME`, an IAM ARN, or a bare name (a user if one is known by that
 /// name, a role otherwise).
 pub fn principal_from_text(text: &str, state: &IncidentState) -> PrincipalRef {
@@ -167,6 +184,21 @@ mod tests {
             principal_from_text("unknown", &s),
             PrincipalRef::Role("unknown".into())
         );
+    }
+
+    #[test]
+    fn alert_principals_are_users_roles_or_nobody_to_respond_to() {
+        let s = IncidentState::default();
+        assert_eq!(
+            principal_named("Deployer/i-0abc", &s),
+            Some(PrincipalRef::Role("Deployer".into()))
+        );
+        assert_eq!(
+            principal_named("dana.kim", &s),
+            Some(PrincipalRef::User("dana.kim".into()))
+        );
+        assert_eq!(principal_named("root", &s), None);
+        assert_eq!(principal_named("ec2.amazonaws.com", &s), None);
     }
 
     #[test]

@@ -1204,13 +1204,9 @@ impl App {
                     .and_then(|k| self.state.key(k))
                     .map(|k| PrincipalRef::User(k.user.clone()))
                     .or_else(|| {
-                        a.principal.as_ref().map(|p| {
-                            if self.state.user(p).is_some() {
-                                PrincipalRef::User(p.clone())
-                            } else {
-                                PrincipalRef::Role(p.split('/').next().unwrap_or(p).to_string())
-                            }
-                        })
+                        a.principal
+                            .as_ref()
+                            .and_then(|p| resolve::principal_named(p, &self.state))
                     })
             }
             Item::Finding(i) => {
