@@ -191,11 +191,7 @@ impl Bridge {
     }
 
     fn records(&self, who: &str, bodies: Vec<RecordBody>) -> Vec<NewRecord> {
-        let now = self.clock.now();
-        bodies
-            .into_iter()
-            .map(|b| NewRecord::new(now, who, b))
-            .collect()
+        NewRecord::batch(self.clock.now(), who, bodies)
     }
 
     fn inbound_body(

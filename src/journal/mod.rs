@@ -198,6 +198,25 @@ impl Journal {
         at: i64,
         forget_before: i64,
     ) -> Result<bool, JournalError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM seen_requests WHERE at < ?1",
+                params![forget_before],
+            )?;
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?1, ?2)",
+                params![signature, at],
+            )?;
+            Ok(inserted == 1)
+        })
+    }
+
+    /// Runs `work` in one `IMMEDIATE` transaction (the file's one writer until it ends) and
+    /// commits what it wrote.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
         let path = self.path.clone();
         let err = |source| JournalError::Sqlite {
             path: path.clone(),
@@ -207,20 +226,9 @@ impl Journal {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        tx.execute(
-            "DELETE FROM seen_requests WHERE at < ?1",
-            params![forget_before],
-        )
-        .map_err(err)?;
-        let fresh = tx
-            .execute(
-                "INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?1, ?2)",
-                params![signature, at],
-            )
-            .map_err(err)?
-            == 1;
+        let out = work(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(fresh)
+        Ok(out)
     }
 
     /// Appends `records` in one transaction if `guard`, run inside it, allows.
@@ -229,38 +237,26 @@ impl Journal {
         records: &[NewRecord],
         guard: impl FnOnce(&Connection) -> rusqlite::Result<Result<(), E>>,
     ) -> Result<Result<Vec<Record>, E>, JournalError> {
-        let path = self.path.clone();
-        let err = |source| JournalError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        if let Err(refused) = guard(&tx).map_err(err)? {
-            return Ok(Err(refused));
-        }
-        if records.is_empty() {
-            return Ok(Ok(Vec::new()));
-        }
-        let head: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(err)?;
-        let (mut seq, mut prev) = head.unwrap_or((0, chain::GENESIS.to_string()));
-        let mut stored = Vec::with_capacity(records.len());
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO records (seq, at, actor, kind, data, prev_hash, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        self.write(|tx| {
+            if let Err(refused) = guard(tx)? {
+                return Ok(Err(refused));
+            }
+            if records.is_empty() {
+                return Ok(Ok(Vec::new()));
+            }
+            let head: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
-                .map_err(err)?;
+                .optional()?;
+            let (mut seq, mut prev) = head.unwrap_or((0, chain::GENESIS.to_string()));
+            let mut stored = Vec::with_capacity(records.len());
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO records (seq, at, actor, kind, data, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
             for rec in records {
                 seq += 1;
                 let at = format_time(rec.at);
@@ -274,9 +270,7 @@ impl Journal {
                     data: &data,
                     prev_hash: &prev,
                 });
-                insert
-                    .execute(params![seq, at, rec.actor, kind, data, prev, hash])
-                    .map_err(err)?;
+                insert.execute(params![seq, at, rec.actor, kind, data, prev, hash])?;
                 prev = hash;
                 stored.push(Record {
                     seq,
@@ -286,15 +280,13 @@ impl Journal {
                     body: rec.body.clone(),
                 });
             }
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('head', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![format!("{seq}:{prev}")],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(Ok(stored))
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('head', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![format!("{seq}:{prev}")],
+            )?;
+            Ok(Ok(stored))
+        })
     }
 
     /// The number of the last record, 0 when empty.
@@ -368,38 +360,28 @@ impl Journal {
         now: i64,
         ttl: i64,
     ) -> Result<bool, JournalError> {
-        let path = self.path.clone();
-        let err = |source| JournalError::Sqlite {
-            path: path.clone(),
-            source,
-        };
         let key = format!("lease:{name}");
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let current: Option<String> = tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(err)?;
-        let free = match current.as_deref().and_then(|v| v.rsplit_once(' ')) {
-            None => true,
-            Some((holder, until)) => {
-                holder == owner || until.parse::<i64>().map_or(true, |u| u < now)
+        self.write(|tx| {
+            let current: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let free = match current.as_deref().and_then(|v| v.rsplit_once(' ')) {
+                None => true,
+                Some((holder, until)) => {
+                    holder == owner || until.parse::<i64>().map_or(true, |u| u < now)
+                }
+            };
+            if free {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![key, format!("{owner} {}", now + ttl)],
+                )?;
             }
-        };
-        if free {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, format!("{owner} {}", now + ttl)],
-            )
-            .map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
-        Ok(free)
+            Ok(free)
+        })
     }
 
     /// Makes every append on this connection fail as a full disk does, for tests.

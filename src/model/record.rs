@@ -146,6 +146,14 @@ impl NewRecord {
             body,
         }
     }
+
+    /// Records of one moment by one actor.
+    pub fn batch(at: DateTime<Utc>, actor: &str, bodies: Vec<RecordBody>) -> Vec<NewRecord> {
+        bodies
+            .into_iter()
+            .map(|b| NewRecord::new(at, actor, b))
+            .collect()
+    }
 }
 
 /// A record as stored: numbered, and chained to the one before it by hash.

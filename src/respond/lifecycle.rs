@@ -168,11 +168,7 @@ impl Lifecycle {
     }
 
     fn records(&self, who: &str, bodies: Vec<RecordBody>) -> Vec<NewRecord> {
-        let now = self.clock.now();
-        bodies
-            .into_iter()
-            .map(|b| NewRecord::new(now, who, b))
-            .collect()
+        NewRecord::batch(self.clock.now(), who, bodies)
     }
 
     /// Opens a request and answers once it is journaled: nothing is offered for

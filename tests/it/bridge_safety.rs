@@ -3,8 +3,8 @@
 //! disk, floods of forgeries and idle sockets, replays across a restart.
 
 use crate::slack::{
-    ALICE, BOB, PATIENCE, SECRET, Served, config, demo_journal, last_requested, leaked_key_status,
-    now, records, refusals, steps, wait_for,
+    ALICE, BOB, PATIENCE, SECRET, Served, config, demo_bridge, demo_journal, last_requested,
+    leaked_key_status, moto_journal, now, records, refusals, steps, wait_for,
 };
 use crate::support::moto::Moto;
 use crate::support::slack_api::FakeSlack;
@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use warroom::journal::Journal;
-use warroom::model::{KeyStatus, NewRecord, Record, RecordBody, Step};
+use warroom::model::{KeyStatus, Record, RecordBody, Step};
 use warroom::respond::lifecycle::confirmation_value;
 
 /// Every request's Confirm value in the journal, oldest first, with its action's verb.
@@ -36,6 +36,18 @@ fn count_steps(all: &[Record], name: &str) -> usize {
     steps(all).iter().filter(|(_, s)| *s == name).count()
 }
 
+/// The headers Slack signs a request with.
+fn signed(signature: String, timestamp: i64) -> [(&'static str, String); 3] {
+    [
+        (
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_string(),
+        ),
+        ("X-Slack-Signature", signature),
+        ("X-Slack-Request-Timestamp", timestamp.to_string()),
+    ]
+}
+
 /// Signs many requests at once (one Python start) and posts them concurrently.
 async fn post_all(url: &str, bodies: &[String], timestamp: i64) -> Vec<(u16, String)> {
     let requests: Vec<(i64, String)> = bodies.iter().map(|b| (timestamp, b.clone())).collect();
@@ -44,14 +56,7 @@ async fn post_all(url: &str, bodies: &[String], timestamp: i64) -> Vec<(u16, Str
     for (i, (body, signature)) in bodies.iter().zip(signatures).enumerate() {
         let (url, body) = (url.to_string(), body.clone());
         posts.spawn(async move {
-            let headers = [
-                (
-                    "Content-Type",
-                    "application/x-www-form-urlencoded".to_string(),
-                ),
-                ("X-Slack-Signature", signature),
-                ("X-Slack-Request-Timestamp", timestamp.to_string()),
-            ];
+            let headers = signed(signature, timestamp);
             (i, post(&url, &headers, &body).await)
         });
     }
@@ -65,16 +70,7 @@ async fn post_all(url: &str, bodies: &[String], timestamp: i64) -> Vec<(u16, Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_requests_in_one_instant_get_their_own_ids_and_a_click_runs_its_own() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = demo_journal(dir.path());
-    let slack = FakeSlack::start().await;
-    let served = Served::start(
-        &journal,
-        &config(dir.path(), true),
-        &slack,
-        &["--demo"],
-        &[],
-    );
+    let (_dir, journal, _slack, served) = demo_bridge(true).await;
     let commands = format!("{}/slack/commands", served.url);
     let bodies = [
         command_body(
@@ -115,38 +111,6 @@ async fn two_requests_in_one_instant_get_their_own_ids_and_a_click_runs_its_own(
         "the deny-all was not run"
     );
     assert_eq!(count_steps(&all, "confirmed"), 1);
-}
-
-/// A journal that knows one key of a user made in moto.
-async fn moto_journal(moto: &Moto, dir: &Path) -> (PathBuf, aws_sdk_iam::Client, String) {
-    let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
-    iam.create_user()
-        .user_name("ci-deploy")
-        .send()
-        .await
-        .unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name("ci-deploy")
-        .send()
-        .await
-        .unwrap()
-        .access_key()
-        .unwrap()
-        .access_key_id()
-        .to_string();
-    let journal = dir.join("live.sqlite");
-    let snap = warroom::source::aws::iam::IamSource::new(iam.clone())
-        .snapshot()
-        .await
-        .unwrap();
-    let records: Vec<NewRecord> = warroom::source::aws::iam::IamTracker::default()
-        .changes(snap)
-        .into_iter()
-        .map(|b| NewRecord::new(chrono::Utc::now(), "iam", b))
-        .collect();
-    Journal::open(&journal).unwrap().append(&records).unwrap();
-    (journal, iam, key)
 }
 
 async fn key_status(iam: &aws_sdk_iam::Client) -> aws_sdk_iam::types::StatusType {
@@ -210,14 +174,7 @@ async fn eight_clicks_at_once_on_two_bridges_deactivate_the_real_key_once() {
             if i % 2 == 0 { &first.url } else { &second.url }
         );
         racing.spawn(async move {
-            let headers = [
-                (
-                    "Content-Type",
-                    "application/x-www-form-urlencoded".to_string(),
-                ),
-                ("X-Slack-Signature", signature),
-                ("X-Slack-Request-Timestamp", ts.to_string()),
-            ];
+            let headers = signed(signature, ts);
             post(&url, &headers, &body).await.0
         });
     }
@@ -387,17 +344,7 @@ async fn forgeries_by_the_thousand_add_a_handful_of_records() {
                     "evil",
                     "",
                 );
-                let headers = [
-                    (
-                        "Content-Type",
-                        "application/x-www-form-urlencoded".to_string(),
-                    ),
-                    (
-                        "X-Slack-Signature",
-                        format!("v0={:064x}", worker * 1000 + i),
-                    ),
-                    ("X-Slack-Request-Timestamp", now().to_string()),
-                ];
+                let headers = signed(format!("v0={:064x}", worker * 1000 + i), now());
                 let (status, _) = post(&url, &headers, &body).await;
                 assert_eq!(status, 401);
             }
@@ -441,16 +388,7 @@ async fn forgeries_by_the_thousand_add_a_handful_of_records() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_sockets_by_the_thousand_do_not_keep_a_signed_request_waiting() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = demo_journal(dir.path());
-    let slack = FakeSlack::start().await;
-    let served = Served::start(
-        &journal,
-        &config(dir.path(), false),
-        &slack,
-        &["--demo"],
-        &[],
-    );
+    let (_dir, _journal, _slack, served) = demo_bridge(false).await;
     let authority = served.url.trim_start_matches("http://").to_string();
     // More than the bridge keeps open at once: the oldest idle ones make room.
     let mut idle = Vec::new();
@@ -518,14 +456,7 @@ async fn a_request_replayed_after_a_restart_is_refused() {
     let body = command_body("note once only", ALICE, "alice", "");
     let ts = now();
     let signature = sign_all(SECRET, &[(ts, body.clone())]).pop().unwrap();
-    let headers = [
-        (
-            "Content-Type",
-            "application/x-www-form-urlencoded".to_string(),
-        ),
-        ("X-Slack-Signature", signature),
-        ("X-Slack-Request-Timestamp", ts.to_string()),
-    ];
+    let headers = signed(signature, ts);
     let (status, text) = post(&format!("{}/slack/commands", served.url), &headers, &body).await;
     assert_eq!(status, 200);
     assert!(text.contains("Recorded"), "{text}");

@@ -56,6 +56,24 @@ pub(crate) fn config(dir: &Path, two_person: bool) -> PathBuf {
     path
 }
 
+/// A demo journal in a scratch directory, the Slack stand-in, and `warroom serve --demo` on
+/// them.
+pub(crate) async fn demo_bridge(
+    two_person: bool,
+) -> (tempfile::TempDir, PathBuf, FakeSlack, Served) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = demo_journal(dir.path());
+    let slack = FakeSlack::start().await;
+    let served = Served::start(
+        &journal,
+        &config(dir.path(), two_person),
+        &slack,
+        &["--demo"],
+        &[],
+    );
+    (dir, journal, slack, served)
+}
+
 /// `warroom serve`, running until dropped.
 pub(crate) struct Served {
     pub(crate) url: String,
@@ -241,16 +259,7 @@ pub(crate) fn leaked_key_status(all: &[Record]) -> KeyStatus {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bridge_refuses_every_bad_request_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = demo_journal(dir.path());
-    let slack = FakeSlack::start().await;
-    let served = Served::start(
-        &journal,
-        &config(dir.path(), true),
-        &slack,
-        &["--demo"],
-        &[],
-    );
+    let (_dir, journal, slack, served) = demo_bridge(true).await;
     let commands = format!("{}/slack/commands", served.url);
     let body = command_body(
         &format!("deactivate {LEAKED_KEY}"),
@@ -352,16 +361,7 @@ async fn the_bridge_refuses_every_bad_request_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_command_and_a_signed_click_deactivate_the_key_and_the_mirror_posts_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = demo_journal(dir.path());
-    let slack = FakeSlack::start().await;
-    let served = Served::start(
-        &journal,
-        &config(dir.path(), true),
-        &slack,
-        &["--demo"],
-        &[],
-    );
+    let (_dir, journal, slack, served) = demo_bridge(true).await;
     let (status, text) = served
         .command(
             ALICE,
@@ -451,37 +451,8 @@ async fn a_signed_command_and_a_signed_click_deactivate_the_key_and_the_mirror_p
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_moto_the_click_deactivates_the_real_key() {
     let moto = Moto::start();
-    let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
-    iam.create_user()
-        .user_name("ci-deploy")
-        .send()
-        .await
-        .unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name("ci-deploy")
-        .send()
-        .await
-        .unwrap()
-        .access_key()
-        .unwrap()
-        .access_key_id()
-        .to_string();
-    // The console has seen the account: its journal knows the key.
     let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("live.sqlite");
-    let snap = warroom::source::aws::iam::IamSource::new(iam.clone())
-        .snapshot()
-        .await
-        .unwrap();
-    let mut tracker = warroom::source::aws::iam::IamTracker::default();
-    let bodies = tracker.changes(snap);
-    let records: Vec<NewRecord> = bodies
-        .into_iter()
-        .map(|b| NewRecord::new(chrono::Utc::now(), "iam", b))
-        .collect();
-    Journal::open(&journal).unwrap().append(&records).unwrap();
-
+    let (journal, iam, key) = moto_journal(&moto, dir.path()).await;
     let slack = FakeSlack::start().await;
     // Logging everything, with a session token in the credentials: none of it may reach
     // the log.
@@ -539,6 +510,41 @@ async fn against_moto_the_click_deactivates_the_real_key() {
             "a secret reached the log at trace level: {secret:.12}…"
         );
     }
+}
+
+/// A journal that knows one key of a user made in moto.
+pub(crate) async fn moto_journal(
+    moto: &Moto,
+    dir: &Path,
+) -> (PathBuf, aws_sdk_iam::Client, String) {
+    let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
+    iam.create_user()
+        .user_name("ci-deploy")
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name("ci-deploy")
+        .send()
+        .await
+        .unwrap()
+        .access_key()
+        .unwrap()
+        .access_key_id()
+        .to_string();
+    let journal = dir.join("live.sqlite");
+    let snap = warroom::source::aws::iam::IamSource::new(iam.clone())
+        .snapshot()
+        .await
+        .unwrap();
+    let records: Vec<NewRecord> = warroom::source::aws::iam::IamTracker::default()
+        .changes(snap)
+        .into_iter()
+        .map(|b| NewRecord::new(chrono::Utc::now(), "iam", b))
+        .collect();
+    Journal::open(&journal).unwrap().append(&records).unwrap();
+    (journal, iam, key)
 }
 
 /// The mirror of a journal, run in this process against the stand-in.
