@@ -213,7 +213,7 @@ pub struct ReplayArgs {
 }
 
 fn speed(s: &str) -> Result<f64, String> {
-    crate::tui::replay::parse_speed(s).ok_or_else(|| format!("`{s}` is not a speed from 1 to 1000"))
+    crate::replay::parse_speed(s).ok_or_else(|| format!("`{s}` is not a speed from 1 to 1000"))
 }
 
 #[derive(Debug, Args)]

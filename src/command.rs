@@ -385,7 +385,7 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "jump" => Command::Jump(need_text()?),
         "speed" => {
             let n = need_one()?;
-            let speed = crate::tui::replay::parse_speed(&n).ok_or_else(|| {
+            let speed = crate::replay::parse_speed(&n).ok_or_else(|| {
                 CommandError(format!(
                     "`{n}` is not a speed from 1 to 1000; usage: {}",
                     v.usage

@@ -417,7 +417,7 @@ fn created_by_response(params: &Value) -> Vec<String> {
 
 /// One line for an event: what the Timeline pane says, and where.
 fn event_line(e: &CloudTrailEvent) -> String {
-    let what = crate::tui::views::event_summary(e);
+    let what = e.summary();
     if e.aws_region.is_empty() {
         what
     } else {

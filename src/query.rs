@@ -5,7 +5,7 @@
 use crate::archive::Problem;
 use crate::archive::parse::{decompress, for_each_record};
 use crate::archive::read::{ReadOptions, list_files};
-use crate::tui::views::Query;
+use crate::model::Query;
 use chrono::{DateTime, Utc};
 use memchr::memmem;
 use serde_json::Value;
@@ -389,19 +389,6 @@ pub fn write_table(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A time on the command line: RFC 3339, or a date (midnight UTC).
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
-    }
-    Err(format!(
-        "{s:?} is not a time: use RFC 3339 (2026-11-22T07:37:00Z) or a date (2026-11-22)"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,15 +446,6 @@ mod tests {
         // A value JSON may escape is not prefiltered on.
         let slash = matcher(&["eventSource=a/b"]);
         assert!(slash.may_match(b"{\"eventSource\":\"a\\/b\"}"));
-    }
-
-    #[test]
-    fn times_read_from_the_command_line() {
-        assert_eq!(
-            parse_time("2026-11-22").unwrap().to_rfc3339(),
-            "2026-11-22T00:00:00+00:00"
-        );
-        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
     }
 
     #[test]

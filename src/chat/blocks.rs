@@ -13,8 +13,8 @@ use crate::model::{
     RecordBody, Severity, Step,
 };
 use crate::respond::guidance;
+use crate::state::pivot::Pivot;
 use crate::state::{EntryKind, IncidentState, TimelineEntry};
-use crate::tui::pivot::Pivot;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

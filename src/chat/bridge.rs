@@ -10,6 +10,7 @@ use super::verify::{
 };
 use crate::clock::SharedClock;
 use crate::command::{self, Command};
+pub use crate::config::Permissions;
 use crate::journal::JournalWriter;
 use crate::journal::Unavailable;
 use crate::model::{Action, Inbound, NewRecord, Origin, Record, RecordBody};
@@ -19,7 +20,7 @@ use crate::respond::lifecycle::{
 };
 use crate::respond::{ResponseApi, resolve};
 use crate::state::IncidentState;
-use crate::tui::pivot::Pivot;
+use crate::state::pivot::Pivot;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -32,22 +33,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-
-/// Who may do what. Entries are Slack user IDs (`U…`, `W…`) or user group IDs (`S…`).
-/// Everyone may ask questions; nobody may change anything unless listed.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Permissions {
-    /// deactivate, delete-key, deny-all, revoke-sessions
-    #[serde(default)]
-    pub contain: Vec<String>,
-    /// remediate
-    #[serde(default)]
-    pub remediate: Vec<String>,
-    /// note, status, severity, title, ack, resolve
-    #[serde(default)]
-    pub annotate: Vec<String>,
-}
 
 /// The kinds of change a permission grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

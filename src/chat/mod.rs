@@ -4,7 +4,6 @@ pub mod blocks;
 pub mod bridge;
 pub mod http;
 pub mod outbox;
-pub mod secret;
 pub mod slack;
 pub mod socket;
 pub mod verify;

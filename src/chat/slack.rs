@@ -3,15 +3,12 @@
 //! to wait out and what to fix.
 
 use super::blocks::ChatMessage;
-use super::secret::Secret;
+use crate::config::secret::Secret;
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Slack's own API, unless told otherwise.
-pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 
 /// Why a call did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

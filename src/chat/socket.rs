@@ -3,7 +3,7 @@
 //! to sign; everything after that goes through the same bridge.
 
 use super::bridge::{Bridge, Reply};
-use super::secret::Secret;
+use crate::config::secret::Secret;
 use slack_morphism::prelude::*;
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! time by slack-morphism's verifier) and a timestamp within five minutes. Whether it was
 //! seen before is the journal's to say (it outlives the process).
 
-use super::secret::Secret;
+use crate::config::secret::Secret;
 use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 

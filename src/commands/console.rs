@@ -33,7 +33,7 @@ pub(super) struct Console {
 /// What runs beside the console: tasks feeding the journal, and the channels of live mode.
 pub(super) struct Background {
     pub tasks: tokio::task::JoinSet<()>,
-    pub lookups: Option<tokio::sync::mpsc::UnboundedSender<crate::tui::pivot::Pivot>>,
+    pub lookups: Option<tokio::sync::mpsc::UnboundedSender<crate::state::pivot::Pivot>>,
     pub reports: Option<tokio::sync::mpsc::UnboundedReceiver<crate::source::SourceReport>>,
     pub identity: Option<String>,
     pub own_key: Option<String>,

@@ -26,7 +26,7 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
             paths: args.rules.clone(),
         }
     } else {
-        RuleSources::from_config(&config.detect, &args.rules)
+        rule_sources(config, &args.rules)
     };
     let (detections, _) = load_detections(config, &sources)?;
     let source = Source::parse(&args.source);
@@ -72,7 +72,7 @@ pub(super) fn load_detections(
     config: &Config,
     sources: &RuleSources,
 ) -> anyhow::Result<(Detections, Vec<LoadError>)> {
-    let settings = rules::settings(&config.detect)?;
+    let settings = rules::settings(config.detect.group_window.as_deref())?;
     let loaded = rules::load(sources);
     report_rule_problems(&loaded.problems);
     let detections = Detections {
@@ -86,8 +86,7 @@ pub(super) fn load_detections(
 /// could not be loaded, the warning the console opens with (they are listed on standard
 /// error, which shows again when the console closes).
 pub(super) fn console_detections(config: &Config) -> anyhow::Result<(Detections, Option<String>)> {
-    let (detections, problems) =
-        load_detections(config, &RuleSources::from_config(&config.detect, &[]))?;
+    let (detections, problems) = load_detections(config, &rule_sources(config, &[]))?;
     let warning = problems.first().map(|first| {
         format!(
             "{} Sigma rules not loaded, e.g. {first} (all listed on exit)",
@@ -226,4 +225,13 @@ fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> std::io::Result<()> {
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
     }
     Ok(())
+}
+
+/// Where the rules come from: the configuration's `[detect]` section, then `extra`.
+pub(crate) fn rule_sources(config: &Config, extra: &[std::path::PathBuf]) -> RuleSources {
+    RuleSources::new(
+        config.detect.starter_rules.unwrap_or(true),
+        &config.detect.rules,
+        extra,
+    )
 }

@@ -20,13 +20,13 @@ pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let since = args
         .since
         .as_deref()
-        .map(query::parse_time)
+        .map(crate::model::time::parse_given)
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let until = args
         .until
         .as_deref()
-        .map(query::parse_time)
+        .map(crate::model::time::parse_given)
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let matcher = Matcher::new(filters, since, until);

@@ -8,10 +8,10 @@ use crate::cli::{Cli, ReplayArgs};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::journal::{self, Journal};
+use crate::replay::{ReplayClock, parse_jump};
 use crate::state::IncidentState;
 use crate::tui::app::{Mode, ModeKind};
 use crate::tui::loader;
-use crate::tui::replay::{ReplayClock, parse_jump};
 use std::process::ExitCode;
 use std::sync::Arc;
 

@@ -4,7 +4,6 @@
 
 use super::Settings;
 use super::sigma::{LoadError, RuleSet, SigmaRule, load_dir, parse_rules};
-use crate::config::DetectConfig;
 use crate::model::Severity;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -143,18 +142,16 @@ pub struct RuleSources {
 }
 
 impl RuleSources {
-    /// The configuration's sources, the default directory when it exists, then `extra`.
-    pub fn from_config(config: &DetectConfig, extra: &[PathBuf]) -> Self {
+    /// The default directory when it exists, then the `configured` paths, then `extra`
+    /// (the command line's).
+    pub fn new(starter: bool, configured: &[PathBuf], extra: &[PathBuf]) -> Self {
         let mut paths: Vec<PathBuf> = crate::paths::rules_dir()
             .filter(|d| d.is_dir())
             .into_iter()
             .collect();
-        paths.extend(config.rules.iter().cloned());
+        paths.extend(configured.iter().cloned());
         paths.extend(extra.iter().cloned());
-        RuleSources {
-            starter: config.starter_rules.unwrap_or(true),
-            paths,
-        }
+        RuleSources { starter, paths }
     }
 }
 
@@ -224,10 +221,10 @@ fn split(results: Vec<Result<SigmaRule, LoadError>>) -> (Vec<SigmaRule>, Vec<Loa
     (ok, bad)
 }
 
-/// The grouping window the configuration asks for.
-pub fn settings(config: &DetectConfig) -> anyhow::Result<Settings> {
+/// The grouping window the configuration (`[detect] group_window`) asks for.
+pub fn settings(group_window: Option<&str>) -> anyhow::Result<Settings> {
     let mut s = Settings::default();
-    if let Some(text) = &config.group_window {
+    if let Some(text) = group_window {
         let d = humantime::parse_duration(text)
             .map_err(|e| anyhow::anyhow!("config [detect] group_window {text:?}: {e}"))?;
         s.group_window = chrono::Duration::from_std(d)
@@ -319,19 +316,11 @@ mod tests {
 
     #[test]
     fn the_grouping_window_is_read_and_a_bad_one_is_named() {
-        let config = DetectConfig {
-            group_window: Some("30m".into()),
-            ..DetectConfig::default()
-        };
         assert_eq!(
-            settings(&config).unwrap().group_window,
+            settings(Some("30m")).unwrap().group_window,
             chrono::Duration::minutes(30)
         );
-        let bad = DetectConfig {
-            group_window: Some("soon".into()),
-            ..DetectConfig::default()
-        };
-        let err = settings(&bad).unwrap_err().to_string();
+        let err = settings(Some("soon")).unwrap_err().to_string();
         assert!(
             err.contains("group_window") && err.contains("soon"),
             "{err}"

@@ -14,7 +14,7 @@ pub use tail::{JournalTask, JournalWriter, TailEvent, Unavailable};
 pub use verify::{VerifyError, VerifyReport};
 
 use crate::model::{NewRecord, Record, RecordBody};
-use chrono::{DateTime, SecondsFormat, Utc};
+
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,16 +66,8 @@ CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'journal records are append-only'); END;
 ";
 
-/// Formats a time the way the journal stores it: RFC 3339, milliseconds, `Z`.
-pub fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
+pub use crate::model::time::format as format_time;
+use crate::model::time::parse as parse_time;
 
 /// Whether `path` is an SQLite file (an incident journal) rather than CloudTrail.
 pub fn is_journal_file(path: &Path) -> bool {

@@ -368,9 +368,7 @@ impl Strings<'_> {
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, EventParseError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| EventParseError::BadTime(s.to_string()))
+    super::time::parse(s).ok_or_else(|| EventParseError::BadTime(s.to_string()))
 }
 
 /// An event's principal as the console shows it: `alice`, `Deployer/gh-actions`, `root`.
@@ -392,6 +390,21 @@ impl fmt::Display for PrincipalName<'_> {
 }
 
 impl CloudTrailEvent {
+    /// One line about the event, for the timeline and the postmortem.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} {} by {} from {}{}",
+            self.service(),
+            self.event_name,
+            self.principal(),
+            self.source_ip,
+            self.error_code
+                .as_ref()
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default()
+        )
+    }
+
     /// The principal as the console shows it (`identity.display()`, without allocating).
     pub fn principal(&self) -> PrincipalName<'_> {
         PrincipalName(self)

@@ -4,12 +4,15 @@ mod action;
 pub mod actor;
 mod chat;
 mod event;
+mod fuzzy;
 mod record;
 mod text;
+pub mod time;
 
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
+pub use fuzzy::Query;
 pub use record::{NewRecord, Record, RecordBody};
 pub use text::{Interner, Text, printable};
 

@@ -3,6 +3,8 @@
 //! Live mode, the Slack bridge and replay all build their view the same way: start from
 //! `IncidentState::default()` and `apply` every record in journal order.
 
+pub mod pivot;
+
 use crate::model::Text;
 use crate::model::{
     Action, ActionStep, Alert, AlertStatus, ApiCall, CloudTrailEvent, Delivery, Finding,

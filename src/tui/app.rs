@@ -6,7 +6,6 @@ use super::confirm::{Button, Confirm, ConfirmOutcome};
 use super::input::{Input, InputKind, InputOutcome};
 use super::keymap::{KeyAction, Keymap};
 use super::layout;
-use super::pivot::{self, Pivot};
 use super::theme::Theme;
 use super::views::{self, Item, Lens, Pane, PaneRows, Row};
 use crate::command::{self, Arg, Command};
@@ -16,6 +15,7 @@ use crate::model::{
 use crate::respond::lifecycle::{self, Decision, Opened, Policy};
 use crate::respond::resolve;
 use crate::source::SourceReport;
+use crate::state::pivot::{self, Pivot};
 use crate::state::{EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};

@@ -2,7 +2,6 @@
 //! I/O happens here and in the tasks it starts; `App::update` stays pure.
 
 use super::app::{App, Effect, Msg};
-use super::pivot::Pivot;
 use super::render;
 use super::terminal::{self, TerminalGuard};
 use crate::clock::SharedClock;
@@ -10,6 +9,7 @@ use crate::journal::{JournalWriter, TailEvent};
 use crate::respond::ResponseApi;
 use crate::respond::lifecycle::{ConfirmRules, Decision, Lifecycle, Policy};
 use crate::source::SourceReport;
+use crate::state::pivot::Pivot;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -216,7 +216,7 @@ fn filter_in_background(job: super::app::FilterJob, tx: tokio::sync::mpsc::Unbou
     let slot = &LATEST_FILTER[job.pane.index()];
     slot.store(job.generation, Ordering::SeqCst);
     tokio::task::spawn_blocking(move || {
-        let query = super::views::Query::new(&job.query);
+        let query = crate::model::Query::new(&job.query);
         let superseded = || slot.load(Ordering::SeqCst) != job.generation;
         let partial_tx = tx.clone();
         let found = super::views::filter_detached(

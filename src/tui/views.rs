@@ -1,9 +1,9 @@
 //! The rows each pane shows: what the state holds, narrowed by the pivot and the fuzzy
 //! filter, as text cells ready to draw. Computed in `update`, never while drawing.
 
-use super::pivot::Pivot;
 use crate::model::Finding;
-use crate::model::{AlertStatus, CloudTrailEvent, KeyStatus, Severity};
+use crate::model::{AlertStatus, CloudTrailEvent, KeyStatus, Query, Severity};
+use crate::state::pivot::Pivot;
 use crate::state::{ChatState, EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
 use fuzzy_matcher::FuzzyMatcher;
@@ -294,44 +294,6 @@ pub fn narrowed(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item>
     }
 }
 
-/// A fuzzy query: its characters must appear in order (smart case: case-sensitive only
-/// when it has a capital). The same rule as the highlighting matcher, checked without it.
-pub struct Query {
-    chars: Vec<char>,
-    case_sensitive: bool,
-    pub text: String,
-}
-
-impl Query {
-    pub fn new(text: &str) -> Self {
-        let text = text.trim().to_string();
-        Query {
-            case_sensitive: text.chars().any(char::is_uppercase),
-            chars: text.chars().filter(|c| !c.is_whitespace()).collect(),
-            text,
-        }
-    }
-
-    /// Whether `hay` holds the query's characters in order.
-    pub fn matches(&self, hay: &str) -> bool {
-        let mut want = self.chars.iter().peekable();
-        for c in hay.chars() {
-            let Some(&&w) = want.peek() else {
-                return true;
-            };
-            let hit = if self.case_sensitive {
-                c == w
-            } else {
-                c.to_lowercase().eq(w.to_lowercase())
-            };
-            if hit {
-                want.next();
-            }
-        }
-        want.peek().is_none()
-    }
-}
-
 /// Writes a row's searchable text (its cells, space-joined) into `buf`.
 pub fn write_search_text(
     pane: Pane,
@@ -372,7 +334,7 @@ fn write_timeline_event(e: &CloudTrailEvent, buf: &mut String) {
         buf,
         "{} cloudtrail {} ",
         full_time(e.event_time),
-        event_summary(e)
+        e.summary()
     );
 }
 
@@ -525,21 +487,6 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
         s if s < 86_400 => format!("{}h ago", s / 3600),
         s => format!("{}d ago", s / 86_400),
     }
-}
-
-/// One line about an event, for the timeline.
-pub fn event_summary(e: &CloudTrailEvent) -> String {
-    format!(
-        "{} {} by {} from {}{}",
-        e.service(),
-        e.event_name,
-        e.principal(),
-        e.source_ip,
-        e.error_code
-            .as_ref()
-            .map(|c| format!(" — {c}"))
-            .unwrap_or_default()
-    )
 }
 
 fn event_error(e: &CloudTrailEvent) -> &str {
@@ -729,7 +676,7 @@ pub fn cells(
                 vec![
                     full_time(e.event_time),
                     "cloudtrail".into(),
-                    event_summary(e),
+                    e.summary(),
                     String::new(),
                 ]
             } else {
@@ -830,22 +777,6 @@ fn slack_state(state: &IncidentState, seq: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_query_is_a_subsequence_with_smart_case() {
-        let q = Query::new("runi");
-        assert!(q.matches("07:37 ec2:RunInstances"));
-        assert!(!q.matches("07:37 ec2:ListUsers"));
-        assert!(Query::new("RunI").matches("RunInstances"));
-        assert!(
-            !Query::new("RUNI").matches("RunInstances"),
-            "capitals ask for case"
-        );
-        assert!(
-            Query::new("run inst").matches("RunInstances"),
-            "spaces are ignored"
-        );
-    }
 
     #[test]
     fn highlights_are_split_per_cell() {

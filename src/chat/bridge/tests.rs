@@ -46,7 +46,7 @@ impl Setup {
         let mut s = Setup {
             bridge: Arc::new(Bridge::new(
                 config(two_person),
-                Verifier::new(&crate::chat::secret::Secret::new("s")),
+                Verifier::new(&crate::config::secret::Secret::new("s")),
                 spawn(journal).writer(),
                 world.clone(),
                 None,
@@ -74,7 +74,7 @@ impl Setup {
         let state = self.bridge.state().clone();
         let bridge = Bridge::new(
             config(self.two_person),
-            Verifier::new(&crate::chat::secret::Secret::new("s")),
+            Verifier::new(&crate::config::secret::Secret::new("s")),
             task.writer(),
             self.world.clone(),
             None,

@@ -14,7 +14,7 @@ use crate::clock::SharedClock;
 use crate::model::{Alert, Finding, NewRecord, RecordBody, Severity, SourceStatus};
 use crate::source::SourceReport;
 use crate::state::IncidentState;
-use crate::tui::pivot::Pivot;
+use crate::state::pivot::Pivot;
 use aws_sdk_cloudtrail::types::LookupAttributeKey;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

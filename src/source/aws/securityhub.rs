@@ -14,7 +14,7 @@ use aws_sdk_securityhub::types::{
     NetworkConnectionAction, Partition, RecordState, Resource, ResourceDetails, SeverityLabel,
     StringFilter, StringFilterComparison, Workflow, WorkflowStatus,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 const GET_FINDINGS: &str = "securityhub:GetFindings";
@@ -203,20 +203,7 @@ fn seen_window(f: &AwsSecurityFinding) -> (DateTime<Utc>, DateTime<Utc>) {
     (first, last)
 }
 
-/// RFC 3339, plus the offsets ASFF also allows ("-0700", "+05") and, failing that, no offset
-/// at all (read as UTC).
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%#z"))
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|t| t.and_utc())
-        })
-}
+use crate::model::time::parse as parse_time;
 
 fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -1184,27 +1171,6 @@ mod tests {
         let alert = alert_from_finding(&product);
         assert_eq!(alert.rule, "GuardDuty");
         assert_eq!(alert.title, "Odd title");
-    }
-
-    #[test]
-    fn asff_timestamp_forms_are_read() {
-        let cases = [
-            ("2019-01-31T23:00:00Z", "2019-01-31T23:00:00Z"),
-            (
-                "2019-01-31T23:00:00.123456789Z",
-                "2019-01-31T23:00:00.123456789Z",
-            ),
-            ("2024-01-04T15:25:10+17:59", "2024-01-03T21:26:10Z"),
-            ("2024-01-04T15:25:10-1759", "2024-01-05T09:24:10Z"),
-            ("2024-01-04T15:25:10+05", "2024-01-04T10:25:10Z"),
-            ("2024-01-04T15:25:10", "2024-01-04T15:25:10Z"),
-            (" 2024-01-04T15:25:10Z ", "2024-01-04T15:25:10Z"),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(parse_time(input), Some(at(expected)), "{input}");
-        }
-        assert_eq!(parse_time("yesterday"), None);
-        assert_eq!(parse_time(""), None);
     }
 
     #[test]

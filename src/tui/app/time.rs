@@ -3,10 +3,10 @@
 
 use super::{App, Effect, Level};
 use crate::model::{CloudTrailEvent, Record};
+use crate::replay::{self, ReplayClock};
 use crate::state::IncidentState;
 use crate::tui::layout;
 use crate::tui::rate::{self, RateChart, Window};
-use crate::tui::replay::{self, ReplayClock};
 use crate::tui::views::Pane;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;

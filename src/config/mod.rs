@@ -1,8 +1,9 @@
 //! The configuration file: `~/.config/warroom/config.toml`, or `--config PATH`.
 
-use crate::chat::bridge::Permissions;
-use crate::chat::secret::Secret;
+pub mod secret;
+
 use crate::model::Severity;
+use secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,25 @@ pub struct DetectConfig {
     pub starter_rules: Option<bool>,
     /// The same rule and principal within this long is one alert (default: "1h").
     pub group_window: Option<String>,
+}
+
+/// Slack's Web API, unless `api_url` says otherwise.
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+
+/// Who may do what. Entries are Slack user IDs (`U…`, `W…`) or user group IDs (`S…`).
+/// Everyone may ask questions; nobody may change anything unless listed.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    /// deactivate, delete-key, deny-all, revoke-sessions
+    #[serde(default)]
+    pub contain: Vec<String>,
+    /// remediate
+    #[serde(default)]
+    pub remediate: Vec<String>,
+    /// note, status, severity, title, ack, resolve
+    #[serde(default)]
+    pub annotate: Vec<String>,
 }
 
 /// Slack: the mirror and the bridge. Every secret may come from the environment instead
@@ -108,7 +128,7 @@ impl SlackConfig {
                 .map(str::to_string)
                 .or_else(|| env("SLACK_API_URL"))
                 .or_else(|| self.api_url.clone())
-                .unwrap_or_else(|| crate::chat::slack::DEFAULT_API_URL.to_string()),
+                .unwrap_or_else(|| DEFAULT_SLACK_API_URL.to_string()),
             mirror_min,
             confirm_for: chrono::Duration::minutes(self.confirm_minutes.unwrap_or(10).max(1) as i64),
             two_person: self.two_person_rule,

@@ -146,7 +146,7 @@ pub fn parse_jump(text: &str, clock: &ReplayClock) -> Result<DateTime<Utc>, Stri
     {
         return Ok(clock.at.date_naive().and_time(t).and_utc());
     }
-    crate::query::parse_time(text)
+    crate::model::time::parse_given(text)
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Pivots: from one event, alert or key to everything done by the same access key,
 //! principal or source IP.
 
+use super::{EntryKind, IncidentState, TimelineEntry};
 use crate::model::{Alert, CloudTrailEvent, KeySnapshot};
-use crate::state::{EntryKind, IncidentState, TimelineEntry};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;

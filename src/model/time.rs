@@ -1,0 +1,80 @@
+//! Reading and writing times: one parser for CloudTrail's `eventTime`, the journal's column,
+//! Security Hub's timestamps and times typed on the command line or in the console.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+
+/// A time in any form warroom meets: RFC 3339 (the common case, tried first), the offsets
+/// ASFF also allows (`-0700`, `+05`), no offset at all (read as UTC), or a bare date
+/// (midnight UTC). Surrounding spaces are ignored.
+pub fn parse(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let s = s.trim();
+    DateTime::parse_from_rfc3339(s)
+        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%#z"))
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        })
+}
+
+/// [`parse`] for a time a person typed: the error says what is accepted.
+pub fn parse_given(s: &str) -> Result<DateTime<Utc>, String> {
+    parse(s).ok_or_else(|| {
+        format!("{s:?} is not a time: use RFC 3339 (2026-11-22T07:37:00Z) or a date (2026-11-22)")
+    })
+}
+
+/// A time as the journal stores it: RFC 3339, milliseconds, `Z`.
+pub fn format(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_form_met_is_read() {
+        let cases = [
+            ("2019-01-31T23:00:00Z", "2019-01-31T23:00:00Z"),
+            (
+                "2019-01-31T23:00:00.123456789Z",
+                "2019-01-31T23:00:00.123456789Z",
+            ),
+            ("2024-01-04T15:25:10+17:59", "2024-01-03T21:26:10Z"),
+            ("2024-01-04T15:25:10-1759", "2024-01-05T09:24:10Z"),
+            ("2024-01-04T15:25:10+05", "2024-01-04T10:25:10Z"),
+            ("2024-01-04T15:25:10", "2024-01-04T15:25:10Z"),
+            (" 2024-01-04T15:25:10Z ", "2024-01-04T15:25:10Z"),
+            ("2026-11-22", "2026-11-22T00:00:00Z"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse(input), Some(at(expected)), "{input}");
+        }
+        assert_eq!(parse("yesterday"), None);
+        assert_eq!(parse(""), None);
+        assert!(parse_given("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn the_journal_form_round_trips_at_millisecond_precision() {
+        let t = at("2026-11-22T07:37:12.345678Z");
+        assert_eq!(format(t), "2026-11-22T07:37:12.345Z");
+        assert_eq!(parse(&format(t)), Some(at("2026-11-22T07:37:12.345Z")));
+    }
+}
