@@ -900,25 +900,22 @@ pub fn json(p: &Postmortem) -> Value {
     serde_json::to_value(p).expect("the postmortem serialises")
 }
 
-/// The timeline as CSV (RFC 4180: CRLF line ends, fields quoted when they need it).
+/// The timeline as CSV (RFC 4180: CRLF line ends, fields quoted when they need it, none
+/// read as a formula).
 pub fn csv(p: &Postmortem) -> String {
-    let mut out = String::from("time_utc,actor,kind,what\r\n");
-    for l in &p.timeline {
-        let time = crate::journal::format_time(l.at);
-        let fields = [time.as_str(), &l.actor, &l.kind, &l.what];
-        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
+    let rows: Vec<Vec<String>> = p
+        .timeline
+        .iter()
+        .map(|l| {
+            vec![
+                crate::journal::format_time(l.at),
+                l.actor.clone(),
+                l.kind.clone(),
+                l.what.clone(),
+            ]
+        })
+        .collect();
+    crate::model::tabular::csv(&["time_utc", "actor", "kind", "what"], &rows)
 }
 
 #[cfg(test)]

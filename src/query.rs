@@ -6,6 +6,7 @@ use crate::archive::Problem;
 use crate::archive::parse::{decompress, for_each_record};
 use crate::archive::read::{ReadOptions, list_files};
 use crate::model::Query;
+use crate::model::tabular::{self, CsvOut};
 use chrono::{DateTime, Utc};
 use memchr::memmem;
 use serde_json::Value;
@@ -317,14 +318,6 @@ fn principal(event: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn write_jsonl(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
     for h in hits {
         match &h.line {
@@ -341,52 +334,21 @@ pub fn write_jsonl(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
 
 pub fn write_csv(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
     let header: Vec<&str> = COLUMNS.iter().map(|(h, _)| *h).collect();
-    writeln!(out, "{}", header.join(","))?;
+    let mut w = CsvOut::new(out, &header)?;
     for h in hits {
-        let row: Vec<String> = COLUMNS
-            .iter()
-            .map(|(_, p)| csv_field(&column(&h.event, p)))
-            .collect();
-        writeln!(out, "{}", row.join(","))?;
+        let row: Vec<String> = COLUMNS.iter().map(|(_, p)| column(&h.event, p)).collect();
+        w.row(&row)?;
     }
-    Ok(())
+    w.finish()
 }
 
 pub fn write_table(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
+    let header: Vec<&str> = COLUMNS.iter().map(|(h, _)| *h).collect();
     let rows: Vec<Vec<String>> = hits
         .iter()
         .map(|h| COLUMNS.iter().map(|(_, p)| column(&h.event, p)).collect())
         .collect();
-    let widths: Vec<usize> = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([name.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    writeln!(
-        out,
-        "{}",
-        line(COLUMNS.iter().map(|(n, _)| n.to_string()).collect())
-    )?;
-    for r in rows {
-        writeln!(out, "{}", line(r))?;
-    }
-    Ok(())
+    out.write_all(tabular::table(&header, &rows).as_bytes())
 }
 
 #[cfg(test)]
@@ -448,10 +410,4 @@ mod tests {
         assert!(slash.may_match(b"{\"eventSource\":\"a\\/b\"}"));
     }
 
-    #[test]
-    fn csv_quotes_what_it_must() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("plain"), "plain");
-    }
 }

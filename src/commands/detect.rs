@@ -174,10 +174,10 @@ fn write_jsonl(out: &mut dyn Write, alerts: &[Alert]) -> std::io::Result<()> {
 
 fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> std::io::Result<()> {
     let time = |t: &chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let rows: Vec<[String; 8]> = alerts
+    let rows: Vec<Vec<String>> = alerts
         .iter()
         .map(|a| {
-            [
+            vec![
                 a.severity.as_str().to_uppercase(),
                 a.rule.clone(),
                 a.principal.clone().unwrap_or_else(|| "-".into()),
@@ -199,32 +199,7 @@ fn write_table(out: &mut dyn Write, alerts: &[Alert]) -> std::io::Result<()> {
         "COUNT",
         "EVENT IDS",
     ];
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let last = cells.len() - 1;
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == last {
-                    c.to_string()
-                } else {
-                    format!("{c:<w$}", w = widths[i])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    writeln!(out, "{}", line(header.to_vec()))?;
-    for row in &rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
-    }
-    Ok(())
+    out.write_all(crate::model::tabular::table(&header, &rows).as_bytes())
 }
 
 /// Where the rules come from: the configuration's `[detect]` section, then `extra`.

@@ -6,6 +6,7 @@ mod chat;
 mod event;
 mod fuzzy;
 mod record;
+pub mod tabular;
 mod text;
 pub mod time;
 
