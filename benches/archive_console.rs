@@ -23,11 +23,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 use warroom::archive::Source;
+use warroom::model::Query;
 use warroom::state::IncidentState;
 use warroom::tui::app::{App, Effect, Mode, ModeKind, Msg};
 use warroom::tui::keymap::Keymap;
 use warroom::tui::theme::Theme;
-use warroom::tui::views::{self, Pane, Query};
+use warroom::tui::views::{self, Pane};
 use warroom::tui::{loader, render};
 
 const W: u16 = 160;

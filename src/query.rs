@@ -409,5 +409,4 @@ mod tests {
         let slash = matcher(&["eventSource=a/b"]);
         assert!(slash.may_match(b"{\"eventSource\":\"a\\/b\"}"));
     }
-
 }

@@ -5,7 +5,7 @@ pub mod parse;
 pub mod read;
 pub mod s3;
 
-pub use read::{FileBatch, Problem, Progress, ReadOptions, Summary, read_local};
+pub use read::{FileBatch, Problem, ReadOptions, ReadProgress, Summary, read_local};
 
 use std::path::PathBuf;
 
@@ -41,7 +41,7 @@ pub fn read_source(
     source: &Source,
     opts: &ReadOptions,
     endpoint_url: Option<&str>,
-    progress: &Progress,
+    progress: &ReadProgress,
     sink: &(dyn Fn(read::FileBatch) + Sync),
     rt: &tokio::runtime::Handle,
 ) -> Summary {
@@ -112,7 +112,7 @@ mod tests {
             &Source::parse(&dir.path().display().to_string()),
             &ReadOptions::default(),
             None,
-            &Progress::default(),
+            &ReadProgress::default(),
             &|batch: FileBatch| {
                 let mut ids = ids.lock().unwrap();
                 ids.extend(batch.events.iter().map(|e| e.event_id.to_string()));

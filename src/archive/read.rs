@@ -33,7 +33,7 @@ pub struct Problem {
 
 /// How a read is going, readable from any thread while it runs; `cancel` stops it.
 #[derive(Debug, Default)]
-pub struct Progress {
+pub struct ReadProgress {
     pub files_total: AtomicUsize,
     pub files_done: AtomicUsize,
     pub events: AtomicUsize,
@@ -276,7 +276,7 @@ pub fn parse_file(
 pub fn read_local(
     root: &Path,
     opts: &ReadOptions,
-    progress: &Progress,
+    progress: &ReadProgress,
     sink: &(dyn Fn(FileBatch) + Sync),
 ) -> Summary {
     let started = Instant::now();

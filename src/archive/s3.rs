@@ -12,7 +12,8 @@
 //! history costs the same few calls as the day being asked about.
 
 use super::read::{
-    ArchivedFile, FileBatch, Problem, Progress, ReadOptions, Summary, day_of, parse_file, wanted,
+    ArchivedFile, FileBatch, Problem, ReadOptions, ReadProgress, Summary, day_of, parse_file,
+    wanted,
 };
 use crate::detect::Verdicts;
 use crate::model::{CloudTrailEvent, Interner};
@@ -36,7 +37,7 @@ pub const PARALLEL: usize = 16;
 /// millions of objects is never held in memory as a list.
 const QUEUE: usize = 1024;
 
-/// How often a call in flight looks at `Progress::cancel`.
+/// How often a call in flight looks at `ReadProgress::cancel`.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// Lists every object under the prefix (ListObjectsV2, all pages), keeps the ones that may hold
@@ -53,7 +54,7 @@ pub async fn read_s3(
     prefix: &str,
     opts: &ReadOptions,
     parallel: usize,
-    progress: &Progress,
+    progress: &ReadProgress,
     sink: &(dyn Fn(FileBatch) + Sync),
 ) -> Summary {
     let started = Instant::now();
@@ -260,7 +261,7 @@ struct Reader<'a> {
     client: &'a Client,
     bucket: &'a str,
     opts: &'a ReadOptions,
-    progress: &'a Progress,
+    progress: &'a ReadProgress,
     problems: Mutex<Vec<Problem>>,
     /// Set at the first failure that every later call would meet.
     halted: AtomicBool,
@@ -275,7 +276,7 @@ impl<'a> Reader<'a> {
         client: &'a Client,
         bucket: &'a str,
         opts: &'a ReadOptions,
-        progress: &'a Progress,
+        progress: &'a ReadProgress,
     ) -> Self {
         Reader {
             client,

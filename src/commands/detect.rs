@@ -2,7 +2,7 @@
 //! S3 prefix, printed for a pipeline or a cron job.
 
 use crate::archive::read::ReadOptions;
-use crate::archive::{Progress, Source, read_source};
+use crate::archive::{ReadProgress, Source, read_source};
 use crate::cli::{DetectArgs, DetectFormat};
 use crate::config::Config;
 use crate::detect::rules::{self, RuleSources};
@@ -131,7 +131,7 @@ fn read_all(
         source,
         &opts,
         endpoint_url,
-        &Progress::default(),
+        &ReadProgress::default(),
         &|batch| {
             let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
             found.0.extend(batch.events);

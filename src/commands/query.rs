@@ -112,7 +112,7 @@ fn s3_query(
 ) -> anyhow::Result<(Vec<crate::query::Hit>, usize, Vec<crate::archive::Problem>)> {
     let rt = super::runtime()?;
     let found = std::sync::Mutex::new((Vec::new(), 0usize));
-    let progress = crate::archive::Progress::default();
+    let progress = crate::archive::ReadProgress::default();
     let summary = crate::archive::read_source(
         source,
         opts,

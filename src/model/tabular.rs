@@ -107,7 +107,10 @@ mod tests {
     fn tables_align_and_end_lines_without_spaces() {
         let out = table(
             &["RULE", "COUNT"],
-            &[vec!["persistence".into(), "3".into()], vec!["x".into(), "".into()]],
+            &[
+                vec!["persistence".into(), "3".into()],
+                vec!["x".into(), "".into()],
+            ],
         );
         assert_eq!(out, "RULE         COUNT\npersistence  3\nx\n");
     }

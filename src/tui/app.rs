@@ -679,11 +679,13 @@ impl App {
             }
             KeyAction::Back => return self.back(),
             KeyAction::Pivot => return self.pivot_on_selection(),
-            KeyAction::DeactivateKey => return self.respond_on_selection(Verb::Deactivate),
-            KeyAction::DeleteKey => return self.respond_on_selection(Verb::Delete),
-            KeyAction::DenyAll => return self.respond_on_selection(Verb::DenyAll),
-            KeyAction::RevokeSessions => return self.respond_on_selection(Verb::Revoke),
-            KeyAction::Remediate => return self.respond_on_selection(Verb::Remediate),
+            KeyAction::DeactivateKey => return self.respond_on_selection(KeyAction::DeactivateKey),
+            KeyAction::DeleteKey => return self.respond_on_selection(KeyAction::DeleteKey),
+            KeyAction::DenyAll => return self.respond_on_selection(KeyAction::DenyAll),
+            KeyAction::RevokeSessions => {
+                return self.respond_on_selection(KeyAction::RevokeSessions);
+            }
+            KeyAction::Remediate => return self.respond_on_selection(KeyAction::Remediate),
             KeyAction::Acknowledge => {
                 return self.annotate(Command::Ack(None));
             }
@@ -1224,17 +1226,19 @@ impl App {
         }
     }
 
-    fn respond_on_selection(&mut self, verb: Verb) -> Vec<Effect> {
+    fn respond_on_selection(&mut self, verb: KeyAction) -> Vec<Effect> {
         let Some(item) = self.selected_item().cloned() else {
             self.flash(Level::Warning, "Nothing selected");
             return vec![];
         };
         let action = match verb {
-            Verb::Deactivate | Verb::Delete => match self.key_of(&item) {
-                Some((user, access_key_id)) if verb == Verb::Deactivate => Action::DeactivateKey {
-                    user,
-                    access_key_id,
-                },
+            KeyAction::DeactivateKey | KeyAction::DeleteKey => match self.key_of(&item) {
+                Some((user, access_key_id)) if verb == KeyAction::DeactivateKey => {
+                    Action::DeactivateKey {
+                        user,
+                        access_key_id,
+                    }
+                }
                 Some((user, access_key_id)) => Action::DeleteKey {
                     user,
                     access_key_id,
@@ -1247,7 +1251,7 @@ impl App {
                     return vec![];
                 }
             },
-            Verb::DenyAll => match self.principal_of(&item) {
+            KeyAction::DenyAll => match self.principal_of(&item) {
                 Some(PrincipalRef::User(user)) => Action::DenyAll { user },
                 Some(PrincipalRef::Role(role)) => {
                     self.flash(
@@ -1261,7 +1265,7 @@ impl App {
                     return vec![];
                 }
             },
-            Verb::Revoke => match self.principal_of(&item) {
+            KeyAction::RevokeSessions => match self.principal_of(&item) {
                 Some(principal) => Action::RevokeSessions {
                     principal,
                     issued_before: self.now,
@@ -1274,7 +1278,7 @@ impl App {
                     return vec![];
                 }
             },
-            Verb::Remediate => {
+            KeyAction::Remediate => {
                 let (rule, only) = match &item {
                     Item::Rule(rule) => (rule.clone(), None),
                     Item::Finding(i) => {
@@ -1291,6 +1295,7 @@ impl App {
                 };
                 return self.remediate(&rule, only.as_deref());
             }
+            _ => return vec![],
         };
         self.request(action)
     }
@@ -1449,15 +1454,6 @@ impl App {
             }
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
-    Deactivate,
-    Delete,
-    DenyAll,
-    Revoke,
-    Remediate,
 }
 
 #[cfg(test)]

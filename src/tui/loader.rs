@@ -6,7 +6,7 @@
 use super::app::{LoadStatus, Msg};
 use super::run::Loader;
 use crate::archive::read::FileBatch;
-use crate::archive::{Problem, Progress, ReadOptions, Source, read_source};
+use crate::archive::{Problem, ReadOptions, ReadProgress, Source, read_source};
 use crate::detect::{Detections, Verdicts};
 use crate::model::{CloudTrailEvent, Record, RecordBody};
 use std::sync::atomic::Ordering;
@@ -40,7 +40,7 @@ pub fn start(
     rt: tokio::runtime::Handle,
 ) -> (Loader, Problems) {
     let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
-    let progress = Arc::new(Progress::default());
+    let progress = Arc::new(ReadProgress::default());
     let problems: Problems = Arc::default();
     let cancel = {
         let progress = progress.clone();
@@ -68,7 +68,7 @@ fn read(
     source: &Source,
     endpoint_url: Option<&str>,
     detections: Option<&Detections>,
-    progress: &Progress,
+    progress: &ReadProgress,
     tx: &UnboundedSender<Msg>,
     rt: &tokio::runtime::Handle,
 ) -> Vec<Problem> {
@@ -109,7 +109,7 @@ fn read(
             p.2 = p.1;
             send(events);
         } else if p.2.elapsed() >= BATCH_EVERY {
-            // Progress is cheap to show: it keeps its own pace.
+            // ReadProgress is cheap to show: it keeps its own pace.
             p.2 = Instant::now();
             let _ = tx.send(Msg::Load(status(false)));
         }

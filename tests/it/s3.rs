@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use url::Url;
 use warroom::archive::s3::read_s3;
-use warroom::archive::{FileBatch, Progress, ReadOptions, Summary};
+use warroom::archive::{FileBatch, ReadOptions, ReadProgress, Summary};
 use warroom::model::CloudTrailEvent;
 
 const BUCKET: &str = "trail-archive";
@@ -226,7 +226,7 @@ type Events = Vec<Arc<CloudTrailEvent>>;
 
 /// Reads the bucket under `prefix`, and the events sorted by time.
 async fn read(client: &Client, prefix: &str, opts: &ReadOptions) -> (Summary, Events) {
-    read_with(client, prefix, opts, 4, &Progress::default()).await
+    read_with(client, prefix, opts, 4, &ReadProgress::default()).await
 }
 
 async fn read_with(
@@ -234,7 +234,7 @@ async fn read_with(
     prefix: &str,
     opts: &ReadOptions,
     parallel: usize,
-    progress: &Progress,
+    progress: &ReadProgress,
 ) -> (Summary, Events) {
     let events = Mutex::new(Vec::new());
     let sink = |batch: FileBatch| events.lock().unwrap().extend(batch.events);
@@ -508,7 +508,7 @@ async fn access_denied_on_one_object_does_not_stop_the_others() {
 #[tokio::test]
 async fn cancel_stops_early() {
     let (_moto, s3, requests) = filled().await;
-    let progress = Progress::default();
+    let progress = ReadProgress::default();
     let batches = Mutex::new(0);
     let sink = |_: FileBatch| {
         *batches.lock().unwrap() += 1;

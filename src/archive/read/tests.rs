@@ -98,7 +98,7 @@ fn archive(root: &Path) {
 
 fn read_all(root: &Path, opts: &ReadOptions) -> (Summary, Vec<Arc<CloudTrailEvent>>) {
     let events = Mutex::new(Vec::new());
-    let summary = read_local(root, opts, &Progress::default(), &|batch: FileBatch| {
+    let summary = read_local(root, opts, &ReadProgress::default(), &|batch: FileBatch| {
         events.lock().unwrap().extend(batch.events)
     });
     let mut events = events.into_inner().unwrap();
@@ -213,7 +213,7 @@ fn a_missing_path_is_one_problem() {
 fn cancelling_stops_the_workers() {
     let dir = tempfile::tempdir().unwrap();
     archive(dir.path());
-    let progress = Progress::default();
+    let progress = ReadProgress::default();
     progress.cancel.store(true, Ordering::Relaxed);
     let summary = read_local(dir.path(), &ReadOptions::default(), &progress, &|_| {});
     assert!(summary.cancelled);

@@ -161,7 +161,7 @@ async fn listing_stops_at_the_first_key_past_the_range() {
         REGION,
         &range("2026-11-22T00:00:00Z", "2026-11-22T23:59:59Z"),
         4,
-        &Progress::default(),
+        &ReadProgress::default(),
         &|batch: FileBatch| {
             let mut ids = ids.lock().unwrap();
             ids.extend(batch.events.iter().map(|e| e.event_id.to_string()));
@@ -222,7 +222,7 @@ async fn a_denied_object_does_not_stop_the_others() {
         "",
         &ReadOptions::default(),
         1,
-        &Progress::default(),
+        &ReadProgress::default(),
         &|_| {},
     )
     .await;

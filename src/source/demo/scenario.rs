@@ -8,7 +8,7 @@
 //! VPN, 192.0.2.0/24 the company's own servers and CI runners (and stands in for the AWS
 //! addresses its Lambda function calls from), 203.0.113.0/24 the attacker.
 
-use super::script::{Caller, Effect, KeySeed, Scenario, ScriptedCall, UserSeed};
+use super::script::{Caller, KeySeed, Scenario, ScriptedCall, UserSeed, WorldChange};
 use crate::model::Finding;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use fastrand::Rng;
@@ -291,7 +291,7 @@ impl Actor {
             response_elements: Value::Null,
             read_only: is_read_only(name),
             error: None,
-            effect: Effect::None,
+            effect: WorldChange::None,
             attacker: self.attacker,
         }
     }
@@ -301,7 +301,7 @@ impl Actor {
 trait Outcome {
     fn answer(self, response: Value) -> Self;
     fn fails(self, code: &str, message: impl Into<String>) -> Self;
-    fn does(self, effect: Effect) -> Self;
+    fn does(self, effect: WorldChange) -> Self;
 }
 
 impl Outcome for ScriptedCall {
@@ -315,7 +315,7 @@ impl Outcome for ScriptedCall {
         self
     }
 
-    fn does(mut self, effect: Effect) -> Self {
+    fn does(mut self, effect: WorldChange) -> Self {
         self.effect = effect;
         self
     }
@@ -913,7 +913,7 @@ fn launch(
                 .unwrap_or_default()
                 .to_string();
             let answer = reservation(t, kit, instance_type, count, at, &token);
-            call.answer(answer).does(Effect::Launch {
+            call.answer(answer).does(WorldChange::Launch {
                 instance_type: instance_type.to_string(),
                 count,
                 hourly_usd: on_demand_usd(kit.region, instance_type),
@@ -985,7 +985,7 @@ fn persistence(t: &mut Trail, a: &Actor, at: Duration) {
             "arn": format!("arn:aws:iam::{ACCOUNT_ID}:user/{BACKDOOR_USER}"),
             "createDate": t.aws_date(at)
         } }))
-        .does(Effect::CreateUser {
+        .does(WorldChange::CreateUser {
             user: BACKDOOR_USER.to_string(),
         }),
     );
@@ -997,7 +997,7 @@ fn persistence(t: &mut Trail, a: &Actor, at: Duration) {
             HOME,
             json!({ "userName": BACKDOOR_USER, "policyArn": ADMIN_POLICY }),
         )
-        .does(Effect::AttachAdmin {
+        .does(WorldChange::AttachAdmin {
             user: BACKDOOR_USER.to_string(),
         }),
     );
@@ -1043,7 +1043,7 @@ fn new_access_key(t: &mut Trail, a: &Actor, at: Duration, for_user: &str) {
             "userName": for_user, "accessKeyId": key, "status": "Active",
             "createDate": t.aws_date(at)
         } }))
-        .does(Effect::CreateAccessKey {
+        .does(WorldChange::CreateAccessKey {
             user: for_user.to_string(),
             access_key_id: key,
         }),
@@ -2247,7 +2247,7 @@ mod tests {
             .iter()
             .filter(|c| c.error.is_none())
             .filter_map(|c| match &c.effect {
-                Effect::Launch {
+                WorldChange::Launch {
                     count, hourly_usd, ..
                 } => {
                     let hours = (at - s.at(c.offset)).num_seconds().max(0) as f64 / 3600.0;
@@ -2374,7 +2374,7 @@ mod tests {
         assert!(
             s.calls
                 .iter()
-                .filter(|c| matches!(c.effect, Effect::Launch { .. }))
+                .filter(|c| matches!(c.effect, WorldChange::Launch { .. }))
                 .all(|c| c.attacker && c.error.is_none())
         );
     }
@@ -2382,22 +2382,22 @@ mod tests {
     #[test]
     fn attacker_persists_through_other_users() {
         let s = founding_scenario();
-        let effects: Vec<&Effect> = s
+        let effects: Vec<&WorldChange> = s
             .calls
             .iter()
             .filter(|c| c.attacker)
             .map(|c| &c.effect)
             .collect();
-        assert!(effects.contains(&&Effect::CreateUser {
+        assert!(effects.contains(&&WorldChange::CreateUser {
             user: BACKDOOR_USER.to_string()
         }));
-        assert!(effects.contains(&&Effect::AttachAdmin {
+        assert!(effects.contains(&&WorldChange::AttachAdmin {
             user: BACKDOOR_USER.to_string()
         }));
         let keyed: BTreeSet<&str> = effects
             .iter()
             .filter_map(|e| match e {
-                Effect::CreateAccessKey { user, .. } => Some(user.as_str()),
+                WorldChange::CreateAccessKey { user, .. } => Some(user.as_str()),
                 _ => None,
             })
             .collect();
@@ -2464,7 +2464,7 @@ mod tests {
                 Caller::Role { access_key_id, .. } => ids.push((access_key_id.clone(), "ASIA")),
                 _ => {}
             }
-            if let Effect::CreateAccessKey { access_key_id, .. } = &c.effect {
+            if let WorldChange::CreateAccessKey { access_key_id, .. } = &c.effect {
                 ids.push((access_key_id.clone(), "AKIA"));
                 assert_eq!(
                     c.response_elements["accessKey"]["accessKeyId"].as_str(),

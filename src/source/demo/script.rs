@@ -27,7 +27,7 @@ pub enum Caller {
 
 /// How a successful call changes the demo world.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub enum WorldChange {
     CreateUser {
         user: String,
     },
@@ -68,7 +68,7 @@ pub struct ScriptedCall {
     /// An error the call meets whatever the world's state (capacity, limits, …):
     /// `(errorCode, errorMessage)`.
     pub error: Option<(String, String)>,
-    pub effect: Effect,
+    pub effect: WorldChange,
     /// Whether this call is part of the attack (for the scenario's own tests only; the
     /// console must find the attack without being told).
     pub attacker: bool,

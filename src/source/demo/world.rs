@@ -2,7 +2,7 @@
 //! the way AWS would: once a key is deactivated, calls signed with it fail; once a user is
 //! denied everything, their calls are refused; remediations make findings compliant.
 
-use super::script::{Caller, Effect, Scenario, ScriptedCall};
+use super::script::{Caller, Scenario, ScriptedCall, WorldChange};
 use crate::model::ApiCall;
 use crate::model::{
     CloudTrailEvent, Finding, IncidentOpened, KeySnapshot, KeyStatus, NewRecord, RecordBody,
@@ -193,7 +193,7 @@ impl DemoWorld {
             if let Some(e) = state.event(&id) {
                 cursor = i + 1;
                 if e.error_code.is_none()
-                    && let Effect::Launch {
+                    && let WorldChange::Launch {
                         count, hourly_usd, ..
                     } = &call.effect
                 {
@@ -665,9 +665,9 @@ fn play(
     Arc::new(render(sc, ids, call, at, error.as_ref()))
 }
 
-fn apply_effect(st: &mut WorldState, effect: &Effect, at: DateTime<Utc>) {
+fn apply_effect(st: &mut WorldState, effect: &WorldChange, at: DateTime<Utc>) {
     match effect {
-        Effect::CreateUser { user } => {
+        WorldChange::CreateUser { user } => {
             st.users.entry(user.clone()).or_insert(UserState {
                 created: at,
                 inline: BTreeMap::new(),
@@ -676,7 +676,7 @@ fn apply_effect(st: &mut WorldState, effect: &Effect, at: DateTime<Utc>) {
             let rec = user_snapshot_at(st, user, at);
             st.pending.extend(rec);
         }
-        Effect::CreateAccessKey {
+        WorldChange::CreateAccessKey {
             user,
             access_key_id,
         } => {
@@ -692,7 +692,7 @@ fn apply_effect(st: &mut WorldState, effect: &Effect, at: DateTime<Utc>) {
             let rec = key_record(st, access_key_id, at);
             st.pending.push(rec);
         }
-        Effect::AttachAdmin { user } => {
+        WorldChange::AttachAdmin { user } => {
             if let Some(u) = st.users.get_mut(user) {
                 u.attached
                     .push("arn:aws:iam::aws:policy/AdministratorAccess".to_string());
@@ -700,10 +700,10 @@ fn apply_effect(st: &mut WorldState, effect: &Effect, at: DateTime<Utc>) {
             let rec = user_snapshot_at(st, user, at);
             st.pending.extend(rec);
         }
-        Effect::Launch {
+        WorldChange::Launch {
             count, hourly_usd, ..
         } => st.running.push((at, f64::from(*count) * hourly_usd)),
-        Effect::None => {}
+        WorldChange::None => {}
     }
 }
 
@@ -850,7 +850,7 @@ fn responder_event(
         response_elements: Value::Null,
         read_only: false,
         error: None,
-        effect: Effect::None,
+        effect: WorldChange::None,
         attacker: false,
     };
     let err = error.map(|e| (e.code.clone(), e.message.clone()));

@@ -8,7 +8,7 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 7, 37, 12).unwrap()
 }
 
-fn call(min: i64, caller: Caller, source: &str, name: &str, effect: Effect) -> ScriptedCall {
+fn call(min: i64, caller: Caller, source: &str, name: &str, effect: WorldChange) -> ScriptedCall {
     ScriptedCall {
         offset: Duration::minutes(min),
         caller,
@@ -43,7 +43,7 @@ fn deployer(issued_min: i64) -> Caller {
 }
 
 fn tiny() -> Scenario {
-    let launch = Effect::Launch {
+    let launch = WorldChange::Launch {
         instance_type: "p3.16xlarge".into(),
         count: 2,
         hourly_usd: 24.48,
@@ -70,9 +70,9 @@ fn tiny() -> Scenario {
                 deployer(-61),
                 "cloudformation",
                 "DescribeStacks",
-                Effect::None,
+                WorldChange::None,
             ),
-            call(0, admin(), "sts", "GetCallerIdentity", Effect::None),
+            call(0, admin(), "sts", "GetCallerIdentity", WorldChange::None),
             call(5, admin(), "ec2", "RunInstances", launch.clone()),
             call(10, admin(), "ec2", "RunInstances", launch),
             call(
@@ -80,21 +80,21 @@ fn tiny() -> Scenario {
                 deployer(-61),
                 "cloudformation",
                 "DescribeStacks",
-                Effect::None,
+                WorldChange::None,
             ),
             call(
                 12,
                 deployer(11),
                 "cloudformation",
                 "DescribeStacks",
-                Effect::None,
+                WorldChange::None,
             ),
             call(
                 15,
                 admin(),
                 "iam",
                 "CreateUser",
-                Effect::CreateUser {
+                WorldChange::CreateUser {
                     user: "svc-backup".into(),
                 },
             ),
