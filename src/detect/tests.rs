@@ -1,4 +1,8 @@
 use super::*;
+use crate::model::Severity;
+use foldhash::HashSet;
+use serde_json::Value;
+use std::collections::BTreeSet;
 
 fn stratus(technique: &str) -> Vec<CloudTrailEvent> {
     let path = format!(
