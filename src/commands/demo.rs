@@ -6,8 +6,10 @@ use crate::cli::{Cli, DemoArgs};
 use crate::clock::{SharedClock, VirtualClock};
 use crate::config::Config;
 use crate::journal::Journal;
+use crate::source::Source;
+use crate::source::demo::play::DemoSource;
 use crate::source::demo::{scenario, world::DemoWorld};
-use crate::source::ingest::Ingest;
+use crate::source::ingest::{self, Ingest};
 use crate::state::IncidentState;
 use crate::tui::app::{Mode, ModeKind};
 use chrono::Duration;
@@ -76,7 +78,7 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
     let mirrored = mirror(&settings, &path, clock.clone(), "console")?;
     let rt = runtime()?;
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
-        // The demo world plays what has fallen due, through the detector, into the journal.
+        // The demo world plays what has fallen due, through the detections, into the journal.
         let mut background = Background::none();
         let observed = world.clone();
         background.observer = Some(Arc::new(move |r| observed.observe(r)));
@@ -84,17 +86,8 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
             background.tasks.spawn(m);
             background.slack = settings.channel.clone();
         }
-        background.tasks.spawn(async move {
-            let mut tick = tokio::time::interval(WORLD_TICK);
-            loop {
-                tick.tick().await;
-                let now = clock.now();
-                let due = world.advance(now);
-                if !due.is_empty() {
-                    writer.append(ingest.process(now, due));
-                }
-            }
-        });
+        let sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::playing(world, WORLD_TICK))];
+        ingest::run(sources, ingest, writer, clock, &mut background.tasks);
         background
     })?;
     summary(&path, &final_app, "demo");

@@ -7,7 +7,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::journal::Journal;
 use crate::model::RecordBody;
-use crate::source::ingest::Ingest;
+use crate::source::ingest::{self, Ingest};
 use crate::state::IncidentState;
 use crate::tui::app::{Mode, ModeKind};
 use anyhow::Context;
@@ -100,18 +100,11 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     let (detections, warning) = super::detect::console_detections(config)?;
     let mut ingest = Ingest::with(detections.detector());
     ingest.prime(&all);
-    let (records_tx, mut records_rx) =
-        tokio::sync::mpsc::unbounded_channel::<Vec<crate::model::NewRecord>>();
-    let (reports_tx, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-    let channels = live::Channels {
-        records: records_tx,
-        reports: reports_tx,
-        clock: clock.clone(),
-    };
-    let sources = {
-        let _guard = rt.enter();
-        live::start(&account, live_opts, channels, &state)
-    };
+    let live::Live {
+        sources,
+        lookups,
+        responder,
+    } = live::sources(&account, live_opts, &state);
     let console = Console {
         journal,
         state,
@@ -121,7 +114,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
             dry_run: cli.dry_run,
         },
         clock: clock.clone(),
-        api: Some(sources.responder.clone()),
+        api: Some(responder),
         journal_writes: true,
         warning,
     };
@@ -131,18 +124,10 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     let own_key = account.own_key.clone();
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
         let mut background = Background::none();
-        let live::Live {
-            mut tasks, lookups, ..
-        } = sources;
-        // One ingest path: every source's records through the detector, then the journal.
-        tasks.spawn(async move {
-            while let Some(batch) = records_rx.recv().await {
-                writer.append(ingest.process(clock.now(), batch));
-            }
-        });
-        background.tasks = tasks;
+        // One ingest path: every source's records through the detections, then the journal.
+        let reports = ingest::run(sources, ingest, writer, clock, &mut background.tasks);
         background.lookups = Some(lookups);
-        background.reports = Some(reports_rx);
+        background.reports = Some(reports);
         background.identity = Some(identity);
         background.own_key = own_key;
         if let Some(m) = mirrored {

@@ -11,10 +11,13 @@ use crate::clock::{JournalClock, SharedClock, SystemClock};
 use crate::config::Config;
 use crate::journal::{Journal, JournalTask, TailEvent};
 use crate::respond::ResponseApi;
+use crate::source::Source;
 use crate::source::aws::config::ConfigSource;
 use crate::source::aws::connect::{self, in_region};
 use crate::source::aws::responder::AwsResponder;
+use crate::source::demo::play::DemoSource;
 use crate::source::demo::{scenario, world::DemoWorld};
+use crate::source::ingest::{self, Ingest};
 use crate::state::IncidentState;
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -121,15 +124,16 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
             });
         }
         if let Some(world) = demo.clone() {
-            // The demo account's own records of what the bridge did (its CloudTrail, its IAM).
-            let writer = task.writer();
-            side.spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-                loop {
-                    tick.tick().await;
-                    writer.append(world.drain());
-                }
-            });
+            // The demo account's answers to what the bridge did (its CloudTrail, its IAM),
+            // through the detections like any source's facts.
+            let (detections, _) = super::detect::console_detections(config)?;
+            let mut ingest = Ingest::with(detections.detector());
+            ingest.prime(&records);
+            let sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::answering(
+                world,
+                std::time::Duration::from_millis(100),
+            ))];
+            ingest::run(sources, ingest, task.writer(), clock.clone(), &mut side);
         }
         if let Some(m) = mirror(&settings, &path, clock.clone(), "serve")? {
             side.spawn(m);

@@ -1,9 +1,14 @@
-//! The path every fact takes into the journal: events pass through the detector, and the
-//! alerts they raise are journaled right after them.
+//! The path every fact takes into the journal: each source's records pass through the
+//! detections, and the alerts they raise are journaled right after them.
 
+use super::{Outlet, Source, SourceReport};
+use crate::clock::SharedClock;
 use crate::detect::Detector;
+use crate::journal::JournalWriter;
 use crate::model::{NewRecord, Record, RecordBody};
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::task::JoinSet;
 
 /// The actor on alert records.
 pub const DETECTOR: &str = "detector";
@@ -50,5 +55,89 @@ impl Ingest {
             );
         }
         out
+    }
+}
+
+/// Starts `sources` in `tasks`, with one ingest task taking everything they send through
+/// `ingest` into `writer`. Returns the sources' health reports, for the screen.
+pub fn run(
+    sources: Vec<Box<dyn Source>>,
+    mut ingest: Ingest,
+    writer: JournalWriter,
+    clock: SharedClock,
+    tasks: &mut JoinSet<()>,
+) -> UnboundedReceiver<SourceReport> {
+    let (records, mut batches) = unbounded_channel::<Vec<NewRecord>>();
+    let (reports, health) = unbounded_channel();
+    let outlet = Outlet {
+        records,
+        reports,
+        clock: clock.clone(),
+    };
+    for source in sources {
+        tasks.spawn(source.run(outlet.clone()));
+    }
+    tasks.spawn(async move {
+        while let Some(batch) = batches.recv().await {
+            writer.append(ingest.process(clock.now(), batch));
+        }
+    });
+    health
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::journal::{Journal, JournalTask};
+    use crate::source::demo::play::DemoSource;
+    use crate::source::demo::{scenario::founding_scenario, world::DemoWorld};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sources_events_reach_the_journal_with_the_alerts_they_raise() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = JournalTask::spawn(
+            Journal::open(&path).unwrap(),
+            0,
+            tx,
+            Duration::from_millis(20),
+        );
+        let world = Arc::new(DemoWorld::new(founding_scenario()));
+        let clock = Arc::new(FixedClock(world.scenario().end()));
+        let mut tasks = JoinSet::new();
+        let sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::playing(
+            world.clone(),
+            Duration::from_millis(10),
+        ))];
+        run(sources, Ingest::new(), task.writer(), clock, &mut tasks);
+        let start = std::time::Instant::now();
+        let records = loop {
+            let all = Journal::open_existing(&path).unwrap().read_all().unwrap();
+            if all.iter().any(|r| matches!(r.body, RecordBody::Alert(_))) {
+                break all;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no alert journaled"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        tasks.abort_all();
+        assert_eq!(task.shutdown(), 0);
+        let first_alert = records
+            .iter()
+            .position(|r| matches!(r.body, RecordBody::Alert(_)))
+            .unwrap();
+        assert_eq!(records[first_alert].actor, DETECTOR);
+        assert!(
+            records[..first_alert]
+                .iter()
+                .any(|r| matches!(r.body, RecordBody::Event(_))),
+            "an alert follows the event that raised it"
+        );
     }
 }

@@ -26,8 +26,9 @@ fn batch_every(loaded: usize) -> Duration {
     BATCH_EVERY + BATCH_EVERY_PER_100K * (loaded / 100_000) as u32
 }
 
-/// Who raised the alerts the archive's detections found.
-pub const DETECTOR: &str = "warroom-detect";
+/// Who raised the alerts the archive's detections found: the same actor as for every
+/// other source's alerts.
+pub use crate::source::ingest::DETECTOR;
 
 /// What the read left for after the console closes: the problems, to be listed.
 pub type Problems = Arc<Mutex<Vec<Problem>>>;

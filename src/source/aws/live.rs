@@ -1,5 +1,6 @@
-//! The live console's sources: a poller per service and region, each reporting its health,
-//! all feeding one ingest path into the journal. Nothing here ever blocks the screen.
+//! A live account's sources: a poller per service and region, each a [`Source`] reporting
+//! its health, all feeding the one ingest path into the journal. Nothing here ever blocks
+//! the screen. A new AWS source is a poller here and a line in [`sources`].
 
 use super::cloudtrail::{Poller, REQUESTS_PER_SECOND, RegionTrail};
 use super::config::ConfigSource;
@@ -10,18 +11,17 @@ use super::pace::Pacer;
 use super::responder::AwsResponder;
 use super::securityhub;
 use super::trails::{TrailTracker, trail_health};
-use crate::clock::SharedClock;
 use crate::model::{Alert, Finding, NewRecord, RecordBody, Severity, SourceStatus};
-use crate::source::SourceReport;
+use crate::source::{Outlet, Source, SourceReport};
 use crate::state::IncidentState;
 use crate::state::pivot::Pivot;
 use aws_sdk_cloudtrail::types::LookupAttributeKey;
+use futures::future::BoxFuture;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::JoinSet;
 
 /// How often each source looks again, and how far back the first look reaches.
 #[derive(Debug, Clone)]
@@ -46,26 +46,16 @@ impl Default for LiveOptions {
     }
 }
 
-/// Where the sources send what they learn.
-#[derive(Clone)]
-pub struct Channels {
-    /// To the ingest path (detections, then the journal).
-    pub records: UnboundedSender<Vec<NewRecord>>,
-    /// To the screen: every refresh, not journaled.
-    pub reports: UnboundedSender<SourceReport>,
-    pub clock: SharedClock,
-}
-
 /// A source's health: every refresh goes to the screen, a change (working ↔ failing, or a
 /// different failure) also to the journal.
 struct Health {
     name: String,
     last: Option<(bool, String)>,
-    ch: Channels,
+    ch: Outlet,
 }
 
 impl Health {
-    fn new(name: impl Into<String>, ch: &Channels) -> Self {
+    fn new(name: impl Into<String>, ch: &Outlet) -> Self {
         Health {
             name: name.into(),
             last: None,
@@ -113,33 +103,45 @@ impl Health {
     }
 
     fn send(&self, actor: &str, bodies: Vec<RecordBody>) {
-        if bodies.is_empty() {
-            return;
-        }
-        let now = self.ch.clock.now();
-        let _ = self.ch.records.send(
-            bodies
-                .into_iter()
-                .map(|b| NewRecord::new(now, actor, b))
-                .collect(),
-        );
+        self.ch.send(actor, bodies);
     }
 }
 
-/// The running live sources.
+/// A live account's sources, and what the console asks of the account besides.
 pub struct Live {
-    pub tasks: JoinSet<()>,
+    pub sources: Vec<Box<dyn Source>>,
     /// Pivots to ask CloudTrail about (90 days, server side).
     pub lookups: UnboundedSender<Pivot>,
     pub responder: Arc<AwsResponder>,
 }
 
-/// Starts every poller. `known` is what the journal already holds, so a reopened incident
-/// does not record again what has not changed.
-pub fn start(account: &Account, opts: LiveOptions, ch: Channels, known: &IncidentState) -> Live {
-    let mut tasks = JoinSet::new();
+/// A source made of an async function of its outlet.
+struct Task<F>(F);
+
+impl<F, Fut> Source for Task<F>
+where
+    F: FnOnce(Outlet) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    fn run(self: Box<Self>, outlet: Outlet) -> BoxFuture<'static, ()> {
+        Box::pin((self.0)(outlet))
+    }
+}
+
+fn source<F, Fut>(f: F) -> Box<dyn Source>
+where
+    F: FnOnce(Outlet) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    Box::new(Task(f))
+}
+
+/// Every source of the account: per region CloudTrail, AWS Config and Security Hub; then
+/// the trails, IAM and the answers to pivots. `known` is what the journal already holds, so
+/// a reopened incident does not record again what has not changed.
+pub fn sources(account: &Account, opts: LiveOptions, known: &IncidentState) -> Live {
+    let mut sources = Vec::new();
     let iam_changed = Arc::new(Notify::new());
-    let mut pacers = HashMap::new();
     let mut trails = Vec::new();
     let mut config_sources = BTreeMap::new();
     let known_findings: HashMap<String, Alert> = known
@@ -148,63 +150,53 @@ pub fn start(account: &Account, opts: LiveOptions, ch: Channels, known: &Inciden
         .filter(|a| a.alert.id.starts_with("securityhub:"))
         .map(|a| (a.alert.id.clone(), a.alert.clone()))
         .collect();
+    let known_events: Vec<String> = known
+        .events
+        .iter()
+        .map(|e| e.event_id.to_string())
+        .collect();
     for region in &account.regions {
         let sdk = in_region(&account.sdk, region);
         let pacer = Arc::new(Pacer::new(REQUESTS_PER_SECOND));
-        pacers.insert(region.clone(), pacer.clone());
         let trail = RegionTrail::new(aws_sdk_cloudtrail::Client::new(&sdk), region, pacer);
         trails.push(trail.clone());
-        tasks.spawn(poll_cloudtrail(
-            Poller::new(trail, opts.lookback, opts.max_pages),
-            opts.cloudtrail_every,
-            ch.clone(),
-            known
-                .events
-                .iter()
-                .map(|e| e.event_id.to_string())
-                .collect(),
-        ));
+        let poller = Poller::new(trail, opts.lookback, opts.max_pages);
+        let (every, already) = (opts.cloudtrail_every, known_events.clone());
+        sources.push(source(move |out| {
+            poll_cloudtrail(poller, every, out, already)
+        }));
         let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone());
         config_sources.insert(region.clone(), config.clone());
-        tasks.spawn(poll_config(
-            config,
-            opts.others_every,
-            ch.clone(),
-            known.findings.clone(),
-        ));
-        tasks.spawn(poll_securityhub(
-            aws_sdk_securityhub::Client::new(&sdk),
-            region.clone(),
-            opts.securityhub_min,
-            opts.others_every,
-            ch.clone(),
-            known_findings.clone(),
-        ));
+        let (every, findings) = (opts.others_every, known.findings.clone());
+        sources.push(source(move |out| poll_config(config, every, out, findings)));
+        let hub = aws_sdk_securityhub::Client::new(&sdk);
+        let (region, min, last) = (region.clone(), opts.securityhub_min, known_findings.clone());
+        sources.push(source(move |out| {
+            poll_securityhub(hub, region, min, every, out, last)
+        }));
     }
-    let home = in_region(&account.sdk, &account.regions[0]);
-    tasks.spawn(poll_trails(
-        aws_sdk_cloudtrail::Client::new(&home),
-        opts.others_every,
-        ch.clone(),
-    ));
+    let home = aws_sdk_cloudtrail::Client::new(&in_region(&account.sdk, &account.regions[0]));
+    let every = opts.others_every;
+    sources.push(source(move |out| poll_trails(home, every, out)));
     let iam = aws_sdk_iam::Client::new(&account.sdk);
-    tasks.spawn(poll_iam(
-        IamSource::new(iam.clone()),
-        opts.others_every,
-        iam_changed.clone(),
-        ch.clone(),
-        IamTracker::knowing(&known.users, &known.keys),
-    ));
+    let (iam_source, poked) = (IamSource::new(iam.clone()), iam_changed.clone());
+    let tracker = IamTracker::knowing(&known.users, &known.keys);
+    sources.push(source(move |out| {
+        poll_iam(iam_source, every, poked, out, tracker)
+    }));
     let (lookups, lookup_rx) = unbounded_channel();
-    tasks.spawn(answer_lookups(trails, lookup_rx, opts.max_pages, ch));
+    let max_pages = opts.max_pages;
+    sources.push(source(move |out| {
+        answer_lookups(trails, lookup_rx, max_pages, out)
+    }));
     Live {
-        tasks,
+        sources,
         lookups,
         responder: Arc::new(AwsResponder::new(iam, config_sources, iam_changed)),
     }
 }
 
-async fn poll_cloudtrail(mut poller: Poller, every: Duration, ch: Channels, already: Vec<String>) {
+async fn poll_cloudtrail(mut poller: Poller, every: Duration, ch: Outlet, already: Vec<String>) {
     // Events already journaled (a reopened incident) are not journaled again.
     let mut health = Health::new(format!("cloudtrail:{}", poller.region()), &ch);
     let mut skip: std::collections::HashSet<String> = already.into_iter().collect();
@@ -230,7 +222,7 @@ async fn poll_iam(
     source: IamSource,
     every: Duration,
     poked: Arc<Notify>,
-    ch: Channels,
+    ch: Outlet,
     mut tracker: IamTracker,
 ) {
     let mut health = Health::new("iam", &ch);
@@ -253,7 +245,7 @@ async fn poll_iam(
 /// Non-compliant findings by `(rule, resource)`: what the journal last said.
 type FindingMap = HashMap<(String, String), Finding>;
 
-async fn poll_config(source: ConfigSource, every: Duration, ch: Channels, known: Vec<Finding>) {
+async fn poll_config(source: ConfigSource, every: Duration, ch: Outlet, known: Vec<Finding>) {
     let mut health = Health::new(format!("config:{}", source.region()), &ch);
     let mut last: FindingMap = known
         .into_iter()
@@ -301,7 +293,7 @@ async fn poll_securityhub(
     region: String,
     min: Severity,
     every: Duration,
-    ch: Channels,
+    ch: Outlet,
     mut last: HashMap<String, Alert>,
 ) {
     let mut health = Health::new(format!("securityhub:{region}"), &ch);
@@ -325,7 +317,7 @@ async fn poll_securityhub(
     }
 }
 
-async fn poll_trails(client: aws_sdk_cloudtrail::Client, every: Duration, ch: Channels) {
+async fn poll_trails(client: aws_sdk_cloudtrail::Client, every: Duration, ch: Outlet) {
     let mut health = Health::new("trails", &ch);
     let mut tracker = TrailTracker::default();
     loop {
@@ -356,7 +348,7 @@ async fn answer_lookups(
     trails: Vec<RegionTrail>,
     mut rx: UnboundedReceiver<Pivot>,
     max_pages: usize,
-    ch: Channels,
+    ch: Outlet,
 ) {
     let mut health = Health::new("cloudtrail:lookup", &ch);
     while let Some(pivot) = rx.recv().await {

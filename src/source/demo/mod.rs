@@ -1,5 +1,6 @@
 //! The embedded demo: the founding scenario played by a small simulated AWS.
 
+pub mod play;
 pub mod scenario;
 pub mod script;
 pub mod world;
