@@ -66,6 +66,8 @@ pub enum Msg {
     Loaded(Vec<std::sync::Arc<crate::model::CloudTrailEvent>>),
     /// How far the archive's reading has come (and, `done`, how it ended).
     Load(LoadStatus),
+    /// A theme file asked for with `:theme PATH`, read (or not) by the runner.
+    Theme(Result<Theme, String>),
 }
 
 /// A filter over a long pane, to run in the background. Its rows are the pane's as they
@@ -101,6 +103,8 @@ pub enum Effect {
     Filter(FilterJob),
     /// Stop reading the archive (what was read stays).
     CancelLoad,
+    /// Read a theme file (`:theme PATH`); the answer comes back as [`Msg::Theme`].
+    LoadTheme(String),
     Quit,
 }
 
@@ -380,6 +384,15 @@ impl App {
             }
             Msg::Load(status) => {
                 self.load_progress(status);
+                vec![]
+            }
+            Msg::Theme(Ok(theme)) => {
+                self.flash(Level::Info, format!("Theme: {}", theme.name));
+                self.theme = theme;
+                vec![]
+            }
+            Msg::Theme(Err(why)) => {
+                self.flash(Level::Error, why);
                 vec![]
             }
         };
@@ -892,9 +905,7 @@ impl App {
         let screen = self.screen();
         if let Some(Overlay::Confirm(confirm)) = &mut self.overlay {
             if let MouseEventKind::Down(MouseButton::Left) = m.kind {
-                let lines = super::render::confirm_lines(confirm, &self.theme);
-                let confirm_label = super::render::confirm_label(confirm);
-                let d = layout::dialog(screen, lines.len() as u16, &confirm_label);
+                let d = layout::dialog(screen, confirm.line_count() as u16, &confirm.label());
                 let at = Position::new(m.column, m.row);
                 let outcome = if d.cancel.contains(at) {
                     confirm.press(Button::Cancel)
@@ -1425,15 +1436,14 @@ impl App {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
                 vec![]
             }
+            // A built-in theme is at hand; a file is read by the runner, never here.
+            Command::Theme(name) if crate::tui::keymap::looks_like_path(&name) => {
+                vec![Effect::LoadTheme(name)]
+            }
             Command::Theme(name) => {
-                match Theme::load(Some(&name), self.theme.no_color) {
-                    Ok(theme) => {
-                        self.theme = theme;
-                        self.flash(Level::Info, format!("Theme: {name}"));
-                    }
-                    Err(e) => self.flash(Level::Error, e.to_string()),
-                }
-                vec![]
+                let theme =
+                    Theme::load(Some(&name), self.theme.no_color).map_err(|e| e.to_string());
+                self.update(Msg::Theme(theme))
             }
             Command::Filter(text) => {
                 self.filters[self.pane.index()] = text;

@@ -118,6 +118,66 @@ impl Confirm {
     }
 }
 
+fn label_of(c: &Confirm) -> String {
+    let verb = match c.action.verb() {
+        "deactivate" => "Deactivate",
+        "delete-key" => "Delete key",
+        "deny-all" => "Deny all",
+        "revoke-sessions" => "Revoke sessions",
+        _ => "Remediate",
+    };
+    if c.dry_run {
+        format!("  {verb} (dry run)  ")
+    } else {
+        format!("  {verb}  ")
+    }
+}
+
+/// Breaks `text` into lines of at most `width` characters, preferring to break after a
+/// comma; a piece longer than a line is cut where it must be.
+pub fn wrap_at_commas(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for piece in text.split_inclusive(',') {
+        if line.chars().count() + piece.chars().count() > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(piece);
+        while line.chars().count() > width {
+            let rest: String = line.chars().skip(width).collect();
+            line = line.chars().take(width).collect();
+            lines.push(std::mem::replace(&mut line, rest));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Characters of an API call per dialog line (the dialog is 84 wide).
+const CALL_WIDTH: usize = 78;
+
+impl Confirm {
+    /// The text of the confirming button.
+    pub fn label(&self) -> String {
+        label_of(self)
+    }
+
+    /// The lines an API call takes in the dialog: shown whole, wrapped after commas, so
+    /// what is confirmed is exactly what will be sent and no ID is split across lines.
+    pub fn call_lines(&self, call: &crate::model::ApiCall) -> Vec<String> {
+        wrap_at_commas(&call.to_string(), CALL_WIDTH)
+    }
+
+    /// How many lines the dialog's body has (the renderer draws exactly these; the layout
+    /// and the mouse need the count without drawing).
+    pub fn line_count(&self) -> usize {
+        let calls: usize = self.calls.iter().map(|c| self.call_lines(c).len()).sum();
+        1 + usize::from(self.warning.is_some()) + 2 + calls + 2
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -768,46 +768,6 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect, scroll: u16) {
 }
 
 /// The text of the confirm button.
-pub fn confirm_label(c: &Confirm) -> String {
-    let verb = match c.action.verb() {
-        "deactivate" => "Deactivate",
-        "delete-key" => "Delete key",
-        "deny-all" => "Deny all",
-        "revoke-sessions" => "Revoke sessions",
-        _ => "Remediate",
-    };
-    if c.dry_run {
-        format!("  {verb} (dry run)  ")
-    } else {
-        format!("  {verb}  ")
-    }
-}
-
-/// Breaks `text` into lines of at most `width` characters, preferring to break after a
-/// comma; a piece longer than a line is cut where it must be.
-pub fn wrap_at_commas(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for piece in text.split_inclusive(',') {
-        if line.chars().count() + piece.chars().count() > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        line.push_str(piece);
-        while line.chars().count() > width {
-            let rest: String = line.chars().skip(width).collect();
-            line = line.chars().take(width).collect();
-            lines.push(std::mem::replace(&mut line, rest));
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// Characters of an API call per dialog line (the dialog is 84 wide).
-const CALL_WIDTH: usize = 78;
-
 /// The body of the confirmation dialog.
 pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
@@ -834,7 +794,7 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
     // Calls are shown whole, wrapped after commas: what is confirmed is exactly what will
     // be sent, and no ID is split across lines.
     for call in &c.calls {
-        for line in wrap_at_commas(&call.to_string(), CALL_WIDTH) {
+        for line in c.call_lines(call) {
             lines.push(Line::from(Span::styled(
                 format!("  {line}"),
                 Style::default().fg(t.code_fg),
@@ -872,7 +832,7 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
 fn confirm(frame: &mut Frame<'_>, app: &App, screen: Rect, c: &Confirm) {
     let t = &app.theme;
     let lines = confirm_lines(c, t);
-    let label = confirm_label(c);
+    let label = c.label();
     let d = layout::dialog(screen, lines.len() as u16, &label);
     frame.render_widget(Clear, d.area);
     let block = Block::default()

@@ -166,6 +166,14 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                         (loader.cancel)();
                     }
                 }
+                Effect::LoadTheme(path) => {
+                    let (no_color, tx) = (app.theme.no_color, inbox_tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let theme = crate::tui::theme::Theme::load(Some(&path), no_color)
+                            .map_err(|e| e.to_string());
+                        let _ = tx.send(Msg::Theme(theme));
+                    });
+                }
                 Effect::Quit => {}
             }
         }

@@ -580,3 +580,26 @@ fn pivoting_on_a_live_account_also_asks_cloudtrail() {
     press(&mut d, KeyCode::Char('3'));
     assert!(press(&mut d, KeyCode::Char('p')).is_empty());
 }
+
+#[test]
+fn a_builtin_theme_applies_at_once_and_a_theme_file_is_read_by_the_runner() {
+    let mut a = app();
+    let other = Theme::BUILTIN.iter().find(|t| **t != a.theme.name).unwrap();
+    press(&mut a, KeyCode::Char(':'));
+    typ(&mut a, &format!("theme {other}"));
+    assert!(press(&mut a, KeyCode::Enter).is_empty());
+    assert_eq!(a.theme.name, *other);
+    press(&mut a, KeyCode::Char(':'));
+    typ(&mut a, "theme /nowhere/mine.toml");
+    let fx = press(&mut a, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        [Effect::LoadTheme("/nowhere/mine.toml".into())],
+        "update reads no file"
+    );
+    a.update(Msg::Theme(
+        Err("theme /nowhere/mine.toml: not found".into()),
+    ));
+    assert_eq!(a.theme.name, *other, "a failed load keeps the theme");
+    assert!(a.flash.as_ref().unwrap().text.contains("not found"));
+}

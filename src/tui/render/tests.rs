@@ -218,7 +218,7 @@ fn a_failing_source_is_named_on_its_pane() {
 #[test]
 fn calls_wrap_after_commas_and_never_lose_a_character() {
     let text = r#"iam:UpdateAccessKey {"UserName":"admin-ops","AccessKeyId":"AKIATESTLEAKED000001","Status":"Inactive"}"#;
-    let lines = super::wrap_at_commas(text, 60);
+    let lines = crate::tui::confirm::wrap_at_commas(text, 60);
     assert_eq!(lines.concat(), text);
     assert!(lines.iter().all(|l| l.chars().count() <= 60));
     assert!(
@@ -226,5 +226,30 @@ fn calls_wrap_after_commas_and_never_lose_a_character() {
         "{lines:?}"
     );
     let long = "x".repeat(130);
-    assert_eq!(super::wrap_at_commas(&long, 60).len(), 3);
+    assert_eq!(crate::tui::confirm::wrap_at_commas(&long, 60).len(), 3);
+}
+
+#[test]
+fn the_dialog_draws_as_many_lines_as_its_layout_counts() {
+    use crate::model::{Action, ApiCall};
+    use crate::tui::confirm::Confirm;
+    let theme = crate::tui::theme::Theme::builtin("dark").unwrap();
+    let long = ApiCall {
+        service: "config".into(),
+        operation: "StartRemediationExecution".into(),
+        region: Some("us-east-1".into()),
+        params: serde_json::json!({"ResourceKeys": (0..12).map(|i| format!("table-{i}")).collect::<Vec<_>>()}),
+    };
+    let key = Action::DeleteKey {
+        user: "u".into(),
+        access_key_id: "AKIA0000000000001234".into(),
+    };
+    for (warning, calls) in [
+        (None, vec![]),
+        (Some("careful".to_string()), vec![long.clone(), long]),
+    ] {
+        let mut c = Confirm::new("a".into(), key.clone(), calls, false);
+        c.warning = warning;
+        assert_eq!(super::confirm_lines(&c, &theme).len(), c.line_count());
+    }
 }
