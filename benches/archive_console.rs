@@ -253,7 +253,7 @@ fn main() {
                 ms(update),
                 ms(first.unwrap_or(total)),
                 ms(total),
-                app.rows[Pane::Activity.index()].count
+                app.rows[Pane::Activity].count
             );
         }
         app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));

@@ -7,7 +7,7 @@ use super::input::{Input, InputKind, InputOutcome};
 use super::keymap::{KeyAction, Keymap};
 use super::layout;
 use super::theme::Theme;
-use super::views::{self, Item, Lens, Pane, PaneRows, Row};
+use super::views::{self, Item, Lens, Pane, PaneMap, PaneRows, Row};
 use crate::command::{self, Arg, Command};
 use crate::model::{
     Action, AlertStatus, NewRecord, Origin, PrincipalRef, Record, RecordBody, Step,
@@ -146,7 +146,7 @@ pub struct PivotFrame {
     pub candidates: Vec<Pivot>,
     pub index: usize,
     return_pane: Pane,
-    saved: [SavedCursor; 5],
+    saved: PaneMap<SavedCursor>,
 }
 
 /// Where a pane's cursor was, remembered by row identity so it survives new rows.
@@ -190,20 +190,20 @@ pub struct App {
     pub actor: String,
     pub now: DateTime<Utc>,
     pub pane: Pane,
-    pub cursors: [Cursor; 5],
-    pub filters: [String; 5],
+    pub cursors: PaneMap<Cursor>,
+    pub filters: PaneMap<String>,
     pub pivots: Vec<PivotFrame>,
     pub input: Option<Input>,
     pub overlay: Option<Overlay>,
     pub flash: Option<Flash>,
     pub show_all_events: bool,
     pub size: (u16, u16),
-    pub rows: [PaneRows; 5],
+    pub rows: PaneMap<PaneRows>,
     /// The current pane's rows on screen, made ready to draw.
     pub visible: Vec<Row>,
     /// Background filters asked for by this update, handed out as effects.
     filter_jobs: Vec<FilterJob>,
-    filter_generation: [u64; 5],
+    filter_generation: PaneMap<u64>,
     pub history: Vec<String>,
     pub quit: bool,
     /// The health of each data source, by name (`cloudtrail:us-east-1`, `iam`, …).
@@ -224,7 +224,7 @@ pub struct App {
     pub chart_bar: Option<usize>,
     /// An archive being read into the console.
     pub load: Option<LoadStatus>,
-    narrowed_cache: [Option<(NarrowKey, std::sync::Arc<Vec<Item>>)>; 5],
+    narrowed_cache: PaneMap<Option<(NarrowKey, std::sync::Arc<Vec<Item>>)>>,
 }
 
 /// Everything a pane's rows depend on besides the filter.
@@ -255,7 +255,7 @@ impl App {
             actor,
             now,
             pane: Pane::Alerts,
-            cursors: [Cursor::default(); 5],
+            cursors: PaneMap::default(),
             filters: Default::default(),
             pivots: Vec::new(),
             input: None,
@@ -266,7 +266,7 @@ impl App {
             rows: Default::default(),
             visible: Vec::new(),
             filter_jobs: Vec::new(),
-            filter_generation: [0; 5],
+            filter_generation: PaneMap::default(),
             history: Vec::new(),
             quit: false,
             sources: BTreeMap::new(),
@@ -282,8 +282,8 @@ impl App {
             narrowed_cache: Default::default(),
         };
         app.refresh_rows(true);
-        let last = app.rows[Pane::Timeline.index()].len().saturating_sub(1);
-        app.cursors[Pane::Timeline.index()].selected = last;
+        let last = app.rows[Pane::Timeline].len().saturating_sub(1);
+        app.cursors[Pane::Timeline].selected = last;
         app.clamp_all();
         app.materialize();
         app
@@ -294,11 +294,11 @@ impl App {
     }
 
     pub fn current_rows(&self) -> &PaneRows {
-        &self.rows[self.pane.index()]
+        &self.rows[self.pane]
     }
 
     pub fn cursor(&self) -> Cursor {
-        self.cursors[self.pane.index()]
+        self.cursors[self.pane]
     }
 
     pub fn selected_item(&self) -> Option<&Item> {
@@ -407,27 +407,25 @@ impl App {
 
     /// A background filter's result, if it is still the one wanted.
     fn filtered(&mut self, pane: Pane, generation: u64, items: Vec<Item>, complete: bool) {
-        let i = pane.index();
-        if generation != self.filter_generation[i] {
+        if generation != self.filter_generation[pane] {
             return;
         }
-        let unfiltered = self.rows[i].unfiltered;
+        let unfiltered = self.rows[pane].unfiltered;
         let mut rows = PaneRows::new(items, unfiltered);
         rows.filtering = !complete;
         // The cursor starts on the first match; it stays where it is as the rest arrive.
-        if self.rows[i].filtering && self.rows[i].count == self.rows[i].unfiltered {
-            self.cursors[i] = Cursor::default();
+        if self.rows[pane].filtering && self.rows[pane].count == self.rows[pane].unfiltered {
+            self.cursors[pane] = Cursor::default();
         }
-        self.rows[i] = rows;
+        self.rows[pane] = rows;
     }
 
     /// Makes the current pane's rows on screen ready to draw.
     fn materialize(&mut self) {
-        let i = self.pane.index();
-        let c = self.cursors[i];
+        let c = self.cursors[self.pane];
         let page = self.page();
-        let filter = self.filters[i].clone();
-        self.visible = self.rows[i]
+        let filter = self.filters[self.pane].clone();
+        self.visible = self.rows[self.pane]
             .items
             .iter()
             .skip(c.offset)
@@ -462,7 +460,7 @@ impl App {
     fn lens(&self, pane: Pane) -> Lens<'_> {
         Lens {
             pivot: self.pivot(),
-            filter: &self.filters[pane.index()],
+            filter: &self.filters[pane],
             show_all_events: self.show_all_events,
             now: self.now,
             window: self.window(),
@@ -471,17 +469,16 @@ impl App {
     }
 
     fn rebuild_pane(&mut self, pane: Pane) {
-        let i = pane.index();
         let narrowed = self.narrowed(pane);
-        let old = &self.rows[i];
-        let cursor = self.cursors[i];
+        let old = &self.rows[pane];
+        let cursor = self.cursors[pane];
         let selected = old.items.get(cursor.selected).cloned();
         let following = is_following(pane, cursor, old.len());
         let (mut new, background) =
             views::build_from(pane, narrowed, &self.state, &self.lens(pane));
         if background {
             // Keep showing what the previous filter found until the new one answers.
-            self.filter_generation[i] += 1;
+            self.filter_generation[pane] += 1;
             let texts = new
                 .items
                 .iter()
@@ -496,8 +493,8 @@ impl App {
             self.filter_jobs.retain(|j| j.pane != pane);
             self.filter_jobs.push(FilterJob {
                 pane,
-                generation: self.filter_generation[i],
-                query: self.filters[i].clone(),
+                generation: self.filter_generation[pane],
+                query: self.filters[pane].clone(),
                 items: new.items.clone(),
                 texts,
                 screenful: self.page(),
@@ -520,8 +517,8 @@ impl App {
                 })
                 .unwrap_or(cursor.selected)
         };
-        self.rows[i] = new;
-        self.cursors[i].selected = selected;
+        self.rows[pane] = new;
+        self.cursors[pane].selected = selected;
     }
 
     /// A pane's rows before the filter, made again only when what narrows them changed:
@@ -540,14 +537,13 @@ impl App {
                 DateTime::<Utc>::MIN_UTC
             },
         };
-        let i = pane.index();
-        if let Some((k, items)) = &self.narrowed_cache[i]
+        if let Some((k, items)) = &self.narrowed_cache[pane]
             && *k == key
         {
             return items.clone();
         }
         let items = std::sync::Arc::new(views::narrowed(pane, &self.state, &self.lens(pane)));
-        self.narrowed_cache[i] = Some((key, items.clone()));
+        self.narrowed_cache[pane] = Some((key, items.clone()));
         items
     }
 
@@ -568,9 +564,8 @@ impl App {
     fn clamp_all(&mut self) {
         let page = self.page();
         for pane in Pane::ALL {
-            let i = pane.index();
-            let rows = &self.rows[i].items;
-            let c = &mut self.cursors[i];
+            let rows = &self.rows[pane].items;
+            let c = &mut self.cursors[pane];
             if rows.is_empty() {
                 *c = Cursor::default();
                 continue;
@@ -592,15 +587,14 @@ impl App {
     }
 
     fn move_by(&mut self, delta: isize) {
-        let i = self.pane.index();
-        let len = self.rows[i].len();
+        let len = self.rows[self.pane].len();
         if len == 0 {
             return;
         }
-        let mut pos = self.cursors[i].selected as isize + delta;
+        let mut pos = self.cursors[self.pane].selected as isize + delta;
         pos = pos.clamp(0, len as isize - 1);
         // Step over headings in the direction of travel.
-        let rows = &self.rows[i].items;
+        let rows = &self.rows[self.pane].items;
         while rows[pos as usize].is_banner() {
             let next = pos + delta.signum().max(if delta == 0 { 1 } else { -1 });
             if next < 0 || next >= len as isize {
@@ -608,7 +602,7 @@ impl App {
             }
             pos = next;
         }
-        self.cursors[i].selected = pos as usize;
+        self.cursors[self.pane].selected = pos as usize;
     }
 
     fn go_to(&mut self, pane: Pane) {
@@ -660,7 +654,7 @@ impl App {
             }
             KeyAction::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             KeyAction::Filter => {
-                let current = self.filters[self.pane.index()].clone();
+                let current = self.filters[self.pane].clone();
                 self.input = Some(Input::new(InputKind::Filter, &current));
             }
             KeyAction::Command => self.input = Some(Input::new(InputKind::Command, "")),
@@ -678,12 +672,12 @@ impl App {
             KeyAction::PageDown => self.move_by(self.page() as isize),
             KeyAction::PageUp => self.move_by(-(self.page() as isize)),
             KeyAction::Top => {
-                self.cursors[self.pane.index()].selected = 0;
+                self.cursors[self.pane].selected = 0;
                 self.move_by(0);
             }
             KeyAction::Bottom => {
                 let len = self.current_rows().len();
-                self.cursors[self.pane.index()].selected = len.saturating_sub(1);
+                self.cursors[self.pane].selected = len.saturating_sub(1);
             }
             KeyAction::Detail => {
                 if let Some(item) = self.selected_item().cloned() {
@@ -731,9 +725,8 @@ impl App {
     /// Goes back one step: the filter, then the pivot, then the time window; with none of
     /// those, stops an archive that is still loading.
     fn back(&mut self) -> Vec<Effect> {
-        let i = self.pane.index();
-        if !self.filters[i].is_empty() {
-            self.filters[i].clear();
+        if !self.filters[self.pane].is_empty() {
+            self.filters[self.pane].clear();
             self.rebuild_pane(self.pane);
         } else if let Some(frame) = self.pivots.pop() {
             self.pane = frame.return_pane;
@@ -746,11 +739,10 @@ impl App {
         vec![]
     }
 
-    fn save_cursors(&self) -> [SavedCursor; 5] {
-        Pane::ALL.map(|pane| {
-            let i = pane.index();
-            let cursor = self.cursors[i];
-            let rows = &self.rows[i];
+    fn save_cursors(&self) -> PaneMap<SavedCursor> {
+        PaneMap::from_fn(|pane| {
+            let cursor = self.cursors[pane];
+            let rows = &self.rows[pane];
             SavedCursor {
                 cursor,
                 row: rows.items.get(cursor.selected).cloned(),
@@ -759,11 +751,10 @@ impl App {
         })
     }
 
-    fn restore_cursors(&mut self, saved: &[SavedCursor; 5]) {
+    fn restore_cursors(&mut self, saved: &PaneMap<SavedCursor>) {
         for pane in Pane::ALL {
-            let i = pane.index();
-            let s = &saved[i];
-            let rows = &self.rows[i].items;
+            let s = &saved[pane];
+            let rows = &self.rows[pane].items;
             let selected = if s.following {
                 following_edge(pane, rows.len())
             } else {
@@ -775,7 +766,7 @@ impl App {
                     })
                     .unwrap_or(s.cursor.selected)
             };
-            self.cursors[i] = Cursor {
+            self.cursors[pane] = Cursor {
                 selected,
                 offset: s.cursor.offset,
             };
@@ -791,15 +782,15 @@ impl App {
         match (kind, outcome) {
             (InputKind::Filter, InputOutcome::Edited) => {
                 let text = input.text.clone();
-                self.filters[self.pane.index()] = text;
-                self.cursors[self.pane.index()] = Cursor::default();
+                self.filters[self.pane] = text;
+                self.cursors[self.pane] = Cursor::default();
                 self.rebuild_pane(self.pane);
                 self.move_by(0);
             }
             (InputKind::Filter, InputOutcome::Submit) => self.input = None,
             (InputKind::Filter, InputOutcome::Cancel) => {
                 self.input = None;
-                self.filters[self.pane.index()].clear();
+                self.filters[self.pane].clear();
                 self.rebuild_pane(self.pane);
             }
             (InputKind::Command, InputOutcome::Submit) => {
@@ -947,14 +938,13 @@ impl App {
                         self.go_to(p);
                     }
                 } else if l.rows.contains(Position::new(m.column, m.row)) {
-                    let i = self.pane.index();
-                    let index = self.cursors[i].offset + (m.row - l.rows.y) as usize;
-                    if index < self.rows[i].len() {
+                    let index = self.cursors[self.pane].offset + (m.row - l.rows.y) as usize;
+                    if index < self.rows[self.pane].len() {
                         // A click on the selected row opens it, like a double-click.
-                        if self.cursors[i].selected == index {
+                        if self.cursors[self.pane].selected == index {
                             return self.on_action(KeyAction::Detail);
                         }
-                        self.cursors[i].selected = index;
+                        self.cursors[self.pane].selected = index;
                     }
                 }
             }
@@ -1054,14 +1044,14 @@ impl App {
     }
 
     fn show_pivot(&mut self) {
-        for f in &mut self.filters {
+        for f in self.filters.iter_mut() {
             f.clear();
         }
         self.pane = Pane::Activity;
         self.rebuild_all();
-        self.cursors = [Cursor::default(); 5];
-        let last = self.rows[Pane::Timeline.index()].len().saturating_sub(1);
-        self.cursors[Pane::Timeline.index()].selected = last;
+        self.cursors = PaneMap::default();
+        let last = self.rows[Pane::Timeline].len().saturating_sub(1);
+        self.cursors[Pane::Timeline].selected = last;
     }
 
     // ---- responses --------------------------------------------------------------------
@@ -1424,7 +1414,7 @@ impl App {
             }
             Command::Keys(user) => {
                 self.go_to(Pane::Keys);
-                self.filters[Pane::Keys.index()] = user.unwrap_or_default();
+                self.filters[Pane::Keys] = user.unwrap_or_default();
                 self.rebuild_pane(Pane::Keys);
                 vec![]
             }
@@ -1446,7 +1436,7 @@ impl App {
                 self.update(Msg::Theme(theme))
             }
             Command::Filter(text) => {
-                self.filters[self.pane.index()] = text;
+                self.filters[self.pane] = text;
                 self.rebuild_pane(self.pane);
                 vec![]
             }

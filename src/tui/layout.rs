@@ -85,7 +85,7 @@ pub fn tab_labels(app: &App) -> Vec<(Pane, String)> {
         .iter()
         .enumerate()
         .map(|(i, &p)| {
-            let rows = &app.rows[i];
+            let rows = &app.rows[p];
             let count = rows.count;
             (p, format!(" {} {} ({count}) ", i + 1, p.title()))
         })

@@ -174,8 +174,8 @@ fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let Some(frame_) = app.pivots.last() else {
         return;
     };
-    let events = app.rows[Pane::Activity.index()].unfiltered;
-    let alerts = app.rows[Pane::Alerts.index()].unfiltered;
+    let events = app.rows[Pane::Activity].unfiltered;
+    let alerts = app.rows[Pane::Alerts].unfiltered;
     // The identity the pivot key moves to next.
     let next = (frame_.candidates.len() > 1)
         .then(|| frame_.candidates[(frame_.index + 1) % frame_.candidates.len()].to_string());
@@ -348,7 +348,7 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
     let t = &app.theme;
     let pane = app.pane;
     let rows = app.current_rows();
-    let filter = &app.filters[pane.index()];
+    let filter = &app.filters[pane];
     let mut title = format!(" {} ", pane.title());
     if !filter.is_empty() {
         let searching = if rows.filtering {

@@ -4,6 +4,7 @@
 use super::app::{App, Effect, Msg};
 use super::render;
 use super::terminal::{self, TerminalGuard};
+use super::views::PaneMap;
 use crate::clock::SharedClock;
 use crate::journal::{JournalWriter, TailEvent};
 use crate::respond::ResponseApi;
@@ -66,6 +67,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
     let mut running: JoinSet<()> = JoinSet::new();
     // What background work reports back: filtered rows, responses that did not go through.
     let (inbox_tx, mut inbox_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let latest_filter = LatestFilter::default();
     let lifecycle = Lifecycle::new(
         services.writer.clone(),
         services.api.clone(),
@@ -155,7 +157,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
                     });
                 }
                 Effect::Copy(text) => terminal::copy_to_clipboard(&text),
-                Effect::Filter(job) => filter_in_background(job, inbox_tx.clone()),
+                Effect::Filter(job) => filter_in_background(job, &latest_filter, inbox_tx.clone()),
                 Effect::Lookup(pivot) => {
                     if let Some(tx) = &services.lookups {
                         let _ = tx.send(pivot);
@@ -214,16 +216,20 @@ async fn next_loaded(loader: &mut Option<Loader>) -> Option<Msg> {
 }
 
 /// The newest filter job per pane: an older one stops when a newer one starts.
-static LATEST_FILTER: [std::sync::atomic::AtomicU64; 5] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 5];
+type LatestFilter = Arc<PaneMap<std::sync::atomic::AtomicU64>>;
 
 /// Runs a filter over a long pane on a blocking thread, sending the first screenful as soon
 /// as it is found and everything at the end.
-fn filter_in_background(job: super::app::FilterJob, tx: tokio::sync::mpsc::UnboundedSender<Msg>) {
+fn filter_in_background(
+    job: super::app::FilterJob,
+    latest: &LatestFilter,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+) {
     use std::sync::atomic::Ordering;
-    let slot = &LATEST_FILTER[job.pane.index()];
-    slot.store(job.generation, Ordering::SeqCst);
+    latest[job.pane].store(job.generation, Ordering::SeqCst);
+    let latest = latest.clone();
     tokio::task::spawn_blocking(move || {
+        let slot = &latest[job.pane];
         let query = crate::model::Query::new(&job.query);
         let superseded = || slot.load(Ordering::SeqCst) != job.generation;
         let partial_tx = tx.clone();

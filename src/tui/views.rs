@@ -54,6 +54,34 @@ impl Pane {
     }
 }
 
+/// One value per pane, indexed by the pane: what the console keeps for each (cursor,
+/// filter, rows…), without parallel arrays indexed by number.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PaneMap<T>([T; Pane::ALL.len()]);
+
+impl<T> PaneMap<T> {
+    pub fn from_fn(mut f: impl FnMut(Pane) -> T) -> Self {
+        PaneMap(std::array::from_fn(|i| f(Pane::ALL[i])))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.0.iter_mut()
+    }
+}
+
+impl<T> std::ops::Index<Pane> for PaneMap<T> {
+    type Output = T;
+    fn index(&self, pane: Pane) -> &T {
+        &self.0[pane.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<Pane> for PaneMap<T> {
+    fn index_mut(&mut self, pane: Pane) -> &mut T {
+        &mut self.0[pane.index()]
+    }
+}
+
 const ALERT_COLUMNS: &[Column] = &[
     Column::fixed("SEV", 8),
     Column::fixed("STATUS", 8),

@@ -34,7 +34,7 @@ fn select_key(app: &mut App, id: &str) {
     let pos = (0..app.current_rows().len())
         .position(|i| cells_of(app, i)[1] == id)
         .unwrap();
-    app.cursors[Pane::Keys.index()].selected = pos;
+    app.cursors[Pane::Keys].selected = pos;
 }
 
 /// The text of row `i` of the current pane.
@@ -106,7 +106,7 @@ fn the_fuzzy_filter_narrows_live_and_esc_clears_it() {
     press(&mut a, KeyCode::Enter);
     assert!(a.input.is_none());
     assert_eq!(
-        a.filters[Pane::Activity.index()],
+        a.filters[Pane::Activity],
         "runin",
         "the filter stays after enter"
     );
@@ -128,10 +128,10 @@ fn pivot_follows_the_key_then_the_principal_then_the_ip_and_esc_returns() {
         6,
         "every event made with the leaked key"
     );
-    assert_eq!(a.rows[Pane::Alerts.index()].len(), 1);
-    assert_eq!(a.rows[Pane::Keys.index()].len(), 1);
+    assert_eq!(a.rows[Pane::Alerts].len(), 1);
+    assert_eq!(a.rows[Pane::Keys].len(), 1);
     // Same selection, same candidates: `p` again moves on to the next identity.
-    a.cursors[Pane::Activity.index()].selected = 1;
+    a.cursors[Pane::Activity].selected = 1;
     press(&mut a, KeyCode::Char('p'));
     assert_eq!(a.pivot(), Some(&Pivot::Principal("admin-ops".into())));
     press(&mut a, KeyCode::Char('p'));
@@ -154,7 +154,7 @@ fn pivot_on_an_alert_shows_the_events_that_raised_it_then_its_key() {
         "{:?}",
         a.pivot()
     );
-    let ids: Vec<String> = a.rows[Pane::Activity.index()]
+    let ids: Vec<String> = a.rows[Pane::Activity]
         .items
         .iter()
         .filter_map(|item| match item {
@@ -413,7 +413,7 @@ fn remediation_needs_a_configured_remediation() {
     let s3 = (0..a.current_rows().len())
         .position(|i| cells_of(&a, i)[0] == "  marketing")
         .unwrap();
-    a.cursors[Pane::Findings.index()].selected = s3;
+    a.cursors[Pane::Findings].selected = s3;
     press(&mut a, KeyCode::Char('r'));
     let Some(Overlay::Confirm(c)) = &a.overlay else {
         panic!("no dialog")
@@ -557,11 +557,7 @@ fn a_finding_pivots_to_everything_that_names_its_resource() {
     press(&mut a, KeyCode::Char('p'));
     assert_eq!(a.pivot(), Some(&Pivot::Resource("orders".into())));
     assert_eq!(a.pane, Pane::Activity);
-    assert_eq!(
-        a.rows[Pane::Findings.index()].len(),
-        2,
-        "the rule and the resource"
-    );
+    assert_eq!(a.rows[Pane::Findings].len(), 2, "the rule and the resource");
 }
 
 #[test]

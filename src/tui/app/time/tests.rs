@@ -83,15 +83,15 @@ fn a_journal_replay_shows_the_world_as_of_the_clock_both_ways() {
     let mut a = replaying();
     assert_eq!(a.replay_clock().unwrap().at, t(8), "opens at the end");
     assert_eq!(leaked_status(&a), KeyStatus::Inactive);
-    assert_eq!(a.rows[Pane::Alerts.index()].count, 1);
+    assert_eq!(a.rows[Pane::Alerts].count, 1);
 
     command(&mut a, "jump 07:38");
     assert_eq!(a.now, t(1));
     assert_eq!(leaked_status(&a), KeyStatus::Active, "not deactivated yet");
     // The alert was journaled after DescribeVolumes (07:40), so it shows from then.
-    assert_eq!(a.rows[Pane::Alerts.index()].count, 0);
+    assert_eq!(a.rows[Pane::Alerts].count, 0);
     assert_eq!(
-        a.rows[Pane::Activity.index()].count,
+        a.rows[Pane::Activity].count,
         5,
         "four old calls and GetCallerIdentity"
     );
@@ -100,12 +100,12 @@ fn a_journal_replay_shows_the_world_as_of_the_clock_both_ways() {
     // at 07:40, the deactivation at 07:45, and then nothing more.
     press(&mut a, KeyCode::Char('.'));
     assert_eq!(a.now, t(2));
-    assert_eq!(a.rows[Pane::Activity.index()].count, 6);
+    assert_eq!(a.rows[Pane::Activity].count, 6);
     press(&mut a, KeyCode::Char('.'));
     press(&mut a, KeyCode::Char('.'));
     press(&mut a, KeyCode::Char('.'));
     assert_eq!(a.now, t(8));
-    assert_eq!(a.rows[Pane::Alerts.index()].count, 1);
+    assert_eq!(a.rows[Pane::Alerts].count, 1);
     assert_eq!(leaked_status(&a), KeyStatus::Inactive);
     press(&mut a, KeyCode::Char(','));
     assert_eq!(
@@ -116,7 +116,7 @@ fn a_journal_replay_shows_the_world_as_of_the_clock_both_ways() {
     assert!(a.now < t(8));
 
     command(&mut a, "jump start");
-    assert_eq!(a.rows[Pane::Activity.index()].count, 0);
+    assert_eq!(a.rows[Pane::Activity].count, 0);
     assert_eq!(a.state.keys.len(), 0, "nothing has happened yet");
     command(&mut a, "jump end");
     assert_eq!(leaked_status(&a), KeyStatus::Inactive);
@@ -140,7 +140,7 @@ fn playing_moves_the_clock_with_the_wall_clock_at_the_chosen_speed() {
     a.update(Msg::Tick(wall + Duration::seconds(30)));
     assert_eq!(a.now, start + Duration::minutes(10));
     assert_eq!(
-        a.rows[Pane::Activity.index()].count,
+        a.rows[Pane::Activity].count,
         4,
         "the four calls of 06:37–06:40"
     );
@@ -158,7 +158,7 @@ fn the_chart_narrows_activity_to_a_bar_and_esc_widens_again() {
     press(&mut a, KeyCode::Char('3'));
     let chart = a.chart.clone().expect("a chart over Activity");
     assert_eq!(chart.total(), 7);
-    assert_eq!(a.rows[Pane::Activity.index()].count, 7);
+    assert_eq!(a.rows[Pane::Activity].count, 7);
     // Select the bar of 07:39 (RunInstances) and narrow to it.
     let bar = (0..chart.counts.len())
         .find(|&i| chart.bar(i).contains(t(2)))
@@ -169,7 +169,7 @@ fn the_chart_narrows_activity_to_a_bar_and_esc_widens_again() {
         press(&mut a, KeyCode::Char(key));
     }
     press(&mut a, KeyCode::Char('w'));
-    assert_eq!(a.rows[Pane::Activity.index()].count, 1);
+    assert_eq!(a.rows[Pane::Activity].count, 1);
     assert!(a.window().unwrap().contains(t(2)));
     assert_eq!(
         a.chart.as_ref().unwrap().total(),
@@ -178,17 +178,17 @@ fn the_chart_narrows_activity_to_a_bar_and_esc_widens_again() {
     );
     press(&mut a, KeyCode::Esc);
     assert_eq!(a.window(), None);
-    assert_eq!(a.rows[Pane::Activity.index()].count, 7);
+    assert_eq!(a.rows[Pane::Activity].count, 7);
 
     command(&mut a, "window 06:37 06:39");
-    assert_eq!(a.rows[Pane::Activity.index()].count, 2);
+    assert_eq!(a.rows[Pane::Activity].count, 2);
     press(&mut a, KeyCode::Char('5'));
     assert!(
-        a.rows[Pane::Timeline.index()].count == 0,
+        a.rows[Pane::Timeline].count == 0,
         "the timeline keeps to the window too"
     );
     command(&mut a, "window");
-    assert!(a.rows[Pane::Timeline.index()].count > 0);
+    assert!(a.rows[Pane::Timeline].count > 0);
     command(&mut a, "window 07:00 06:00");
     assert!(a.flash.as_ref().unwrap().text.contains("before the end"));
 }
@@ -209,7 +209,7 @@ fn an_archive_arrives_while_the_console_is_open_and_can_be_stopped() {
     let (early, late) = events.split_at(3);
     a.update(Msg::Loaded(late.to_vec()));
     a.update(Msg::Loaded(early.to_vec()));
-    assert_eq!(a.rows[Pane::Activity.index()].count, 7);
+    assert_eq!(a.rows[Pane::Activity].count, 7);
     let clock = a.replay_clock().unwrap();
     assert_eq!(clock.end, t(3));
     assert_eq!(clock.at, t(3), "paused at the end, showing all that came");
@@ -232,7 +232,7 @@ fn an_archive_arrives_while_the_console_is_open_and_can_be_stopped() {
             .starts_with("Stopped: 7 events")
     );
     command(&mut a, "jump 07:38");
-    assert_eq!(a.rows[Pane::Activity.index()].count, 5);
+    assert_eq!(a.rows[Pane::Activity].count, 5);
 }
 
 #[test]
