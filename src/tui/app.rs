@@ -6,6 +6,7 @@ use super::confirm::{Button, Confirm, ConfirmOutcome};
 use super::input::{Input, InputKind, InputOutcome};
 use super::keymap::{KeyAction, Keymap};
 use super::layout;
+use super::panes::Edge;
 use super::theme::Theme;
 use super::views::{self, Item, Lens, Pane, PaneMap, PaneRows, Row};
 use crate::command::{self, Arg, Command};
@@ -160,17 +161,17 @@ struct SavedCursor {
 /// Whether a cursor sits at the edge where new rows arrive (the top of Activity, the bottom
 /// of the Timeline), and so should move with them, like `tail -f`.
 fn is_following(pane: Pane, cursor: Cursor, rows: usize) -> bool {
-    match pane {
-        Pane::Activity => cursor.selected == 0,
-        Pane::Timeline => cursor.selected + 1 >= rows,
-        _ => false,
+    match pane.view().follows() {
+        Some(Edge::Top) => cursor.selected == 0,
+        Some(Edge::Bottom) => cursor.selected + 1 >= rows,
+        None => false,
     }
 }
 
 /// The edge a following cursor sticks to.
 fn following_edge(pane: Pane, rows: usize) -> usize {
-    match pane {
-        Pane::Timeline => rows.saturating_sub(1),
+    match pane.view().follows() {
+        Some(Edge::Bottom) => rows.saturating_sub(1),
         _ => 0,
     }
 }

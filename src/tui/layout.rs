@@ -33,7 +33,7 @@ const CHART_MIN_SCREEN: u16 = 22;
 
 pub fn compute(area: Rect, app: &App) -> AppLayout {
     let pivot_height = u16::from(app.pivot().is_some());
-    let charted = matches!(app.pane, Pane::Activity | Pane::Timeline)
+    let charted = app.pane.view().charted()
         && area.height >= CHART_MIN_SCREEN
         && !app.state.events.is_empty();
     let chart_height = if charted { CHART_HEIGHT } else { 0 };

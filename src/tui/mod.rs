@@ -9,6 +9,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod loader;
+pub mod panes;
 pub mod rate;
 pub mod render;
 pub mod run;

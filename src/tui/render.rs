@@ -298,15 +298,6 @@ fn cell_spans(
     spans
 }
 
-/// Which cells a row's tone colours.
-fn toned_cell(pane: Pane) -> Option<usize> {
-    match pane {
-        Pane::Alerts => Some(0),
-        Pane::Keys => Some(2),
-        Pane::Activity | Pane::Timeline | Pane::Findings => None,
-    }
-}
-
 fn row_line(app: &App, pane: Pane, row: &Row, widths: &[u16], selected: bool) -> Line<'static> {
     let t = &app.theme;
     let tone = tone_style(t, row.tone);
@@ -325,7 +316,7 @@ fn row_line(app: &App, pane: Pane, row: &Row, widths: &[u16], selected: bool) ->
         spans.extend(cell_spans(&text, total, &row.matches[0], style, hl));
     } else {
         for (i, (cell, w)) in row.cells.iter().zip(widths).enumerate() {
-            let style = match toned_cell(pane) {
+            let style = match pane.view().toned_cell() {
                 Some(c) if c == i => tone,
                 Some(_) => normal,
                 None => tone,
@@ -412,7 +403,7 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
         } else if !filter.is_empty() {
             format!("Nothing matches \"{filter}\" — esc clears the filter")
         } else {
-            empty_message(pane).to_string()
+            pane.view().empty_message().to_string()
         };
         frame.render_widget(
             Paragraph::new(Span::styled(msg, Style::default().fg(t.muted))),
@@ -432,17 +423,6 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
     frame.render_widget(Paragraph::new(lines), l.rows);
 }
 
-/// The data sources a pane shows.
-fn sources_of(pane: Pane) -> &'static [&'static str] {
-    match pane {
-        Pane::Alerts => &["securityhub", "trails"],
-        Pane::Findings => &["config"],
-        Pane::Activity => &["cloudtrail"],
-        Pane::Keys => &["iam"],
-        Pane::Timeline => &[],
-    }
-}
-
 /// One line on how fresh a pane's data is, or what is wrong with its source.
 pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
     let reports: Vec<_> = app
@@ -450,7 +430,7 @@ pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
         .values()
         .filter(|r| {
             let family = r.source.split(':').next().unwrap_or(&r.source);
-            sources_of(pane).contains(&family)
+            pane.view().sources().contains(&family)
         })
         .collect();
     let failing: Vec<_> = reports.iter().filter(|r| !r.ok).collect();
@@ -471,16 +451,6 @@ pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
         format!("{what} · refreshed {}", views::ago(latest, app.now)),
         true,
     ))
-}
-
-fn empty_message(pane: Pane) -> &'static str {
-    match pane {
-        Pane::Alerts => "No alerts yet — detections run on every event as it arrives",
-        Pane::Findings => "No non-compliant resources",
-        Pane::Activity => "No CloudTrail events yet",
-        Pane::Keys => "No access keys known",
-        Pane::Timeline => "Nothing has happened yet",
-    }
 }
 
 fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
@@ -548,26 +518,7 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
         (K::Filter, "filter"),
         (K::Command, "command"),
     ];
-    wanted.extend(match app.pane {
-        Pane::Alerts => vec![
-            (K::Pivot, "pivot"),
-            (K::DeactivateKey, "deactivate key"),
-            (K::Acknowledge, "ack"),
-        ],
-        Pane::Findings => vec![(K::Detail, "fix"), (K::Remediate, "remediate")],
-        Pane::Activity => vec![
-            (K::Detail, "JSON"),
-            (K::Pivot, "pivot"),
-            (K::DeactivateKey, "deactivate key"),
-        ],
-        Pane::Keys => vec![
-            (K::Pivot, "pivot"),
-            (K::DeactivateKey, "deactivate"),
-            (K::DeleteKey, "delete"),
-            (K::DenyAll, "deny-all"),
-        ],
-        Pane::Timeline => vec![(K::ToggleEvents, "all events"), (K::Detail, "detail")],
-    });
+    wanted.extend(app.pane.view().hints().iter().copied());
     wanted.push((K::Quit, "quit"));
     wanted
         .into_iter()

@@ -1,58 +1,14 @@
 //! The rows each pane shows: what the state holds, narrowed by the pivot and the fuzzy
 //! filter, as text cells ready to draw. Computed in `update`, never while drawing.
 
-use crate::model::Finding;
-use crate::model::{AlertStatus, CloudTrailEvent, KeyStatus, Query, Severity};
+pub use super::panes::Pane;
+use crate::model::{CloudTrailEvent, Query, Severity};
+use crate::state::IncidentState;
 use crate::state::pivot::Pivot;
-use crate::state::{ChatState, EntryKind, IncidentState};
 use chrono::{DateTime, Utc};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use std::sync::Arc;
-
-/// The console's panes, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Alerts,
-    Findings,
-    Activity,
-    Keys,
-    Timeline,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 5] = [
-        Pane::Alerts,
-        Pane::Findings,
-        Pane::Activity,
-        Pane::Keys,
-        Pane::Timeline,
-    ];
-
-    pub fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Alerts => "Alerts",
-            Pane::Findings => "Findings",
-            Pane::Activity => "Activity",
-            Pane::Keys => "Keys",
-            Pane::Timeline => "Timeline",
-        }
-    }
-
-    pub fn columns(self) -> &'static [Column] {
-        match self {
-            Pane::Alerts => ALERT_COLUMNS,
-            Pane::Findings => FINDING_COLUMNS,
-            Pane::Activity => ACTIVITY_COLUMNS,
-            Pane::Keys => KEY_COLUMNS,
-            Pane::Timeline => TIMELINE_COLUMNS,
-        }
-    }
-}
 
 /// One value per pane, indexed by the pane: what the console keeps for each (cursor,
 /// filter, rows…), without parallel arrays indexed by number.
@@ -82,47 +38,6 @@ impl<T> std::ops::IndexMut<Pane> for PaneMap<T> {
     }
 }
 
-const ALERT_COLUMNS: &[Column] = &[
-    Column::fixed("SEV", 8),
-    Column::fixed("STATUS", 8),
-    Column::fill("ALERT", 3),
-    Column::fixed("PRINCIPAL", 16),
-    Column::fixed("COUNT", 6),
-    Column::fixed("LAST SEEN", 9),
-];
-
-const FINDING_COLUMNS: &[Column] = &[
-    Column::fill("RULE / RESOURCE", 2),
-    Column::fixed("TYPE", 22),
-    Column::fixed("REGION", 14),
-    Column::fill("FIX", 1),
-];
-
-const ACTIVITY_COLUMNS: &[Column] = &[
-    Column::fixed("TIME (UTC)", 14),
-    Column::fixed("REGION", 14),
-    Column::fixed("PRINCIPAL", 22),
-    Column::fixed("SOURCE IP", 15),
-    Column::fill("EVENT", 1),
-    Column::fill("ERROR", 1),
-];
-
-const KEY_COLUMNS: &[Column] = &[
-    Column::fixed("USER", 12),
-    Column::fixed("ACCESS KEY ID", 20),
-    Column::fixed("STATUS", 8),
-    Column::fixed("AGE", 5),
-    Column::fill("LAST USED", 2),
-    Column::fill("NOTES", 1),
-];
-
-const TIMELINE_COLUMNS: &[Column] = &[
-    Column::fixed("TIME (UTC)", 19),
-    Column::fixed("BY", 16),
-    Column::fill("WHAT", 1),
-    Column::fixed("SLACK", 8),
-];
-
 /// A column: a title and either a fixed width or a share of what is left.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -132,14 +47,14 @@ pub struct Column {
 }
 
 impl Column {
-    const fn fixed(title: &'static str, width: u16) -> Column {
+    pub const fn fixed(title: &'static str, width: u16) -> Column {
         Column {
             title,
             fixed: width,
             fill: 0,
         }
     }
-    const fn fill(title: &'static str, share: u16) -> Column {
+    pub const fn fill(title: &'static str, share: u16) -> Column {
         Column {
             title,
             fixed: 0,
@@ -254,12 +169,12 @@ pub struct Lens<'a> {
 
 impl Lens<'_> {
     /// Whether a moment is inside the window and not after the replay's clock.
-    fn in_time(&self, t: DateTime<Utc>) -> bool {
+    pub(crate) fn in_time(&self, t: DateTime<Utc>) -> bool {
         self.window.is_none_or(|w| w.contains(t)) && self.until.is_none_or(|u| t <= u)
     }
 
     /// The events in time: a slice of the sorted list, found by binary search.
-    fn events<'s>(&self, state: &'s IncidentState) -> &'s [Arc<CloudTrailEvent>] {
+    pub(crate) fn events<'s>(&self, state: &'s IncidentState) -> &'s [Arc<CloudTrailEvent>] {
         let events = &state.events[..];
         let lo = self
             .window
@@ -307,19 +222,7 @@ pub fn build_from(
 
 /// The items of a pane in display order, narrowed by the pivot, before any filter.
 pub fn narrowed(pane: Pane, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
-    match pane {
-        Pane::Alerts => alerts(state, lens),
-        Pane::Findings => findings(state, lens),
-        Pane::Activity => lens
-            .events(state)
-            .iter()
-            .rev()
-            .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
-            .map(|e| Item::Event(e.clone()))
-            .collect(),
-        Pane::Keys => keys(state, lens),
-        Pane::Timeline => timeline(state, lens),
-    }
+    pane.view().items(state, lens)
 }
 
 /// Writes a row's searchable text (its cells, space-joined) into `buf`.
@@ -331,39 +234,13 @@ pub fn write_search_text(
     buf: &mut String,
 ) {
     buf.clear();
-    match (pane, item) {
-        (Pane::Activity, Item::Event(e)) => write_event_cells(e, buf),
-        (Pane::Timeline, Item::Event(e)) => write_timeline_event(e, buf),
+    match item {
+        Item::Event(e) => pane.view().event_text(e, buf),
         _ => {
             let cells = cells(pane, item, state, now).0;
             buf.push_str(&cells.join(" "));
         }
     }
-}
-
-fn write_event_cells(e: &CloudTrailEvent, buf: &mut String) {
-    use std::fmt::Write;
-    let _ = write!(
-        buf,
-        "{} {} {} {} {}:{} {}",
-        short_time(e.event_time),
-        e.aws_region,
-        e.principal(),
-        e.source_ip,
-        e.service(),
-        e.event_name,
-        event_error(e)
-    );
-}
-
-fn write_timeline_event(e: &CloudTrailEvent, buf: &mut String) {
-    use std::fmt::Write;
-    let _ = write!(
-        buf,
-        "{} cloudtrail {} ",
-        full_time(e.event_time),
-        e.summary()
-    );
 }
 
 /// Keeps the items that match the query, in their order (a rule heading stays when one of
@@ -426,10 +303,7 @@ pub fn filter_detached(
             (_, Some(t)) => query.matches(t),
             (Item::Event(e), None) => {
                 buf.clear();
-                match pane {
-                    Pane::Timeline => write_timeline_event(e, &mut buf),
-                    _ => write_event_cells(e, &mut buf),
-                }
+                pane.view().event_text(e, &mut buf);
                 query.matches(&buf)
             }
             _ => false,
@@ -517,109 +391,6 @@ pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn event_error(e: &CloudTrailEvent) -> &str {
-    match (&e.error_code, &e.malformed) {
-        (Some(code), _) => code,
-        (None, Some(_)) => "unreadable event JSON",
-        (None, None) => "",
-    }
-}
-
-fn alerts(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
-    let mut idx: Vec<usize> = (0..state.alerts.len())
-        // A replay shows the alerts raised by its clock.
-        .filter(|&i| {
-            lens.until
-                .is_none_or(|u| state.alerts[i].alert.first_seen <= u)
-        })
-        .filter(|&i| {
-            lens.pivot
-                .is_none_or(|p| p.matches_alert(&state.alerts[i].alert, state))
-        })
-        .collect();
-    // Open first, then worst first, then most recent first.
-    idx.sort_by(|&a, &b| {
-        let (a, b) = (&state.alerts[a], &state.alerts[b]);
-        (a.status == AlertStatus::Resolved)
-            .cmp(&(b.status == AlertStatus::Resolved))
-            .then(b.alert.severity.cmp(&a.alert.severity))
-            .then(b.alert.last_seen.cmp(&a.alert.last_seen))
-    });
-    idx.into_iter().map(Item::Alert).collect()
-}
-
-fn findings(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
-    let mut out = Vec::new();
-    for (rule, list) in state.findings_by_rule() {
-        let list: Vec<_> = list
-            .into_iter()
-            .filter(|f| {
-                lens.pivot.is_none_or(
-                    |p| matches!(p, Pivot::Principal(name) | Pivot::Resource(name) if *name == f.resource_id),
-                )
-            })
-            .collect();
-        if list.is_empty() {
-            continue;
-        }
-        out.push(Item::Rule(rule.to_string()));
-        for f in list {
-            let i = state
-                .findings
-                .iter()
-                .position(|x| x.rule == f.rule && x.resource_id == f.resource_id)
-                .unwrap_or(0);
-            out.push(Item::Finding(i));
-        }
-    }
-    out
-}
-
-fn keys(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
-    let mut idx: Vec<usize> = (0..state.keys.len())
-        .filter(|&i| {
-            lens.pivot
-                .is_none_or(|p| p.matches_key(&state.keys[i], state))
-        })
-        .collect();
-    idx.sort_by(|&a, &b| {
-        let (a, b) = (&state.keys[a], &state.keys[b]);
-        a.user.cmp(&b.user).then(a.created.cmp(&b.created))
-    });
-    idx.into_iter().map(Item::Key).collect()
-}
-
-/// The story: responders' steps, alerts, findings and notes, with the events behind alerts
-/// (or every event, when asked), merged in time order.
-fn timeline(state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
-    let entries = state
-        .timeline
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| lens.in_time(e.at))
-        .filter(|(_, e)| lens.pivot.is_none_or(|p| p.matches_entry(e, state)))
-        .map(|(i, e)| (e.at, Item::Entry(i)));
-    let events: Box<dyn Iterator<Item = &Arc<CloudTrailEvent>>> = if lens.show_all_events {
-        Box::new(lens.events(state).iter())
-    } else {
-        // A set has no order: put them in time order (then by ID, for calls in the same
-        // second) before they meet the records.
-        let mut notable: Vec<_> = state
-            .notable_events()
-            .filter(|e| lens.in_time(e.event_time))
-            .collect();
-        notable.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
-        Box::new(notable.into_iter())
-    };
-    let events = events
-        .filter(|e| lens.pivot.is_none_or(|p| p.matches_event(e)))
-        .map(|e| (e.event_time, Item::Event(e.clone())));
-    let mut all: Vec<(DateTime<Utc>, Item)> = entries.chain(events).collect();
-    // Stable: an event and a record of the same instant keep their own orders.
-    all.sort_by_key(|(at, _)| *at);
-    all.into_iter().map(|(_, item)| item).collect()
-}
-
 /// The cells and look of one row.
 pub fn cells(
     pane: Pane,
@@ -627,179 +398,7 @@ pub fn cells(
     state: &IncidentState,
     now: DateTime<Utc>,
 ) -> (Vec<String>, Tone) {
-    match item {
-        Item::Alert(i) => {
-            let v = &state.alerts[*i];
-            let a = &v.alert;
-            let tone = if v.status == AlertStatus::Resolved {
-                Tone::Muted
-            } else {
-                Tone::Severity(a.severity)
-            };
-            (
-                vec![
-                    a.severity.as_str().to_uppercase(),
-                    v.status.as_str().into(),
-                    a.title.clone(),
-                    a.principal.clone().unwrap_or_default(),
-                    a.count.to_string(),
-                    clock(a.last_seen),
-                ],
-                tone,
-            )
-        }
-        Item::Rule(rule) => {
-            let list: Vec<&Finding> = state
-                .findings
-                .iter()
-                .filter(|f| f.rule == *rule && f.is_non_compliant())
-                .collect();
-            let fix = if list.first().is_some_and(|f| f.remediation.is_some()) {
-                "auto-remediation available"
-            } else {
-                "manual fix (see detail)"
-            };
-            (
-                vec![
-                    format!(
-                        "{rule} ({} non-compliant) — {}",
-                        list.len(),
-                        list.first()
-                            .map(|f| f.rule_description.as_str())
-                            .unwrap_or_default()
-                    ),
-                    String::new(),
-                    String::new(),
-                    fix.into(),
-                ],
-                Tone::Accent,
-            )
-        }
-        Item::Finding(i) => {
-            let f = &state.findings[*i];
-            let fix = match &f.remediation {
-                Some(doc) => format!("remediation: {doc}"),
-                None if f.guidance.is_some() => "fix as code".into(),
-                None => "manual".into(),
-            };
-            (
-                vec![
-                    format!("  {}", f.resource_id),
-                    f.resource_type.clone(),
-                    f.region.clone(),
-                    fix,
-                ],
-                Tone::Normal,
-            )
-        }
-        Item::Event(e) => {
-            let tone = if e.failed() || e.malformed.is_some() {
-                Tone::Error
-            } else if pane == Pane::Timeline {
-                Tone::Muted
-            } else {
-                Tone::Normal
-            };
-            let cells = if pane == Pane::Timeline {
-                vec![
-                    full_time(e.event_time),
-                    "cloudtrail".into(),
-                    e.summary(),
-                    String::new(),
-                ]
-            } else {
-                vec![
-                    short_time(e.event_time),
-                    e.aws_region.to_string(),
-                    e.principal().to_string(),
-                    e.source_ip.to_string(),
-                    format!("{}:{}", e.service(), e.event_name),
-                    event_error(e).to_string(),
-                ]
-            };
-            (cells, tone)
-        }
-        Item::Key(i) => key_cells(state, *i, now),
-        Item::Entry(i) => {
-            let e = &state.timeline[*i];
-            let tone = match &e.kind {
-                EntryKind::Alert { severity, .. } => Tone::Severity(*severity),
-                EntryKind::Action { failed: true, .. } => Tone::Error,
-                EntryKind::Action { .. } => Tone::Ok,
-                EntryKind::Note | EntryKind::Incident => Tone::Accent,
-                EntryKind::Key => Tone::Warning,
-                EntryKind::Source { ok: false } | EntryKind::Chat { accepted: false } => {
-                    Tone::Error
-                }
-                _ => Tone::Normal,
-            };
-            (
-                vec![
-                    full_time(e.at),
-                    e.actor.clone(),
-                    e.summary.clone(),
-                    slack_state(state, e.seq),
-                ],
-                tone,
-            )
-        }
-    }
-}
-
-fn key_cells(state: &IncidentState, i: usize, now: DateTime<Utc>) -> (Vec<String>, Tone) {
-    let k = &state.keys[i];
-    let last = match (&k.last_used, &k.last_used_service) {
-        (Some(t), Some(s)) => format!(
-            "{} ({s}, {})",
-            ago(*t, now),
-            k.last_used_region.clone().unwrap_or_default()
-        ),
-        (Some(t), None) => ago(*t, now),
-        _ => "never".into(),
-    };
-    let mut notes = Vec::new();
-    if let Some(u) = state.user(&k.user) {
-        if u.attached_policies
-            .iter()
-            .any(|p| p.ends_with("/AdministratorAccess"))
-        {
-            notes.push("admin".to_string());
-        }
-        notes.extend(u.inline_policies.iter().map(|p| format!("policy {p}")));
-    }
-    if state
-        .meta
-        .opened_at
-        .is_some_and(|o| k.created > o - chrono::Duration::hours(1))
-    {
-        notes.push("new".into());
-    }
-    let tone = match k.status {
-        KeyStatus::Active => Tone::Normal,
-        KeyStatus::Inactive => Tone::Warning,
-        KeyStatus::Deleted => Tone::Muted,
-    };
-    (
-        vec![
-            k.user.clone(),
-            k.access_key_id.clone(),
-            k.status.as_str().into(),
-            format!("{}d", (now - k.created).num_days().max(0)),
-            last,
-            notes.join(", "),
-        ],
-        tone,
-    )
-}
-
-/// How the Slack mirror of a record is doing, in a word.
-fn slack_state(state: &IncidentState, seq: i64) -> String {
-    match state.chat_for(seq).map(|c| &c.state) {
-        None => String::new(),
-        Some(ChatState::Queued) => "queued".into(),
-        Some(ChatState::Retrying { attempt, .. }) => format!("retry {attempt}"),
-        Some(ChatState::Sent { .. }) => "sent".into(),
-    }
+    pane.view().cells(item, state, now)
 }
 
 #[cfg(test)]
