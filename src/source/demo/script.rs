@@ -4,10 +4,12 @@
 
 use crate::model::Finding;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The credential a scripted call is made with.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Caller {
     /// An IAM user signing with a long-term access key (`AKIA…`).
     User { user: String, access_key_id: String },
@@ -26,7 +28,8 @@ pub enum Caller {
 }
 
 /// How a successful call changes the demo world.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum WorldChange {
     CreateUser {
         user: String,
@@ -50,9 +53,11 @@ pub enum WorldChange {
 }
 
 /// One CloudTrail-visible API call, at a time relative to the scenario start.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScriptedCall {
     /// From the scenario start; negative for history that predates the incident.
+    #[serde(with = "millis")]
     pub offset: Duration,
     pub caller: Caller,
     /// e.g. `ec2.amazonaws.com`.
@@ -75,7 +80,8 @@ pub struct ScriptedCall {
 }
 
 /// A user that exists when the scenario starts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserSeed {
     pub name: String,
     pub created: DateTime<Utc>,
@@ -83,7 +89,8 @@ pub struct UserSeed {
 }
 
 /// An access key that exists when the scenario starts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeySeed {
     pub user: String,
     pub access_key_id: String,
@@ -92,7 +99,8 @@ pub struct KeySeed {
 }
 
 /// Everything the demo world needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub title: String,
     pub account_id: String,
@@ -107,6 +115,20 @@ pub struct Scenario {
     pub findings: Vec<Finding>,
     /// Config rules with a remediation configuration: `(rule, SSM document)`.
     pub remediations: Vec<(String, String)>,
+}
+
+/// Offsets as whole milliseconds in the scenario's data file.
+mod millis {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_milliseconds())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        i64::deserialize(d).map(Duration::milliseconds)
+    }
 }
 
 impl Scenario {

@@ -1,5 +1,12 @@
 use super::*;
+use crate::source::demo::script::{Caller, ScriptedCall, WorldChange};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// `m` minutes and `s` seconds into the attack.
+fn live(m: i64, s: i64) -> Duration {
+    Duration::seconds(m * 60 + s)
+}
 
 /// What the instances launched so far have cost by `at`.
 fn spend_at(s: &Scenario, at: DateTime<Utc>) -> f64 {
