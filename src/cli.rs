@@ -1,6 +1,6 @@
 //! The command line: `warroom <subcommand>`, with global options shared by all.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -36,11 +36,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub slack_api_url: Option<String>,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Subcommand,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
+#[derive(Debug, clap::Subcommand)]
+pub enum Subcommand {
     /// Open the console on the embedded demo incident: no AWS account, no Slack needed.
     Demo(DemoArgs),
     /// Open the console on a real AWS account (the standard credential chain).
@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(cli.journal, Some(PathBuf::from("x.sqlite")));
         assert!(matches!(
             cli.command,
-            Command::Demo(DemoArgs { instant: true, .. })
+            Subcommand::Demo(DemoArgs { instant: true, .. })
         ));
     }
 }

@@ -12,14 +12,14 @@
 pub const LAYERS: &[&[&str]] = &[
     &["model", "clock", "paths", "logging", "layers"],
     &["config", "journal", "state", "replay"],
-    &["command", "detect"],
+    &["vocabulary", "detect"],
     &["respond"],
     &["source"],
     &["archive", "export"],
     &["query"],
     &["tui", "chat"],
     &["cli"],
-    &["commands"],
+    &["subcommands"],
 ];
 
 /// Modules that only the wiring and the presentation may read.

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     // clients that take it from the process (Slack's WebSocket).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = warroom::cli::Cli::parse();
-    match warroom::commands::run(cli) {
+    match warroom::subcommands::run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("warroom: {e:#}");

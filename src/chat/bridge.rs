@@ -9,7 +9,6 @@ use super::verify::{
     MAX_BODY_BYTES, MAX_SKEW_SECONDS, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
 };
 use crate::clock::SharedClock;
-use crate::command::{self, Command};
 pub use crate::config::Permissions;
 use crate::journal::JournalWriter;
 use crate::journal::Unavailable;
@@ -21,6 +20,7 @@ use crate::respond::lifecycle::{
 use crate::respond::{ResponseApi, resolve};
 use crate::state::IncidentState;
 use crate::state::pivot::Pivot;
+use crate::vocabulary::{self, Command};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -277,11 +277,11 @@ impl Bridge {
             self.inbound("command", Some(user_id), &shown, false, why);
             Reply::refused(StatusCode::OK, why)
         };
-        let cmd = match command::parse(&text) {
+        let cmd = match vocabulary::parse(&text) {
             Ok(c) => c,
             Err(e) => return refuse(&e.0),
         };
-        if let Some(v) = command::verb(text.split_whitespace().next().unwrap_or_default())
+        if let Some(v) = vocabulary::verb(text.split_whitespace().next().unwrap_or_default())
             .filter(|v| v.console_only)
         {
             return refuse(&format!("`{}` only works in the console", v.name));

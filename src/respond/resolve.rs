@@ -2,12 +2,12 @@
 //! the incident knows. The console and the Slack bridge both go through here, so the same
 //! words do the same thing, and fail the same way, wherever they are typed.
 
-use crate::command::Command;
 use crate::model::{
     Action, AlertStatus, AlertStatusChange, IncidentChange, Note, PrincipalRef, RecordBody,
     ResourceKey, printable,
 };
 use crate::state::IncidentState;
+use crate::vocabulary::Command;
 use chrono::{DateTime, Utc};
 
 /// The action a command asks for: `None` when the command is not an action (a query, a

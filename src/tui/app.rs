@@ -9,7 +9,6 @@ use super::layout;
 use super::panes::Edge;
 use super::theme::Theme;
 use super::views::{self, Item, Lens, Pane, PaneMap, PaneRows, Row};
-use crate::command::{self, Arg, Command};
 use crate::model::{
     Action, AlertStatus, NewRecord, Origin, PrincipalRef, Record, RecordBody, Step,
 };
@@ -18,6 +17,7 @@ use crate::respond::resolve;
 use crate::source::SourceReport;
 use crate::state::pivot::{self, Pivot};
 use crate::state::{EntryKind, IncidentState};
+use crate::vocabulary::{self, Arg, Command};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};

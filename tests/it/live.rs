@@ -185,7 +185,7 @@ fn security_hub_findings_imported_come_back_as_alerts() {
     // runtime gives its workers.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        .thread_stack_size(warroom::commands::WORKER_STACK)
+        .thread_stack_size(warroom::subcommands::WORKER_STACK)
         .enable_all()
         .build()
         .unwrap();

@@ -21,7 +21,6 @@ pub use prompt::{confirm_prompt, error};
 pub use text::escape;
 use text::*;
 
-use crate::command::VERBS;
 use crate::model::{
     Action, ActionStep, Alert, AlertStatus, AlertStatusChange, ApiCall, CloudTrailEvent, Finding,
     IncidentChange, IncidentOpened, IncidentStatus, KeySnapshot, KeyStatus, Note, Origin, Record,
@@ -30,6 +29,7 @@ use crate::model::{
 use crate::respond::guidance;
 use crate::state::pivot::Pivot;
 use crate::state::{EntryKind, IncidentState, TimelineEntry};
+use crate::vocabulary::VERBS;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

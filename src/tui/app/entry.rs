@@ -32,7 +32,7 @@ impl App {
                 if self.history.last() != Some(&line) {
                     self.history.push(line.clone());
                 }
-                return match command::parse(&line) {
+                return match vocabulary::parse(&line) {
                     Ok(cmd) => self.run_command(cmd),
                     Err(e) => {
                         self.flash(Level::Error, e.0);
@@ -43,7 +43,7 @@ impl App {
             (InputKind::Command, InputOutcome::Cancel) => self.input = None,
             (InputKind::Command, InputOutcome::Complete) => {
                 let values = |arg: Arg| self.completion_values(arg);
-                let candidates = command::complete(
+                let candidates = vocabulary::complete(
                     &self
                         .input
                         .as_ref()

@@ -10,7 +10,7 @@ mod replay;
 mod serve;
 mod verify;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Subcommand};
 use crate::config::Config;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
@@ -31,14 +31,14 @@ const JOURNAL_POLL: std::time::Duration = std::time::Duration::from_millis(300);
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
     match &cli.command {
-        Command::Demo(args) => demo::demo(&cli, &config, args),
-        Command::Replay(args) => replay::replay(&cli, &config, args),
-        Command::Verify(args) => verify::verify(&cli, args),
-        Command::Live(args) => live::live(&cli, &config, args),
-        Command::Serve(args) => serve::serve(&cli, &config, args),
-        Command::Query(args) => query::query(args),
-        Command::Detect(args) => detect::detect(&config, args),
-        Command::Export(args) => export::export(args),
+        Subcommand::Demo(args) => demo::demo(&cli, &config, args),
+        Subcommand::Replay(args) => replay::replay(&cli, &config, args),
+        Subcommand::Verify(args) => verify::verify(&cli, args),
+        Subcommand::Live(args) => live::live(&cli, &config, args),
+        Subcommand::Serve(args) => serve::serve(&cli, &config, args),
+        Subcommand::Query(args) => query::query(args),
+        Subcommand::Detect(args) => detect::detect(&config, args),
+        Subcommand::Export(args) => export::export(args),
     }
 }
 
