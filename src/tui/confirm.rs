@@ -119,13 +119,13 @@ impl Confirm {
 }
 
 fn label_of(c: &Confirm) -> String {
-    let verb = match c.action.verb() {
-        "deactivate" => "Deactivate",
-        "delete-key" => "Delete key",
-        "deny-all" => "Deny all",
-        "revoke-sessions" => "Revoke sessions",
-        _ => "Remediate",
-    };
+    // "deny-all" → "Deny all": any action's verb reads as its button.
+    let words = c.action.verb().replace('-', " ");
+    let mut chars = words.chars();
+    let verb: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
     if c.dry_run {
         format!("  {verb} (dry run)  ")
     } else {
