@@ -166,7 +166,7 @@ struct SavedCursor {
 /// Whether a cursor sits at the edge where new rows arrive (the top of Activity, the bottom
 /// of the Timeline), and so should move with them, like `tail -f`.
 fn is_following(pane: Pane, cursor: Cursor, rows: usize) -> bool {
-    match pane.view().follows() {
+    match pane.spec().follows {
         Some(Edge::Top) => cursor.selected == 0,
         Some(Edge::Bottom) => cursor.selected + 1 >= rows,
         None => false,
@@ -175,7 +175,7 @@ fn is_following(pane: Pane, cursor: Cursor, rows: usize) -> bool {
 
 /// The edge a following cursor sticks to.
 fn following_edge(pane: Pane, rows: usize) -> usize {
-    match pane.view().follows() {
+    match pane.spec().follows {
         Some(Edge::Bottom) => rows.saturating_sub(1),
         _ => 0,
     }

@@ -33,9 +33,8 @@ const CHART_MIN_SCREEN: u16 = 22;
 
 pub fn compute(area: Rect, app: &App) -> AppLayout {
     let pivot_height = u16::from(app.pivot().is_some());
-    let charted = app.pane.view().charted()
-        && area.height >= CHART_MIN_SCREEN
-        && !app.state.events.is_empty();
+    let charted =
+        app.pane.spec().charted && area.height >= CHART_MIN_SCREEN && !app.state.events.is_empty();
     let chart_height = if charted { CHART_HEIGHT } else { 0 };
     let replay_height = u16::from(app.replay.is_some() || app.load.is_some());
     let [header, tabs, pivot, chart, body, replay, status] = Layout::vertical([

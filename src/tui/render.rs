@@ -316,7 +316,7 @@ fn row_line(app: &App, pane: Pane, row: &Row, widths: &[u16], selected: bool) ->
         spans.extend(cell_spans(&text, total, &row.matches[0], style, hl));
     } else {
         for (i, (cell, w)) in row.cells.iter().zip(widths).enumerate() {
-            let style = match pane.view().toned_cell() {
+            let style = match pane.spec().toned_cell {
                 Some(c) if c == i => tone,
                 Some(_) => normal,
                 None => tone,
@@ -403,7 +403,7 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
         } else if !filter.is_empty() {
             format!("Nothing matches \"{filter}\" — esc clears the filter")
         } else {
-            pane.view().empty_message().to_string()
+            pane.spec().empty.to_string()
         };
         frame.render_widget(
             Paragraph::new(Span::styled(msg, Style::default().fg(t.muted))),
@@ -430,7 +430,7 @@ pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
         .values()
         .filter(|r| {
             let family = r.source.split(':').next().unwrap_or(&r.source);
-            pane.view().sources().contains(&family)
+            pane.spec().sources.contains(&family)
         })
         .collect();
     let failing: Vec<_> = reports.iter().filter(|r| !r.ok).collect();
@@ -518,7 +518,7 @@ pub fn hints(app: &App) -> Vec<(String, &'static str)> {
         (K::Filter, "filter"),
         (K::Command, "command"),
     ];
-    wanted.extend(app.pane.view().hints().iter().copied());
+    wanted.extend(app.pane.spec().hints.iter().copied());
     wanted.push((K::Quit, "quit"));
     wanted
         .into_iter()

@@ -1,6 +1,6 @@
 //! Activity: CloudTrail events, newest first.
 
-use super::{Edge, PaneView};
+use super::{Edge, PaneSpec, PaneView};
 use crate::model::CloudTrailEvent;
 use crate::state::IncidentState;
 use crate::tui::keymap::KeyAction as K;
@@ -62,13 +62,24 @@ pub(super) fn write_event_cells(e: &CloudTrailEvent, buf: &mut String) {
     );
 }
 
-impl PaneView for Activity {
-    fn title(&self) -> &'static str {
-        "Activity"
-    }
+const SPEC: PaneSpec = PaneSpec {
+    title: "Activity",
+    columns: COLUMNS,
+    empty: "No CloudTrail events yet",
+    sources: &["cloudtrail"],
+    hints: &[
+        (K::Detail, "JSON"),
+        (K::Pivot, "pivot"),
+        (K::DeactivateKey, "deactivate key"),
+    ],
+    follows: Some(Edge::Top),
+    charted: true,
+    toned_cell: None,
+};
 
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
+impl PaneView for Activity {
+    fn spec(&self) -> &'static PaneSpec {
+        &SPEC
     }
 
     fn items(&self, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
@@ -90,29 +101,5 @@ impl PaneView for Activity {
             Item::Event(e) => event_cells(e),
             _ => (Vec::new(), Tone::Normal),
         }
-    }
-
-    fn sources(&self) -> &'static [&'static str] {
-        &["cloudtrail"]
-    }
-
-    fn empty_message(&self) -> &'static str {
-        "No CloudTrail events yet"
-    }
-
-    fn hints(&self) -> &'static [(K, &'static str)] {
-        &[
-            (K::Detail, "JSON"),
-            (K::Pivot, "pivot"),
-            (K::DeactivateKey, "deactivate key"),
-        ]
-    }
-
-    fn follows(&self) -> Option<Edge> {
-        Some(Edge::Top)
-    }
-
-    fn charted(&self) -> bool {
-        true
     }
 }

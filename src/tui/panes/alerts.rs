@@ -1,6 +1,6 @@
 //! Alerts: open first, worst first, newest first.
 
-use super::PaneView;
+use super::{PaneSpec, PaneView};
 use crate::model::AlertStatus;
 use crate::state::IncidentState;
 use crate::tui::keymap::KeyAction as K;
@@ -18,13 +18,24 @@ const COLUMNS: &[Column] = &[
     Column::fixed("LAST SEEN", 9),
 ];
 
-impl PaneView for Alerts {
-    fn title(&self) -> &'static str {
-        "Alerts"
-    }
+const SPEC: PaneSpec = PaneSpec {
+    title: "Alerts",
+    columns: COLUMNS,
+    empty: "No alerts yet — detections run on every event as it arrives",
+    sources: &["securityhub", "trails"],
+    hints: &[
+        (K::Pivot, "pivot"),
+        (K::DeactivateKey, "deactivate key"),
+        (K::Acknowledge, "ack"),
+    ],
+    follows: None,
+    charted: false,
+    toned_cell: Some(0),
+};
 
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
+impl PaneView for Alerts {
+    fn spec(&self) -> &'static PaneSpec {
+        &SPEC
     }
 
     fn items(&self, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
@@ -77,25 +88,5 @@ impl PaneView for Alerts {
             ],
             tone,
         )
-    }
-
-    fn toned_cell(&self) -> Option<usize> {
-        Some(0)
-    }
-
-    fn sources(&self) -> &'static [&'static str] {
-        &["securityhub", "trails"]
-    }
-
-    fn empty_message(&self) -> &'static str {
-        "No alerts yet — detections run on every event as it arrives"
-    }
-
-    fn hints(&self) -> &'static [(K, &'static str)] {
-        &[
-            (K::Pivot, "pivot"),
-            (K::DeactivateKey, "deactivate key"),
-            (K::Acknowledge, "ack"),
-        ]
     }
 }

@@ -1,6 +1,6 @@
 //! Findings: each rule with its non-compliant resources under it.
 
-use super::PaneView;
+use super::{PaneSpec, PaneView};
 use crate::model::Finding;
 use crate::state::IncidentState;
 use crate::state::pivot::Pivot;
@@ -17,13 +17,20 @@ const COLUMNS: &[Column] = &[
     Column::fill("FIX", 1),
 ];
 
-impl PaneView for Findings {
-    fn title(&self) -> &'static str {
-        "Findings"
-    }
+const SPEC: PaneSpec = PaneSpec {
+    title: "Findings",
+    columns: COLUMNS,
+    empty: "No non-compliant resources",
+    sources: &["config"],
+    hints: &[(K::Detail, "fix"), (K::Remediate, "remediate")],
+    follows: None,
+    charted: false,
+    toned_cell: None,
+};
 
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
+impl PaneView for Findings {
+    fn spec(&self) -> &'static PaneSpec {
+        &SPEC
     }
 
     fn items(&self, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
@@ -106,17 +113,5 @@ impl PaneView for Findings {
             }
             _ => (Vec::new(), Tone::Normal),
         }
-    }
-
-    fn sources(&self) -> &'static [&'static str] {
-        &["config"]
-    }
-
-    fn empty_message(&self) -> &'static str {
-        "No non-compliant resources"
-    }
-
-    fn hints(&self) -> &'static [(K, &'static str)] {
-        &[(K::Detail, "fix"), (K::Remediate, "remediate")]
     }
 }

@@ -1,6 +1,6 @@
 //! Keys: every access key, by user, with its status, age and last use.
 
-use super::PaneView;
+use super::{PaneSpec, PaneView};
 use crate::model::KeyStatus;
 use crate::state::IncidentState;
 use crate::tui::keymap::KeyAction as K;
@@ -18,13 +18,25 @@ const COLUMNS: &[Column] = &[
     Column::fill("NOTES", 1),
 ];
 
-impl PaneView for Keys {
-    fn title(&self) -> &'static str {
-        "Keys"
-    }
+const SPEC: PaneSpec = PaneSpec {
+    title: "Keys",
+    columns: COLUMNS,
+    empty: "No access keys known",
+    sources: &["iam"],
+    hints: &[
+        (K::Pivot, "pivot"),
+        (K::DeactivateKey, "deactivate"),
+        (K::DeleteKey, "delete"),
+        (K::DenyAll, "deny-all"),
+    ],
+    follows: None,
+    charted: false,
+    toned_cell: Some(2),
+};
 
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
+impl PaneView for Keys {
+    fn spec(&self) -> &'static PaneSpec {
+        &SPEC
     }
 
     fn items(&self, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item> {
@@ -46,27 +58,6 @@ impl PaneView for Keys {
             Item::Key(i) => key_cells(state, *i, now),
             _ => (Vec::new(), Tone::Normal),
         }
-    }
-
-    fn toned_cell(&self) -> Option<usize> {
-        Some(2)
-    }
-
-    fn sources(&self) -> &'static [&'static str] {
-        &["iam"]
-    }
-
-    fn empty_message(&self) -> &'static str {
-        "No access keys known"
-    }
-
-    fn hints(&self) -> &'static [(K, &'static str)] {
-        &[
-            (K::Pivot, "pivot"),
-            (K::DeactivateKey, "deactivate"),
-            (K::DeleteKey, "delete"),
-            (K::DenyAll, "deny-all"),
-        ]
     }
 }
 

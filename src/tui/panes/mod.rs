@@ -52,12 +52,16 @@ impl Pane {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }
 
+    pub fn spec(self) -> &'static PaneSpec {
+        self.view().spec()
+    }
+
     pub fn title(self) -> &'static str {
-        self.view().title()
+        self.spec().title
     }
 
     pub fn columns(self) -> &'static [Column] {
-        self.view().columns()
+        self.spec().columns
     }
 }
 
@@ -68,10 +72,23 @@ pub enum Edge {
     Bottom,
 }
 
-/// What makes a pane itself.
+/// What a pane is, as data: its tab title, its columns, what it says when empty, which
+/// source families' health it shows, the keys its status bar suggests, where new rows
+/// arrive, whether the event-rate chart sits above it, and which cell its rows' tone colours.
+pub struct PaneSpec {
+    pub title: &'static str,
+    pub columns: &'static [Column],
+    pub empty: &'static str,
+    pub sources: &'static [&'static str],
+    pub hints: &'static [(KeyAction, &'static str)],
+    pub follows: Option<Edge>,
+    pub charted: bool,
+    pub toned_cell: Option<usize>,
+}
+
+/// What makes a pane itself: its description, and its rows.
 pub trait PaneView: Sync {
-    fn title(&self) -> &'static str;
-    fn columns(&self) -> &'static [Column];
+    fn spec(&self) -> &'static PaneSpec;
     /// The pane's items in display order, narrowed by the lens, before any filter.
     fn items(&self, state: &IncidentState, lens: &Lens<'_>) -> Vec<Item>;
     /// The cells and tone of one of its rows.
@@ -80,23 +97,5 @@ pub trait PaneView: Sync {
     /// threads). The same words as its cells.
     fn event_text(&self, e: &CloudTrailEvent, buf: &mut String) {
         activity::write_event_cells(e, buf);
-    }
-    /// The cell the row's tone colours, if one does.
-    fn toned_cell(&self) -> Option<usize> {
-        None
-    }
-    /// The source families whose health the pane shows (`cloudtrail`, `iam`, …).
-    fn sources(&self) -> &'static [&'static str] {
-        &[]
-    }
-    fn empty_message(&self) -> &'static str;
-    /// The keys the status bar suggests here, besides the ones every pane has.
-    fn hints(&self) -> &'static [(KeyAction, &'static str)];
-    fn follows(&self) -> Option<Edge> {
-        None
-    }
-    /// Whether the event-rate chart sits above it.
-    fn charted(&self) -> bool {
-        false
     }
 }

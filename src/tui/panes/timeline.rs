@@ -1,7 +1,7 @@
 //! Timeline: responders' steps, alerts, findings and notes, with the events behind alerts
 //! (or every event, when asked), in time order, newest at the bottom.
 
-use super::{Edge, PaneView};
+use super::{Edge, PaneSpec, PaneView};
 use crate::model::CloudTrailEvent;
 use crate::state::{ChatState, EntryKind, IncidentState};
 use crate::tui::keymap::KeyAction as K;
@@ -18,13 +18,20 @@ const COLUMNS: &[Column] = &[
     Column::fixed("SLACK", 8),
 ];
 
-impl PaneView for Timeline {
-    fn title(&self) -> &'static str {
-        "Timeline"
-    }
+const SPEC: PaneSpec = PaneSpec {
+    title: "Timeline",
+    columns: COLUMNS,
+    empty: "Nothing has happened yet",
+    sources: &[],
+    hints: &[(K::ToggleEvents, "all events"), (K::Detail, "detail")],
+    follows: Some(Edge::Bottom),
+    charted: true,
+    toned_cell: None,
+};
 
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
+impl PaneView for Timeline {
+    fn spec(&self) -> &'static PaneSpec {
+        &SPEC
     }
 
     /// The story: the records and the notable events (or all), merged in time order.
@@ -115,22 +122,6 @@ impl PaneView for Timeline {
             full_time(e.event_time),
             e.summary()
         );
-    }
-
-    fn empty_message(&self) -> &'static str {
-        "Nothing has happened yet"
-    }
-
-    fn hints(&self) -> &'static [(K, &'static str)] {
-        &[(K::ToggleEvents, "all events"), (K::Detail, "detail")]
-    }
-
-    fn follows(&self) -> Option<Edge> {
-        Some(Edge::Bottom)
-    }
-
-    fn charted(&self) -> bool {
-        true
     }
 }
 
