@@ -97,7 +97,7 @@ fn main() {
         rt.handle().clone(),
     );
     app.replay_archive(dir.clone(), None, 10.0, false);
-    term.draw(|f| render::draw(f, &app)).unwrap();
+    term.draw(|f| render::draw(f, &app.view())).unwrap();
     let mut first_events = None;
     let mut slowest_update = Duration::ZERO;
     if std::env::var_os("LOAD_ONLY").is_some() {
@@ -149,7 +149,7 @@ fn main() {
         let t = Instant::now();
         app.update(msg);
         let updated = t.elapsed();
-        term.draw(|f| render::draw(f, &app)).unwrap();
+        term.draw(|f| render::draw(f, &app.view())).unwrap();
         slowest_update = slowest_update.max(t.elapsed());
         if std::env::var_os("RSS_TRACE").is_some() && t.elapsed() > Duration::from_millis(100) {
             eprintln!(
@@ -193,7 +193,7 @@ fn main() {
         app.pane = pane;
         app.update(Msg::Resize(W, H));
         let t = median(15, || {
-            term.draw(|f| render::draw(f, &app)).unwrap();
+            term.draw(|f| render::draw(f, &app.view())).unwrap();
         });
         println!("frame, {:<9}           {:.2} ms", pane.title(), ms(t));
     }

@@ -46,7 +46,7 @@ fn start_to_first_frame(dir: &std::path::Path, n: usize) -> App {
     );
     app.update(Msg::Resize(W, H));
     let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
-    term.draw(|f| render::draw(f, &app)).unwrap();
+    term.draw(|f| render::draw(f, &app.view())).unwrap();
     app
 }
 
@@ -66,7 +66,8 @@ fn benches(c: &mut Criterion) {
         app.pane = pane;
         c.bench_function(&format!("render_frame/{}", pane.title()), |b| {
             b.iter(|| {
-                term.draw(|f| render::draw(f, black_box(&app))).unwrap();
+                term.draw(|f| render::draw(f, &black_box(&app).view()))
+                    .unwrap();
             })
         });
     }

@@ -330,7 +330,7 @@ impl App {
 
     /// Rows of the list that fit on screen.
     pub fn page(&self) -> usize {
-        (layout::compute(self.screen(), self).rows.height as usize).max(1)
+        (layout::compute(self.screen(), &self.view()).rows.height as usize).max(1)
     }
 
     /// The one entry point: applies `msg`, returns what must be done outside.

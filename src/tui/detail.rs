@@ -1,8 +1,8 @@
 //! What the detail view and the preview say about a row.
 
-use super::app::App;
 use super::keymap::KeyAction;
 use super::render::{severity_color, tone_style};
+use super::view::View;
 use super::views::{Item, Tone, ago, full_time};
 use crate::model::{CloudTrailEvent, Finding, KeyStatus};
 use crate::respond::guidance;
@@ -10,39 +10,39 @@ use crate::state::EntryKind;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-fn label(app: &App, name: &str, value: impl Into<String>) -> Line<'static> {
-    let t = &app.theme;
+fn label(view: &View<'_>, name: &str, value: impl Into<String>) -> Line<'static> {
+    let t = &view.theme;
     Line::from(vec![
         Span::styled(format!("{name:<14}"), Style::default().fg(t.muted)),
         Span::styled(value.into(), Style::default().fg(t.foreground)),
     ])
 }
 
-fn heading(app: &App, text: impl Into<String>) -> Line<'static> {
+fn heading(view: &View<'_>, text: impl Into<String>) -> Line<'static> {
     Line::from(Span::styled(
         text.into(),
         Style::default()
-            .fg(app.theme.title)
+            .fg(view.theme.title)
             .add_modifier(Modifier::BOLD),
     ))
 }
 
-fn plain(app: &App, text: impl Into<String>) -> Line<'static> {
+fn plain(view: &View<'_>, text: impl Into<String>) -> Line<'static> {
     Line::from(Span::styled(
         text.into(),
-        Style::default().fg(app.theme.foreground),
+        Style::default().fg(view.theme.foreground),
     ))
 }
 
-fn muted(app: &App, text: impl Into<String>) -> Line<'static> {
+fn muted(view: &View<'_>, text: impl Into<String>) -> Line<'static> {
     Line::from(Span::styled(
         text.into(),
-        tone_style(&app.theme, Tone::Muted),
+        tone_style(view.theme, Tone::Muted),
     ))
 }
 
-fn code(app: &App, text: &str) -> Vec<Line<'static>> {
-    let t = &app.theme;
+fn code(view: &View<'_>, text: &str) -> Vec<Line<'static>> {
+    let t = &view.theme;
     text.lines()
         .map(|l| {
             Line::from(Span::styled(
@@ -53,8 +53,8 @@ fn code(app: &App, text: &str) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn key(app: &App, action: KeyAction) -> String {
-    app.keymap
+fn key(view: &View<'_>, action: KeyAction) -> String {
+    view.keymap
         .keys_for(action)
         .first()
         .cloned()
@@ -62,36 +62,39 @@ fn key(app: &App, action: KeyAction) -> String {
 }
 
 /// The detail view: a title and every line there is.
-pub fn lines(app: &App, item: &Item) -> (String, Vec<Line<'static>>) {
+pub fn lines(view: &View<'_>, item: &Item) -> (String, Vec<Line<'static>>) {
     match item {
-        Item::Event(e) => (format!("Event {}", e.event_name), event_lines(app, e, true)),
-        Item::Alert(i) => ("Alert".into(), alert_lines(app, *i, true)),
+        Item::Event(e) => (
+            format!("Event {}", e.event_name),
+            event_lines(view, e, true),
+        ),
+        Item::Alert(i) => ("Alert".into(), alert_lines(view, *i, true)),
         Item::Finding(i) => (
             "Finding".into(),
-            finding_lines(app, &app.state.findings[*i], true),
+            finding_lines(view, &view.state.findings[*i], true),
         ),
-        Item::Rule(rule) => (format!("Rule {rule}"), rule_lines(app, rule)),
-        Item::Key(i) => ("Access key".into(), key_lines(app, *i, true)),
-        Item::Entry(i) => entry_lines(app, *i),
+        Item::Rule(rule) => (format!("Rule {rule}"), rule_lines(view, rule)),
+        Item::Key(i) => ("Access key".into(), key_lines(view, *i, true)),
+        Item::Entry(i) => entry_lines(view, *i),
     }
 }
 
 /// A few lines for the preview under the list.
-pub fn preview(app: &App, item: &Item) -> Vec<Line<'static>> {
+pub fn preview(view: &View<'_>, item: &Item) -> Vec<Line<'static>> {
     match item {
-        Item::Event(e) => event_lines(app, e, false),
-        Item::Alert(i) => alert_lines(app, *i, false),
-        Item::Finding(i) => finding_lines(app, &app.state.findings[*i], false),
-        Item::Rule(rule) => rule_lines(app, rule),
-        Item::Key(i) => key_lines(app, *i, false),
-        Item::Entry(i) => entry_lines(app, *i).1,
+        Item::Event(e) => event_lines(view, e, false),
+        Item::Alert(i) => alert_lines(view, *i, false),
+        Item::Finding(i) => finding_lines(view, &view.state.findings[*i], false),
+        Item::Rule(rule) => rule_lines(view, rule),
+        Item::Key(i) => key_lines(view, *i, false),
+        Item::Entry(i) => entry_lines(view, *i).1,
     }
 }
 
-fn event_lines(app: &App, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>> {
+fn event_lines(view: &View<'_>, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>> {
     let mut out = vec![
         heading(
-            app,
+            view,
             format!(
                 "{}:{} by {} ({})",
                 e.service(),
@@ -100,10 +103,14 @@ fn event_lines(app: &App, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>>
                 e.identity.kind
             ),
         ),
-        label(app, "Time", format!("{} UTC", full_time(e.event_time))),
-        label(app, "From", format!("{}  —  {}", e.source_ip, e.user_agent)),
+        label(view, "Time", format!("{} UTC", full_time(e.event_time))),
         label(
-            app,
+            view,
+            "From",
+            format!("{}  —  {}", e.source_ip, e.user_agent),
+        ),
+        label(
+            view,
             "Key / region",
             format!(
                 "{}  —  {}",
@@ -122,7 +129,7 @@ fn event_lines(app: &App, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>>
                 "Error",
                 e.error_message.clone().unwrap_or_default()
             ),
-            tone_style(&app.theme, Tone::Error),
+            tone_style(view.theme, Tone::Error),
         )));
     }
     if let Some(why) = &e.malformed {
@@ -131,21 +138,21 @@ fn event_lines(app: &App, e: &CloudTrailEvent, full: bool) -> Vec<Line<'static>>
                 "{:<14}its JSON could not be read ({why}); the text as received is below",
                 "Unreadable"
             ),
-            tone_style(&app.theme, Tone::Error),
+            tone_style(view.theme, Tone::Error),
         )));
     }
     if full {
         out.push(Line::default());
-        out.push(muted(app, "Raw event (as CloudTrail recorded it):"));
-        out.extend(code(app, &e.pretty()));
+        out.push(muted(view, "Raw event (as CloudTrail recorded it):"));
+        out.extend(code(view, &e.pretty()));
     }
     out
 }
 
-fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
-    let view = &app.state.alerts[i];
-    let a = &view.alert;
-    let t = &app.theme;
+fn alert_lines(view: &View<'_>, i: usize, full: bool) -> Vec<Line<'static>> {
+    let shown = &view.state.alerts[i];
+    let a = &shown.alert;
+    let t = &view.theme;
     let mut out = vec![
         Line::from(vec![
             Span::styled(
@@ -161,13 +168,13 @@ fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
                     .add_modifier(Modifier::BOLD),
             ),
             Span::styled(
-                format!("  ({})", view.status.as_str()),
+                format!("  ({})", shown.status.as_str()),
                 Style::default().fg(t.muted),
             ),
         ]),
-        plain(app, a.explanation.clone()),
+        plain(view, a.explanation.clone()),
         label(
-            app,
+            view,
             "Seen",
             format!(
                 "{} × from {} to {} UTC",
@@ -177,7 +184,7 @@ fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
             ),
         ),
         label(
-            app,
+            view,
             "Who",
             format!(
                 "{}  key {}  from {}",
@@ -189,65 +196,65 @@ fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
     ];
     if let Some(spend) = a.spend_per_hour {
         out.push(label(
-            app,
+            view,
             "Spend",
             format!("about ${spend:.2} per hour while they run"),
         ));
     }
     out.push(Line::default());
-    out.push(heading(app, "Suggested responses, in playbook order"));
+    out.push(heading(view, "Suggested responses, in playbook order"));
     let mut step = 1;
     if let Some(k) = &a.access_key_id {
-        let state = app.state.key(k).map(|k| k.status);
+        let state = view.state.key(k).map(|k| k.status);
         let done = if state.is_some_and(|s| s != KeyStatus::Active) {
             " (done)"
         } else {
             ""
         };
         out.push(plain(
-            app,
+            view,
             format!(
                 "  {step}. {}  deactivate key {k}{done}",
-                key(app, KeyAction::DeactivateKey)
+                key(view, KeyAction::DeactivateKey)
             ),
         ));
         step += 1;
     }
     if let Some(p) = &a.principal {
         out.push(plain(
-            app,
+            view,
             format!(
                 "  {step}. {}  deny-all on {p}",
-                key(app, KeyAction::DenyAll)
+                key(view, KeyAction::DenyAll)
             ),
         ));
         step += 1;
         out.push(plain(
-            app,
+            view,
             format!(
                 "  {step}. {}  revoke older sessions of {p}",
-                key(app, KeyAction::RevokeSessions)
+                key(view, KeyAction::RevokeSessions)
             ),
         ));
         step += 1;
     }
     out.push(plain(
-        app,
+        view,
         format!(
             "  {step}. {}  review what it did and created (pivot: the events behind this alert, again for its key, principal, IP)",
-            key(app, KeyAction::Pivot)
+            key(view, KeyAction::Pivot)
         ),
     ));
     if full {
         out.push(Line::default());
         out.push(heading(
-            app,
+            view,
             format!("Events behind it ({})", a.event_ids.len()),
         ));
         for id in &a.event_ids {
-            match app.state.event(id) {
+            match view.state.event(id) {
                 Some(e) => out.push(plain(
-                    app,
+                    view,
                     format!(
                         "  {}  {:<12} {}:{} {}",
                         full_time(e.event_time),
@@ -257,41 +264,44 @@ fn alert_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
                         e.error_code.clone().unwrap_or_default()
                     ),
                 )),
-                None => out.push(muted(app, format!("  {id} (not loaded)"))),
+                None => out.push(muted(view, format!("  {id} (not loaded)"))),
             }
         }
     }
     out
 }
 
-fn finding_lines(app: &App, f: &Finding, full: bool) -> Vec<Line<'static>> {
+fn finding_lines(view: &View<'_>, f: &Finding, full: bool) -> Vec<Line<'static>> {
     let mut out = vec![
-        heading(app, format!("{} — {}", f.rule, f.compliance)),
-        plain(app, f.rule_description.clone()),
+        heading(view, format!("{} — {}", f.rule, f.compliance)),
+        plain(view, f.rule_description.clone()),
         label(
-            app,
+            view,
             "Resource",
             format!("{} {} ({})", f.resource_type, f.resource_id, f.region),
         ),
     ];
     if let Some(a) = &f.annotation {
-        out.push(label(app, "Annotation", a.clone()));
+        out.push(label(view, "Annotation", a.clone()));
     }
     match &f.remediation {
         Some(doc) => out.push(label(
-            app,
+            view,
             "Remediation",
-            format!("{doc} — press {} to run it", key(app, KeyAction::Remediate)),
+            format!(
+                "{doc} — press {} to run it",
+                key(view, KeyAction::Remediate)
+            ),
         )),
         None => out.push(label(
-            app,
+            view,
             "Remediation",
             "none configured: fix it at the source",
         )),
     }
-    match app.state.creator_of(&f.resource_id) {
+    match view.state.creator_of(&f.resource_id) {
         Some(e) => out.push(label(
-            app,
+            view,
             "Created by",
             format!(
                 "{} on {} UTC ({}:{} from {})",
@@ -302,60 +312,60 @@ fn finding_lines(app: &App, f: &Finding, full: bool) -> Vec<Line<'static>> {
                 e.source_ip
             ),
         )),
-        None => out.push(label(app, "Created by", "not in the loaded CloudTrail")),
+        None => out.push(label(view, "Created by", "not in the loaded CloudTrail")),
     }
     let guide = guidance::for_rule(&f.rule);
     if full || f.remediation.is_none() {
         if let Some(g) = &guide {
             out.push(Line::default());
-            out.push(heading(app, "The fix, as code"));
-            out.push(plain(app, g.summary));
-            out.extend(code(app, g.code));
+            out.push(heading(view, "The fix, as code"));
+            out.push(plain(view, g.summary));
+            out.extend(code(view, g.code));
         } else if let Some(text) = &f.guidance {
             out.push(Line::default());
-            out.push(heading(app, "The fix, as code"));
-            out.extend(code(app, text));
+            out.push(heading(view, "The fix, as code"));
+            out.extend(code(view, text));
         }
     }
     out
 }
 
-fn rule_lines(app: &App, rule: &str) -> Vec<Line<'static>> {
-    let findings: Vec<&Finding> = app
+fn rule_lines(view: &View<'_>, rule: &str) -> Vec<Line<'static>> {
+    let findings: Vec<&Finding> = view
         .state
         .findings
         .iter()
         .filter(|f| f.rule == rule && f.is_non_compliant())
         .collect();
     let mut out = vec![heading(
-        app,
+        view,
         format!("{rule}: {} non-compliant", findings.len()),
     )];
     if let Some(f) = findings.first() {
-        out.push(plain(app, f.rule_description.clone()));
+        out.push(plain(view, f.rule_description.clone()));
         out.push(label(
-            app,
+            view,
             "Remediation",
             f.remediation
                 .clone()
                 .map(|d| {
                     format!(
                         "{d} — {} runs it on all of them",
-                        key(app, KeyAction::Remediate)
+                        key(view, KeyAction::Remediate)
                     )
                 })
                 .unwrap_or_else(|| "none: see each resource for the fix as code".into()),
         ));
     }
     for f in findings {
-        out.push(plain(app, format!("  {} ({})", f.resource_id, f.region)));
+        out.push(plain(view, format!("  {} ({})", f.resource_id, f.region)));
     }
     out
 }
 
-fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
-    let k = &app.state.keys[i];
-    let events: Vec<_> = app
+fn key_lines(view: &View<'_>, i: usize, full: bool) -> Vec<Line<'static>> {
+    let k = &view.state.keys[i];
+    let events: Vec<_> = view
         .state
         .events
         .iter()
@@ -374,19 +384,23 @@ fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
             Span::styled(
                 format!("{}  ", k.access_key_id),
                 Style::default()
-                    .fg(app.theme.foreground)
+                    .fg(view.theme.foreground)
                     .add_modifier(Modifier::BOLD),
             ),
-            Span::styled(k.status.as_str(), tone_style(&app.theme, status_tone)),
+            Span::styled(k.status.as_str(), tone_style(view.theme, status_tone)),
         ]),
-        label(app, "User", k.user.clone()),
+        label(view, "User", k.user.clone()),
         label(
-            app,
+            view,
             "Created",
-            format!("{} UTC ({})", full_time(k.created), ago(k.created, app.now)),
+            format!(
+                "{} UTC ({})",
+                full_time(k.created),
+                ago(k.created, view.now)
+            ),
         ),
         label(
-            app,
+            view,
             "Last used",
             match k.last_used {
                 Some(t) => format!(
@@ -399,7 +413,7 @@ fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
             },
         ),
         label(
-            app,
+            view,
             "Loaded events",
             format!(
                 "{} from {} IPs: {}",
@@ -409,7 +423,7 @@ fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
             ),
         ),
     ];
-    if let Some(u) = app.state.user(&k.user) {
+    if let Some(u) = view.state.user(&k.user) {
         let policies: Vec<String> = u
             .attached_policies
             .iter()
@@ -417,7 +431,7 @@ fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
             .chain(u.inline_policies.iter().map(|p| format!("{p} (inline)")))
             .collect();
         out.push(label(
-            app,
+            view,
             "Policies",
             if policies.is_empty() {
                 "-".into()
@@ -429,54 +443,54 @@ fn key_lines(app: &App, i: usize, full: bool) -> Vec<Line<'static>> {
     if full {
         out.push(Line::default());
         out.push(muted(
-            app,
+            view,
             format!(
                 "{} deactivate · {} delete · {} deny-all on {} · {} pivot",
-                key(app, KeyAction::DeactivateKey),
-                key(app, KeyAction::DeleteKey),
-                key(app, KeyAction::DenyAll),
+                key(view, KeyAction::DeactivateKey),
+                key(view, KeyAction::DeleteKey),
+                key(view, KeyAction::DenyAll),
                 k.user,
-                key(app, KeyAction::Pivot)
+                key(view, KeyAction::Pivot)
             ),
         ));
     }
     out
 }
 
-fn entry_lines(app: &App, i: usize) -> (String, Vec<Line<'static>>) {
-    let e = &app.state.timeline[i];
+fn entry_lines(view: &View<'_>, i: usize) -> (String, Vec<Line<'static>>) {
+    let e = &view.state.timeline[i];
     match &e.kind {
         EntryKind::Event { event_id } => {
-            if let Some(ev) = app.state.event(event_id) {
+            if let Some(ev) = view.state.event(event_id) {
                 return (
                     format!("Event {}", ev.event_name),
-                    event_lines(app, ev, true),
+                    event_lines(view, ev, true),
                 );
             }
         }
         EntryKind::Alert { alert_id, .. } => {
-            if let Some(pos) = app
+            if let Some(pos) = view
                 .state
                 .alerts
                 .iter()
                 .position(|a| a.alert.id == *alert_id)
             {
-                return ("Alert".into(), alert_lines(app, pos, true));
+                return ("Alert".into(), alert_lines(view, pos, true));
             }
         }
         EntryKind::Action { action_id, .. } => {
-            if let Some(a) = app.state.action(action_id) {
+            if let Some(a) = view.state.action(action_id) {
                 let mut out = vec![heading(
-                    app,
+                    view,
                     a.action
                         .as_ref()
                         .map(|x| x.describe())
                         .unwrap_or_else(|| a.id.clone()),
                 )];
-                out.push(label(app, "Action ID", a.id.clone()));
+                out.push(label(view, "Action ID", a.id.clone()));
                 for s in &a.steps {
                     out.push(plain(
-                        app,
+                        view,
                         format!(
                             "  {}  {:<10} by {}",
                             full_time(s.at),
@@ -487,22 +501,22 @@ fn entry_lines(app: &App, i: usize) -> (String, Vec<Line<'static>>) {
                     match &s.step {
                         crate::model::Step::Refused { reason }
                         | crate::model::Step::Noop { reason } => {
-                            out.push(muted(app, format!("      {reason}")))
+                            out.push(muted(view, format!("      {reason}")))
                         }
                         crate::model::Step::Failed { error } => out.push(Line::from(Span::styled(
                             format!("      {error}"),
-                            tone_style(&app.theme, Tone::Error),
+                            tone_style(view.theme, Tone::Error),
                         ))),
                         crate::model::Step::Succeeded { detail } => {
-                            out.push(muted(app, format!("      {detail}")))
+                            out.push(muted(view, format!("      {detail}")))
                         }
                         _ => {}
                     }
                 }
                 out.push(Line::default());
-                out.push(muted(app, "API calls:"));
+                out.push(muted(view, "API calls:"));
                 for c in &a.calls {
-                    out.extend(code(app, &c.to_string()));
+                    out.extend(code(view, &c.to_string()));
                 }
                 return ("Action".into(), out);
             }
@@ -512,10 +526,10 @@ fn entry_lines(app: &App, i: usize) -> (String, Vec<Line<'static>>) {
     (
         "Timeline entry".into(),
         vec![
-            heading(app, e.summary.clone()),
-            label(app, "When", format!("{} UTC", full_time(e.at))),
-            label(app, "By", e.actor.clone()),
-            label(app, "Record", format!("#{}", e.seq)),
+            heading(view, e.summary.clone()),
+            label(view, "When", format!("{} UTC", full_time(e.at))),
+            label(view, "By", e.actor.clone()),
+            label(view, "Record", format!("#{}", e.seq)),
         ],
     )
 }

@@ -1,7 +1,7 @@
 //! Where everything goes on screen. Drawing and mouse hit-testing both use this, so a click
 //! always lands on what was drawn there.
 
-use super::app::App;
+use super::view::View;
 use super::views::Pane;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -31,12 +31,13 @@ const PREVIEW_MIN_SCREEN: u16 = 28;
 pub const CHART_HEIGHT: u16 = 4;
 const CHART_MIN_SCREEN: u16 = 22;
 
-pub fn compute(area: Rect, app: &App) -> AppLayout {
-    let pivot_height = u16::from(app.pivot().is_some());
-    let charted =
-        app.pane.spec().charted && area.height >= CHART_MIN_SCREEN && !app.state.events.is_empty();
+pub fn compute(area: Rect, view: &View<'_>) -> AppLayout {
+    let pivot_height = u16::from(view.pivot().is_some());
+    let charted = view.pane.spec().charted
+        && area.height >= CHART_MIN_SCREEN
+        && !view.state.events.is_empty();
     let chart_height = if charted { CHART_HEIGHT } else { 0 };
-    let replay_height = u16::from(app.replay.is_some() || app.load.is_some());
+    let replay_height = u16::from(view.replay.is_some() || view.load.is_some());
     let [header, tabs, pivot, chart, body, replay, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -79,12 +80,12 @@ pub fn compute(area: Rect, app: &App) -> AppLayout {
 }
 
 /// The label of each tab, as drawn.
-pub fn tab_labels(app: &App) -> Vec<(Pane, String)> {
+pub fn tab_labels(view: &View<'_>) -> Vec<(Pane, String)> {
     Pane::ALL
         .iter()
         .enumerate()
         .map(|(i, &p)| {
-            let rows = &app.rows[p];
+            let rows = &view.rows[p];
             let count = rows.count;
             (p, format!(" {} {} ({count}) ", i + 1, p.title()))
         })
@@ -92,9 +93,9 @@ pub fn tab_labels(app: &App) -> Vec<(Pane, String)> {
 }
 
 /// The pane whose tab is at column `x` of the tab line.
-pub fn tab_at(app: &App, x: u16) -> Option<Pane> {
+pub fn tab_at(view: &View<'_>, x: u16) -> Option<Pane> {
     let mut left = 0u16;
-    for (pane, label) in tab_labels(app) {
+    for (pane, label) in tab_labels(view) {
         let width = label.chars().count() as u16;
         if x >= left && x < left + width {
             return Some(pane);

@@ -15,4 +15,5 @@ pub mod render;
 pub mod run;
 pub mod terminal;
 pub mod theme;
+pub mod view;
 pub mod views;

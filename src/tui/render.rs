@@ -1,10 +1,11 @@
-//! Drawing: reads the app, never changes it, never waits.
+//! Drawing: reads the view, never changes it, never waits.
 
-use super::app::{App, Level, ModeKind, Overlay};
+use super::app::{Level, ModeKind, Overlay};
 use super::confirm::{Button, Confirm};
 use super::detail;
 use super::layout::{self, AppLayout, CANCEL_LABEL};
 use super::theme::Theme;
+use super::view::View;
 use super::views::{self, Column, Pane, Row, Tone};
 use crate::model::Severity;
 use crate::vocabulary::VERBS;
@@ -16,34 +17,34 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 /// Draws the whole console.
-pub fn draw(frame: &mut Frame<'_>, app: &App) {
+pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     let area = frame.area();
-    let t = &app.theme;
+    let t = &view.theme;
     frame.render_widget(Block::default().style(base(t)), area);
-    let l = layout::compute(area, app);
-    header(frame, app, l.header);
-    tabs(frame, app, l.tabs);
+    let l = layout::compute(area, view);
+    header(frame, view, l.header);
+    tabs(frame, view, l.tabs);
     if let Some(r) = l.pivot {
-        pivot_bar(frame, app, r);
+        pivot_bar(frame, view, r);
     }
     if let Some(r) = l.chart {
-        timebar::chart(frame, app, r);
+        timebar::chart(frame, view, r);
     }
-    pane(frame, app, &l);
+    pane(frame, view, &l);
     if let Some(r) = l.replay {
-        timebar::replay_line(frame, app, r);
+        timebar::replay_line(frame, view, r);
     }
     if let Some(r) = l.preview {
-        preview(frame, app, r);
+        preview(frame, view, r);
     }
-    status(frame, app, l.status);
-    match &app.overlay {
-        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll),
+    status(frame, view, l.status);
+    match &view.overlay {
+        Some(Overlay::Help { scroll }) => help(frame, view, area, *scroll),
         Some(Overlay::Detail { item, scroll }) => {
-            let (title, lines) = detail::lines(app, item);
-            scrolled_box(frame, app, area, &title, lines, *scroll, detail_hint(app));
+            let (title, lines) = detail::lines(view, item);
+            scrolled_box(frame, view, area, &title, lines, *scroll, detail_hint(view));
         }
-        Some(Overlay::Confirm(c)) => confirm(frame, app, area, c),
+        Some(Overlay::Confirm(c)) => confirm(frame, view, area, c),
         None => {}
     }
 }
@@ -99,9 +100,9 @@ fn matched(t: &Theme) -> Style {
     if t.no_color { s } else { s.fg(t.match_fg) }
 }
 
-fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
-    let m = &app.state.meta;
+fn header(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
+    let m = &view.state.meta;
     let mut spans = vec![
         Span::styled(
             " warroom ",
@@ -124,7 +125,7 @@ fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Span::styled(" │ ", Style::default().fg(t.border)),
         Span::styled(m.status.as_str(), Style::default().fg(t.accent)),
     ];
-    let spend = app.state.spend_per_hour();
+    let spend = view.state.spend_per_hour();
     if spend > 0.0 {
         spans.push(Span::styled(" │ ", Style::default().fg(t.border)));
         spans.push(Span::styled(
@@ -132,7 +133,7 @@ fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Style::default().fg(t.critical).add_modifier(Modifier::BOLD),
         ));
     }
-    let clock = format!(" {} UTC ", app.now.format("%a %Y-%m-%d %H:%M:%S"));
+    let clock = format!(" {} UTC ", view.now.format("%a %Y-%m-%d %H:%M:%S"));
     // The clock always shows; the title gives way when the line is too narrow.
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     let width = area.width as usize;
@@ -149,11 +150,11 @@ fn header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn tabs(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
+fn tabs(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
     let mut spans = Vec::new();
-    for (pane, label) in layout::tab_labels(app) {
-        let style = if pane == app.pane {
+    for (pane, label) in layout::tab_labels(view) {
+        let style = if pane == view.pane {
             let s = Style::default().add_modifier(Modifier::BOLD);
             if t.no_color {
                 s.add_modifier(Modifier::REVERSED)
@@ -169,13 +170,13 @@ fn tabs(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
-    let Some(frame_) = app.pivots.last() else {
+fn pivot_bar(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
+    let Some(frame_) = view.pivots.last() else {
         return;
     };
-    let events = app.rows[Pane::Activity].unfiltered;
-    let alerts = app.rows[Pane::Alerts].unfiltered;
+    let events = view.rows[Pane::Activity].unfiltered;
+    let alerts = view.rows[Pane::Alerts].unfiltered;
     // The identity the pivot key moves to next.
     let next = (frame_.candidates.len() > 1)
         .then(|| frame_.candidates[(frame_.index + 1) % frame_.candidates.len()].to_string());
@@ -196,7 +197,7 @@ fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Style::default().fg(t.foreground),
         ),
     ];
-    let key = |a| app.keymap.keys_for(a).first().cloned().unwrap_or_default();
+    let key = |a| view.keymap.keys_for(a).first().cloned().unwrap_or_default();
     if let Some(next) = next {
         spans.push(Span::styled(
             format!("│ {}: {next} ", key(super::keymap::KeyAction::Pivot)),
@@ -207,9 +208,9 @@ fn pivot_bar(frame: &mut Frame<'_>, app: &App, area: Rect) {
         format!("│ {}: back", key(super::keymap::KeyAction::Back)),
         Style::default().fg(t.muted),
     ));
-    if app.pivots.len() > 1 {
+    if view.pivots.len() > 1 {
         spans.push(Span::styled(
-            format!(" ({} levels)", app.pivots.len()),
+            format!(" ({} levels)", view.pivots.len()),
             Style::default().fg(t.muted),
         ));
     }
@@ -298,8 +299,14 @@ fn cell_spans(
     spans
 }
 
-fn row_line(app: &App, pane: Pane, row: &Row, widths: &[u16], selected: bool) -> Line<'static> {
-    let t = &app.theme;
+fn row_line(
+    view: &View<'_>,
+    pane: Pane,
+    row: &Row,
+    widths: &[u16],
+    selected: bool,
+) -> Line<'static> {
+    let t = &view.theme;
     let tone = tone_style(t, row.tone);
     let normal = Style::default().fg(t.foreground);
     let hl = matched(t);
@@ -335,11 +342,11 @@ fn row_line(app: &App, pane: Pane, row: &Row, widths: &[u16], selected: bool) ->
     }
 }
 
-fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
-    let t = &app.theme;
-    let pane = app.pane;
-    let rows = app.current_rows();
-    let filter = &app.filters[pane];
+fn pane(frame: &mut Frame<'_>, view: &View<'_>, l: &AppLayout) {
+    let t = &view.theme;
+    let pane = view.pane;
+    let rows = view.current_rows();
+    let filter = &view.filters[pane];
     let mut title = format!(" {} ", pane.title());
     if !filter.is_empty() {
         let searching = if rows.filtering {
@@ -352,7 +359,7 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
             rows.count, rows.unfiltered
         ));
     }
-    if pane == Pane::Timeline && app.show_all_events {
+    if pane == Pane::Timeline && view.show_all_events {
         title.push_str("— all events ");
     }
     let mut block = Block::default()
@@ -363,7 +370,7 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
             title,
             Style::default().fg(t.title).add_modifier(Modifier::BOLD),
         ));
-    if let Some((text, ok)) = source_health(app, pane) {
+    if let Some((text, ok)) = source_health(view, pane) {
         let style = if ok {
             Style::default().fg(t.muted)
         } else {
@@ -411,21 +418,21 @@ fn pane(frame: &mut Frame<'_>, app: &App, l: &AppLayout) {
         );
         return;
     }
-    let cursor = app.cursor();
+    let cursor = view.cursor();
     // The rows on screen were made ready by the last update.
-    let lines: Vec<Line> = app
+    let lines: Vec<Line> = view
         .visible
         .iter()
         .enumerate()
         .take(l.rows.height as usize)
-        .map(|(i, r)| row_line(app, pane, r, &widths, cursor.offset + i == cursor.selected))
+        .map(|(i, r)| row_line(view, pane, r, &widths, cursor.offset + i == cursor.selected))
         .collect();
     frame.render_widget(Paragraph::new(lines), l.rows);
 }
 
 /// One line on how fresh a pane's data is, or what is wrong with its source.
-pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
-    let reports: Vec<_> = app
+pub fn source_health(view: &View<'_>, pane: Pane) -> Option<(String, bool)> {
+    let reports: Vec<_> = view
         .sources
         .values()
         .filter(|r| {
@@ -448,13 +455,13 @@ pub fn source_health(app: &App, pane: Pane) -> Option<(String, bool)> {
         format!("{} sources", reports.len())
     };
     Some((
-        format!("{what} · refreshed {}", views::ago(latest, app.now)),
+        format!("{what} · refreshed {}", views::ago(latest, view.now)),
         true,
     ))
 }
 
-fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
+fn preview(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -463,8 +470,8 @@ fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
             " Preview (enter: full detail) ",
             Style::default().fg(t.muted),
         ));
-    let lines = match app.selected_item() {
-        Some(item) => detail::preview(app, item),
+    let lines = match view.selected_item() {
+        Some(item) => detail::preview(view, item),
         None => vec![],
     };
     frame.render_widget(
@@ -475,30 +482,30 @@ fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
     );
 }
 
-fn mode_badges(app: &App) -> Vec<String> {
-    let mut out = vec![match app.mode.kind {
+fn mode_badges(view: &View<'_>) -> Vec<String> {
+    let mut out = vec![match view.mode.kind {
         ModeKind::Demo { speed } => format!(" DEMO {speed}× "),
         ModeKind::Live => " LIVE ".into(),
         ModeKind::Replay => " REPLAY ".into(),
     }];
-    if app.mode.read_only {
+    if view.mode.read_only {
         out.push(" READ-ONLY ".into());
     }
-    if app.mode.dry_run {
+    if view.mode.dry_run {
         out.push(" DRY-RUN ".into());
     }
-    if let Some(who) = &app.identity {
+    if let Some(who) = &view.identity {
         out.push(format!(" as {who} "));
     }
-    if let Some(channel) = &app.slack {
-        out.push(slack_badge(app, channel));
+    if let Some(channel) = &view.slack {
+        out.push(slack_badge(view, channel));
     }
     out
 }
 
 /// The mirror at a glance: the channel, and what is waiting or failing.
-fn slack_badge(app: &App, channel: &str) -> String {
-    let waiting: Vec<_> = app.state.undelivered().collect();
+fn slack_badge(view: &View<'_>, channel: &str) -> String {
+    let waiting: Vec<_> = view.state.undelivered().collect();
     let failing = waiting.iter().find_map(|c| match &c.state {
         crate::state::ChatState::Retrying { error, .. } => Some(error.clone()),
         _ => None,
@@ -511,24 +518,24 @@ fn slack_badge(app: &App, channel: &str) -> String {
 }
 
 /// Key hints for the current pane, from the live keymap.
-pub fn hints(app: &App) -> Vec<(String, &'static str)> {
+pub fn hints(view: &View<'_>) -> Vec<(String, &'static str)> {
     use super::keymap::KeyAction as K;
     let mut wanted = vec![
         (K::Help, "help"),
         (K::Filter, "filter"),
         (K::Command, "command"),
     ];
-    wanted.extend(app.pane.spec().hints.iter().copied());
+    wanted.extend(view.pane.spec().hints.iter().copied());
     wanted.push((K::Quit, "quit"));
     wanted
         .into_iter()
-        .filter_map(|(a, label)| app.keymap.keys_for(a).first().map(|k| (k.clone(), label)))
+        .filter_map(|(a, label)| view.keymap.keys_for(a).first().map(|k| (k.clone(), label)))
         .collect()
 }
 
-fn status(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
-    if let Some(input) = &app.input {
+fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
+    if let Some(input) = &view.input {
         let prompt = match input.kind {
             super::input::InputKind::Filter => "/",
             super::input::InputKind::Command => ":",
@@ -557,7 +564,7 @@ fn status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
     let mut spans = Vec::new();
-    for badge in mode_badges(app) {
+    for badge in mode_badges(view) {
         spans.push(Span::styled(
             badge,
             if t.no_color {
@@ -571,7 +578,7 @@ fn status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ));
         spans.push(Span::raw(" "));
     }
-    match &app.flash {
+    match &view.flash {
         Some(f) => {
             let color = match f.level {
                 Level::Info => t.ok,
@@ -584,7 +591,7 @@ fn status(frame: &mut Frame<'_>, app: &App, area: Rect) {
             ));
         }
         None => {
-            for (key, label) in hints(app) {
+            for (key, label) in hints(view) {
                 spans.push(Span::styled(
                     key,
                     Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
@@ -602,10 +609,10 @@ fn status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     );
 }
 
-fn detail_hint(app: &App) -> String {
+fn detail_hint(view: &View<'_>) -> String {
     use super::keymap::KeyAction as K;
     let key = |a| {
-        app.keymap
+        view.keymap
             .keys_for(a)
             .first()
             .cloned()
@@ -623,14 +630,14 @@ fn detail_hint(app: &App) -> String {
 
 fn scrolled_box(
     frame: &mut Frame<'_>,
-    app: &App,
+    view: &View<'_>,
     screen: Rect,
     title: &str,
     lines: Vec<Line<'static>>,
     scroll: u16,
     hint: String,
 ) {
-    let t = &app.theme;
+    let t = &view.theme;
     let area = layout::centered(
         screen,
         screen.width.saturating_sub(6).max(20),
@@ -660,10 +667,10 @@ fn scrolled_box(
 }
 
 /// The help overlay: generated from the active keymap, so it never lies.
-pub fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let t = &app.theme;
+pub fn help_lines(view: &View<'_>) -> Vec<Line<'static>> {
+    let t = &view.theme;
     let mut lines = Vec::new();
-    for (group, entries) in app.keymap.help_entries() {
+    for (group, entries) in view.keymap.help_entries() {
         lines.push(Line::from(Span::styled(
             group.to_string(),
             Style::default().fg(t.title).add_modifier(Modifier::BOLD),
@@ -698,10 +705,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
-fn help(frame: &mut Frame<'_>, app: &App, area: Rect, scroll: u16) {
+fn help(frame: &mut Frame<'_>, view: &View<'_>, area: Rect, scroll: u16) {
     let hint = format!(
         " {} close ",
-        app.keymap
+        view.keymap
             .keys_for(super::keymap::KeyAction::Back)
             .first()
             .cloned()
@@ -709,10 +716,10 @@ fn help(frame: &mut Frame<'_>, app: &App, area: Rect, scroll: u16) {
     );
     scrolled_box(
         frame,
-        app,
+        view,
         area,
         "Help — keys of the active keymap",
-        help_lines(app),
+        help_lines(view),
         scroll,
         hint,
     );
@@ -780,8 +787,8 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-fn confirm(frame: &mut Frame<'_>, app: &App, screen: Rect, c: &Confirm) {
-    let t = &app.theme;
+fn confirm(frame: &mut Frame<'_>, view: &View<'_>, screen: Rect, c: &Confirm) {
+    let t = &view.theme;
     let lines = confirm_lines(c, t);
     let label = c.label();
     let d = layout::dialog(screen, lines.len() as u16, &label);

@@ -81,7 +81,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
     // Ended from outside (kill, a closed terminal): leave the screen as `q` would.
     let mut term = unix_signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = unix_signal(tokio::signal::unix::SignalKind::hangup())?;
-    guard.terminal.draw(|f| render::draw(f, &app))?;
+    guard.terminal.draw(|f| render::draw(f, &app.view()))?;
     loop {
         let msg = tokio::select! {
             ev = input.next() => match ev {
@@ -182,7 +182,7 @@ pub async fn run(mut app: App, mut services: Services) -> anyhow::Result<App> {
         if app.quit {
             break;
         }
-        guard.terminal.draw(|f| render::draw(f, &app))?;
+        guard.terminal.draw(|f| render::draw(f, &app.view()))?;
     }
     // Let calls already made to AWS finish and be journaled.
     let _ = tokio::time::timeout(DRAIN, async {

@@ -39,13 +39,13 @@ impl App {
                     self.overlay = None;
                     return vec![];
                 }
-                let l = layout::compute(screen, self);
+                let l = layout::compute(screen, &self.view());
                 if let Some(chart) = l.chart
                     && chart.contains(Position::new(m.column, m.row))
                 {
                     self.chart_click(m.column);
                 } else if m.row == l.tabs.y {
-                    if let Some(p) = layout::tab_at(self, m.column) {
+                    if let Some(p) = layout::tab_at(&self.view(), m.column) {
                         self.go_to(p);
                     }
                 } else if l.rows.contains(Position::new(m.column, m.row)) {

@@ -474,11 +474,11 @@ fn mouse_clicks_switch_tabs_and_select_rows() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    let labels = layout::tab_labels(&a);
+    let labels = layout::tab_labels(&a.view());
     let x = labels[0].1.chars().count() as u16 + 1 + labels[1].1.chars().count() as u16 + 2;
     a.update(click(x, 1));
     assert_eq!(a.pane, Pane::Activity);
-    let l = layout::compute(Rect::new(0, 0, 140, 40), &a);
+    let l = layout::compute(Rect::new(0, 0, 140, 40), &a.view());
     a.update(click(5, l.rows.y + 2));
     assert_eq!(a.cursor().selected, 2);
     a.update(click(5, l.rows.y + 2));

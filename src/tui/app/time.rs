@@ -241,7 +241,7 @@ impl App {
 
     /// Recomputes the chart for the pane on screen.
     pub(super) fn refresh_chart(&mut self) {
-        let l = layout::compute(self.screen(), self);
+        let l = layout::compute(self.screen(), &self.view());
         let Some(area) = l.chart else {
             self.chart = None;
             return;
@@ -345,7 +345,7 @@ impl App {
 
     /// A click on the chart: select the bar under it, and narrow to it if it was selected.
     pub(super) fn chart_click(&mut self, column: u16) {
-        let Some(area) = layout::compute(self.screen(), self).chart else {
+        let Some(area) = layout::compute(self.screen(), &self.view()).chart else {
             return;
         };
         let Some(chart) = &self.chart else {

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 
 fn screen(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| super::draw(f, app)).unwrap();
+    term.draw(|f| super::draw(f, &app.view())).unwrap();
     term.backend().to_string()
 }
 
@@ -157,14 +157,14 @@ fn no_color_draws_the_selection_in_reverse() {
     let mut a = sized(80, 20);
     a.theme = crate::tui::theme::Theme::load(None, true).unwrap();
     let mut term = Terminal::new(TestBackend::new(80, 20)).unwrap();
-    term.draw(|f| super::draw(f, &a)).unwrap();
+    term.draw(|f| super::draw(f, &a.view())).unwrap();
     let buf = term.backend().buffer().clone();
     let colored = buf
         .content
         .iter()
         .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
     assert!(!colored, "NO_COLOR: no colour anywhere");
-    let l = crate::tui::layout::compute(ratatui::layout::Rect::new(0, 0, 80, 20), &a);
+    let l = crate::tui::layout::compute(ratatui::layout::Rect::new(0, 0, 80, 20), &a.view());
     let cell = &buf[(l.rows.x + 1, l.rows.y)];
     assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
 }

@@ -1,8 +1,9 @@
 //! The event-rate chart and the replay line: time, drawn.
 
-use super::super::app::{App, describe_window, human_bytes};
+use super::super::app::{describe_window, human_bytes};
 use super::super::keymap::KeyAction;
 use super::super::rate;
+use super::super::view::View;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -10,8 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline, SparklineBar};
 
 /// The first key bound to `action`, for hints.
-fn key(app: &App, action: KeyAction) -> String {
-    app.keymap
+fn key(view: &View<'_>, action: KeyAction) -> String {
+    view.keymap
         .keys_for(action)
         .first()
         .cloned()
@@ -19,9 +20,9 @@ fn key(app: &App, action: KeyAction) -> String {
 }
 
 /// Bars of events per slice of time, the selected one marked, and a legend under them.
-pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
-    let Some(chart) = &app.chart else {
+pub(super) fn chart(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
+    let Some(chart) = &view.chart else {
         return;
     };
     let [bars, legend] = ratatui::layout::Layout::vertical([
@@ -29,7 +30,7 @@ pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ratatui::layout::Constraint::Length(1),
     ])
     .areas(area);
-    let selected = app.chart_bar;
+    let selected = view.chart_bar;
     let data: Vec<SparklineBar> = chart
         .counts
         .iter()
@@ -77,11 +78,11 @@ pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect) {
     spans.push(Span::styled(
         format!(
             "  {}/{} select · {} narrow{}",
-            key(app, KeyAction::ChartLeft),
-            key(app, KeyAction::ChartRight),
-            key(app, KeyAction::Window),
-            if app.window().is_some() {
-                format!(" · {} widen", key(app, KeyAction::Back))
+            key(view, KeyAction::ChartLeft),
+            key(view, KeyAction::ChartRight),
+            key(view, KeyAction::Window),
+            if view.window().is_some() {
+                format!(" · {} widen", key(view, KeyAction::Back))
             } else {
                 String::new()
             }
@@ -92,10 +93,10 @@ pub(super) fn chart(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 /// Where the replay clock is in the recording, and how a long load is going.
-pub(super) fn replay_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let t = &app.theme;
+pub(super) fn replay_line(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
+    let t = &view.theme;
     let mut spans = Vec::new();
-    if let Some(load) = app.load.as_ref().filter(|l| !l.done) {
+    if let Some(load) = view.load.as_ref().filter(|l| !l.done) {
         let files = if load.files_total > 0 {
             format!("{}/{} files", load.files_done, load.files_total)
         } else {
@@ -108,12 +109,12 @@ pub(super) fn replay_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 load.events,
                 human_bytes(load.bytes),
                 load.events_per_second(),
-                key(app, KeyAction::Back),
+                key(view, KeyAction::Back),
             ),
             Style::default().fg(t.warning).add_modifier(Modifier::BOLD),
         ));
     }
-    if let Some(clock) = app.replay_clock() {
+    if let Some(clock) = view.replay_clock() {
         let icon = if clock.playing { "▶" } else { "⏸" };
         spans.push(Span::styled(
             format!(
@@ -133,7 +134,7 @@ pub(super) fn replay_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "─".repeat(width - done),
             Style::default().fg(t.muted),
         ));
-        let position = match app.replay.as_ref().and_then(|r| r.script.as_ref()) {
+        let position = match view.replay.as_ref().and_then(|r| r.script.as_ref()) {
             Some(s) => format!(
                 " {:>3.0}% · record {}/{}",
                 clock.fraction() * 100.0,
@@ -146,11 +147,11 @@ pub(super) fn replay_line(frame: &mut Frame<'_>, app: &App, area: Rect) {
         spans.push(Span::styled(
             format!(
                 "  {} play/pause · {}/{} speed · {}/{} step · :jump TIME",
-                key(app, KeyAction::PlayPause),
-                key(app, KeyAction::Slower),
-                key(app, KeyAction::Faster),
-                key(app, KeyAction::StepBack),
-                key(app, KeyAction::StepForward),
+                key(view, KeyAction::PlayPause),
+                key(view, KeyAction::Slower),
+                key(view, KeyAction::Faster),
+                key(view, KeyAction::StepBack),
+                key(view, KeyAction::StepForward),
             ),
             Style::default().fg(t.muted),
         ));
