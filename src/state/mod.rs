@@ -223,7 +223,7 @@ impl IncidentState {
     /// Folds one record into the state. Records must come in journal order; a record that
     /// was already applied (same or lower `seq`) is ignored, so re-reading is harmless.
     pub fn apply(&mut self, rec: &Record) {
-        if rec.seq != 0 && rec.seq <= self.last_seq {
+        if rec.seq <= self.last_seq {
             return;
         }
         self.last_seq = rec.seq.max(self.last_seq);

@@ -139,7 +139,9 @@ fn read(
     summary.problems
 }
 
-/// Runs the detections over `events` in time order; each alert as it stood at the end.
+/// Runs the detections over `events` in time order; each alert as it stood at the end, as
+/// the records of the archive's own journal (numbered from 1: an archive's console starts
+/// from nothing, and its state takes records like any other).
 pub fn detect(
     detections: &Detections,
     events: &[Arc<CloudTrailEvent>],
@@ -148,9 +150,9 @@ pub fn detect(
     detections
         .run_over(events, verdicts)
         .into_iter()
-        .map(|a| Record {
-            // Not journaled: nothing to number.
-            seq: 0,
+        .enumerate()
+        .map(|(i, a)| Record {
+            seq: i as i64 + 1,
             at: a.first_seen,
             actor: DETECTOR.into(),
             body: RecordBody::Alert(a),
@@ -218,7 +220,13 @@ mod tests {
             })
             .collect();
         assert!(rules.contains(&"expensive-launch"), "{rules:?}");
-        assert!(alerts.iter().all(|r| r.actor == DETECTOR && r.seq == 0));
+        assert!(alerts.iter().all(|r| r.actor == DETECTOR));
+        let seqs: Vec<i64> = alerts.iter().map(|r| r.seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=alerts.len() as i64).collect::<Vec<_>>(),
+            "numbered as a journal is"
+        );
         // The thread leaves its problems behind once it has sent the end.
         std::thread::sleep(Duration::from_millis(50));
         let problems = problems.lock().unwrap();
