@@ -295,6 +295,7 @@ async fn a_full_disk_never_yields_recorded_and_the_loss_is_named_on_exit() {
     let (exit, stderr) = served.stop();
     assert!(!exit.success(), "records were lost: {stderr}");
     assert!(stderr.contains("records could not be written"), "{stderr}");
+    eprintln!("stopped on a full disk: {exit}, stderr: {}", stderr.trim());
     // Room again: a new bridge records, and the journal holds no note it refused.
     std::fs::remove_file(filler).unwrap();
     let served = Served::start(&journal, &cfg, &slack, &["--demo"], &[]);
@@ -378,6 +379,7 @@ async fn forgeries_by_the_thousand_add_a_handful_of_records() {
             )
         })
         .count();
+    eprintln!("5,000 forgeries: {bridge_records} records added by the bridge");
     assert!(
         bridge_records <= 6,
         "{bridge_records} records for 5,000 forgeries"
