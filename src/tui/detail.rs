@@ -11,7 +11,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 fn label(view: &View<'_>, name: &str, value: impl Into<String>) -> Line<'static> {
-    let t = &view.theme;
+    let t = view.theme;
     Line::from(vec![
         Span::styled(format!("{name:<14}"), Style::default().fg(t.muted)),
         Span::styled(value.into(), Style::default().fg(t.foreground)),
@@ -42,7 +42,7 @@ fn muted(view: &View<'_>, text: impl Into<String>) -> Line<'static> {
 }
 
 fn code(view: &View<'_>, text: &str) -> Vec<Line<'static>> {
-    let t = &view.theme;
+    let t = view.theme;
     text.lines()
         .map(|l| {
             Line::from(Span::styled(
@@ -152,7 +152,7 @@ fn event_lines(view: &View<'_>, e: &CloudTrailEvent, full: bool) -> Vec<Line<'st
 fn alert_lines(view: &View<'_>, i: usize, full: bool) -> Vec<Line<'static>> {
     let shown = &view.state.alerts[i];
     let a = &shown.alert;
-    let t = &view.theme;
+    let t = view.theme;
     let mut out = vec![
         Line::from(vec![
             Span::styled(

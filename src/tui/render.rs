@@ -19,7 +19,7 @@ use unicode_width::UnicodeWidthStr;
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     let area = frame.area();
-    let t = &view.theme;
+    let t = view.theme;
     frame.render_widget(Block::default().style(base(t)), area);
     let l = layout::compute(area, view);
     header(frame, view, l.header);
@@ -101,7 +101,7 @@ fn matched(t: &Theme) -> Style {
 }
 
 fn header(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     let m = &view.state.meta;
     let mut spans = vec![
         Span::styled(
@@ -151,7 +151,7 @@ fn header(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
 }
 
 fn tabs(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     let mut spans = Vec::new();
     for (pane, label) in layout::tab_labels(view) {
         let style = if pane == view.pane {
@@ -171,7 +171,7 @@ fn tabs(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
 }
 
 fn pivot_bar(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     let Some(frame_) = view.pivots.last() else {
         return;
     };
@@ -306,7 +306,7 @@ fn row_line(
     widths: &[u16],
     selected: bool,
 ) -> Line<'static> {
-    let t = &view.theme;
+    let t = view.theme;
     let tone = tone_style(t, row.tone);
     let normal = Style::default().fg(t.foreground);
     let hl = matched(t);
@@ -322,8 +322,9 @@ fn row_line(
         let style = tone.add_modifier(Modifier::BOLD);
         spans.extend(cell_spans(&text, total, &row.matches[0], style, hl));
     } else {
+        let toned = pane.spec().toned_cell;
         for (i, (cell, w)) in row.cells.iter().zip(widths).enumerate() {
-            let style = match pane.spec().toned_cell {
+            let style = match toned {
                 Some(c) if c == i => tone,
                 Some(_) => normal,
                 None => tone,
@@ -343,7 +344,7 @@ fn row_line(
 }
 
 fn pane(frame: &mut Frame<'_>, view: &View<'_>, l: &AppLayout) {
-    let t = &view.theme;
+    let t = view.theme;
     let pane = view.pane;
     let rows = view.current_rows();
     let filter = &view.filters[pane];
@@ -461,7 +462,7 @@ pub fn source_health(view: &View<'_>, pane: Pane) -> Option<(String, bool)> {
 }
 
 fn preview(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -534,7 +535,7 @@ pub fn hints(view: &View<'_>) -> Vec<(String, &'static str)> {
 }
 
 fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     if let Some(input) = &view.input {
         let prompt = match input.kind {
             super::input::InputKind::Filter => "/",
@@ -637,7 +638,7 @@ fn scrolled_box(
     scroll: u16,
     hint: String,
 ) {
-    let t = &view.theme;
+    let t = view.theme;
     let area = layout::centered(
         screen,
         screen.width.saturating_sub(6).max(20),
@@ -668,7 +669,7 @@ fn scrolled_box(
 
 /// The help overlay: generated from the active keymap, so it never lies.
 pub fn help_lines(view: &View<'_>) -> Vec<Line<'static>> {
-    let t = &view.theme;
+    let t = view.theme;
     let mut lines = Vec::new();
     for (group, entries) in view.keymap.help_entries() {
         lines.push(Line::from(Span::styled(
@@ -788,7 +789,7 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
 }
 
 fn confirm(frame: &mut Frame<'_>, view: &View<'_>, screen: Rect, c: &Confirm) {
-    let t = &view.theme;
+    let t = view.theme;
     let lines = confirm_lines(c, t);
     let label = c.label();
     let d = layout::dialog(screen, lines.len() as u16, &label);

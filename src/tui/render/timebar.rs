@@ -21,7 +21,7 @@ fn key(view: &View<'_>, action: KeyAction) -> String {
 
 /// Bars of events per slice of time, the selected one marked, and a legend under them.
 pub(super) fn chart(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     let Some(chart) = &view.chart else {
         return;
     };
@@ -94,7 +94,7 @@ pub(super) fn chart(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
 
 /// Where the replay clock is in the recording, and how a long load is going.
 pub(super) fn replay_line(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
-    let t = &view.theme;
+    let t = view.theme;
     let mut spans = Vec::new();
     if let Some(load) = view.load.as_ref().filter(|l| !l.done) {
         let files = if load.files_total > 0 {
