@@ -15,7 +15,7 @@ use crate::journal::Unavailable;
 use crate::model::{Action, Inbound, NewRecord, Origin, Record, RecordBody};
 use crate::model::{actor, printable};
 use crate::respond::lifecycle::{
-    ConfirmRules, Lifecycle, NotDone, Opened, Policy, parse_confirmation_value,
+    self, ConfirmRules, Lifecycle, NotDone, Opened, Policy, parse_confirmation_value,
 };
 use crate::respond::{ResponseApi, resolve};
 use crate::state::IncidentState;
@@ -356,13 +356,15 @@ impl Bridge {
     /// request is in the journal — or refuses.
     async fn request(&self, action: Action, who: &str) -> Reply {
         let wall_expiry = Utc::now() + self.config.confirm_for;
-        let opening = {
-            let state = self.state().clone();
-            self.lifecycle
-                .request(action, Origin::Slack, who, &state, Some(wall_expiry))
-                .await
-        };
-        let opening = match opening {
+        // Decided under the read lock; written after it is let go.
+        let opening = lifecycle::open(
+            action,
+            Origin::Slack,
+            self.lifecycle.policy(),
+            &self.state(),
+            Some(wall_expiry),
+        );
+        let opening = match self.lifecycle.journal(who, opening).await {
             Ok(o) => o,
             Err(e) => return Reply::refused(StatusCode::OK, &not_recorded(&e)),
         };

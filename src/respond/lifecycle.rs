@@ -181,7 +181,13 @@ impl Lifecycle {
         state: &IncidentState,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<Opening, Unavailable> {
-        let mut opening = open(action, origin, &self.policy, state, expires_at);
+        let opening = open(action, origin, &self.policy, state, expires_at);
+        self.journal(who, opening).await
+    }
+
+    /// Journals a request [`open`]ed by the caller (who may hold a lock on the state while
+    /// opening, and must not across the write).
+    pub async fn journal(&self, who: &str, mut opening: Opening) -> Result<Opening, Unavailable> {
         let bodies = std::mem::take(&mut opening.bodies);
         self.writer.commit(self.records(who, bodies)).await?;
         Ok(opening)
