@@ -359,3 +359,59 @@ fn what_cannot_be_written_is_refused_to_waiters_and_counted_at_the_end() {
         1
     );
 }
+
+#[test]
+fn a_backlog_goes_in_record_by_record_as_room_is_freed() {
+    let (_dir, path) = journal_with(1);
+    let journal = Journal::open(&path).unwrap();
+    // A disk with `room` bytes left, kept in the file so another connection can free some:
+    // a record that does not fit fails as a full disk does.
+    journal
+        .conn
+        .execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('test:room', '0');
+             CREATE TEMP TRIGGER room_check BEFORE INSERT ON records
+             WHEN CAST((SELECT value FROM main.meta WHERE key = 'test:room') AS INTEGER)
+                  < length(NEW.data)
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+             CREATE TEMP TRIGGER room_use AFTER INSERT ON records
+             BEGIN UPDATE main.meta SET value = CAST(value AS INTEGER) - length(NEW.data)
+                   WHERE key = 'test:room'; END;",
+        )
+        .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = JournalTask::spawn(journal, 1, tx, std::time::Duration::from_millis(10));
+    task.writer().append(vec![note(2), note(3), note(4)]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let seq = || Journal::open_existing(&path).unwrap().last_seq().unwrap();
+    assert_eq!(seq(), 1, "nothing fits yet");
+    // Room for two of the three: all three at once would never fit, one by one two do.
+    let size = note(2).body.data().len() as i64;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'test:room'",
+            [2 * size + size / 2],
+        )
+        .unwrap();
+    let start = std::time::Instant::now();
+    while seq() < 3 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the backlog is stuck"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(task.shutdown(), 1, "the third still waits, and is counted");
+    let texts: Vec<String> = Journal::open_existing(&path)
+        .unwrap()
+        .read_all()
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.body {
+            RecordBody::Note(n) => Some(n.text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["note 1", "note 2", "note 3"], "in order");
+}
