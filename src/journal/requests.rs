@@ -26,6 +26,21 @@ pub struct RequestView {
     pub settled: Option<Settled>,
 }
 
+impl RequestView {
+    /// Why a decision for the action `fingerprint` names may not be written on this
+    /// request: it is for another action, or it is decided already.
+    pub fn conflict(&self, fingerprint: &str) -> Option<Conflict> {
+        let journaled = self.action.fingerprint();
+        if journaled != fingerprint {
+            return Some(Conflict::Mismatch {
+                asked: fingerprint.to_string(),
+                journaled,
+            });
+        }
+        self.settled.clone().map(Conflict::Settled)
+    }
+}
+
 /// Who decided a request, how, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settled {
@@ -123,15 +138,8 @@ pub(super) fn check(
     let Some(view) = read(conn, action_id)? else {
         return Ok(Err(Conflict::Unknown));
     };
-    let journaled = view.action.fingerprint();
-    if journaled != fingerprint {
-        return Ok(Err(Conflict::Mismatch {
-            asked: fingerprint.to_string(),
-            journaled,
-        }));
-    }
-    Ok(match view.settled {
-        Some(s) => Err(Conflict::Settled(s)),
+    Ok(match view.conflict(fingerprint) {
+        Some(c) => Err(c),
         None => Ok(()),
     })
 }

@@ -7,9 +7,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 /// ASFF also allows (`-0700`, `+05`), no offset at all (read as UTC), or a bare date
 /// (midnight UTC). Surrounding spaces are ignored.
 pub fn parse(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
     let s = s.trim();
     DateTime::parse_from_rfc3339(s)
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%#z"))

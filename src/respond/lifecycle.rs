@@ -202,17 +202,10 @@ impl Lifecycle {
             .await
             .map_err(NotDone::Journal)?
             .ok_or(NotDone::Conflict(Conflict::Unknown))?;
-        let journaled = view.action.fingerprint();
-        if journaled != fingerprint {
-            return Err(NotDone::Conflict(Conflict::Mismatch {
-                asked: fingerprint.to_string(),
-                journaled,
-            }));
+        match view.conflict(fingerprint) {
+            Some(c) => Err(NotDone::Conflict(c)),
+            None => Ok(view),
         }
-        if let Some(s) = &view.settled {
-            return Err(NotDone::Conflict(Conflict::Settled(s.clone())));
-        }
-        Ok(view)
     }
 
     /// Writes `bodies` as the decision on `view`, under the journal's guard.

@@ -322,17 +322,8 @@ async fn a_full_disk_never_yields_recorded_and_the_loss_is_named_on_exit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgeries_by_the_thousand_add_a_handful_of_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = demo_journal(dir.path());
+    let (_dir, journal, _slack, served) = demo_bridge(false).await;
     let before = records(&journal).len();
-    let slack = FakeSlack::start().await;
-    let served = Served::start(
-        &journal,
-        &config(dir.path(), false),
-        &slack,
-        &["--demo"],
-        &[],
-    );
     let url = format!("{}/slack/commands", served.url);
     let mut flood = tokio::task::JoinSet::new();
     for worker in 0..20 {

@@ -23,13 +23,6 @@ pub const ATTACKER_IP: &str = "203.0.113.77";
 /// A name that passes for a service account at a glance.
 pub const BACKDOOR_USER: &str = "svc-backup";
 
-/// The DynamoDB tables AWS Config finds unencrypted.
-#[cfg(test)]
-const TABLES: [&str; 3] = ["orders", "customers", "sessions-v2"];
-/// The attacker's script: nothing in the account has ever called with boto3.
-#[cfg(test)]
-const BOTO3: &str = "Boto3/1.40.61 md/Botocore#1.40.61 ua/2.1 os/linux#6.8.0-87-generic md/arch#x86_64 lang/python#3.12.3 md/pyimpl#CPython m/Z,b cfg/retry-mode#legacy Botocore/1.40.61";
-
 static FOUNDING: LazyLock<Scenario> = LazyLock::new(|| {
     serde_json::from_str(include_str!("founding.json"))
         .unwrap_or_else(|e| panic!("the built-in scenario founding.json does not parse: {e}"))

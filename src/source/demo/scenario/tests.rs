@@ -3,6 +3,11 @@ use crate::source::demo::script::{Caller, ScriptedCall, WorldChange};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The DynamoDB tables AWS Config finds unencrypted.
+const TABLES: [&str; 3] = ["orders", "customers", "sessions-v2"];
+/// The attacker's script: nothing in the account has ever called with boto3.
+const BOTO3: &str = "Boto3/1.40.61 md/Botocore#1.40.61 ua/2.1 os/linux#6.8.0-87-generic md/arch#x86_64 lang/python#3.12.3 md/pyimpl#CPython m/Z,b cfg/retry-mode#legacy Botocore/1.40.61";
+
 /// `m` minutes and `s` seconds into the attack.
 fn live(m: i64, s: i64) -> Duration {
     Duration::seconds(m * 60 + s)
