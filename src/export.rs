@@ -536,7 +536,7 @@ fn call_report(c: &crate::model::ApiCall) -> CallReport {
 fn step_detail(step: &Step) -> String {
     match step {
         Step::Requested { .. } | Step::Confirmed | Step::Cancelled => String::new(),
-        Step::Progress { detail } | Step::Succeeded { detail } => detail.clone(),
+        Step::Progress { detail, .. } | Step::Succeeded { detail } => detail.clone(),
         Step::Refused { reason } | Step::Noop { reason } => reason.clone(),
         Step::Failed { error } => error.clone(),
         Step::DryRun { calls } => format!(

@@ -3,61 +3,9 @@
 
 use super::prices;
 use crate::model::CloudTrailEvent;
+use crate::model::launch_request as launched;
 use serde_json::Value;
 use std::collections::BTreeSet;
-
-/// The instance types and the number of instances a launch call started or asked for.
-pub fn launched(json: &Value) -> (Vec<String>, u32) {
-    let params = json.get("requestParameters").unwrap_or(&Value::Null);
-    let ty = params
-        .get("instanceType")
-        .or_else(|| params.pointer("/launchSpecification/instanceType"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let items = json
-        .pointer("/responseElements/instancesSet/items")
-        .and_then(Value::as_array);
-    let mut types: Vec<String> = items
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.get("instanceType").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if types.is_empty() {
-        types.extend(ty);
-    }
-    let asked = || {
-        // RunInstances records the counts inside `instancesSet.items`; spot requests at the top.
-        let within = params
-            .pointer("/instancesSet/items")
-            .and_then(Value::as_array)
-            .and_then(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.get("maxCount").and_then(as_u32))
-                    .reduce(|a, b| a + b)
-            });
-        within.or_else(|| {
-            ["instanceCount", "maxCount"]
-                .iter()
-                .find_map(|k| params.get(*k).and_then(as_u32))
-        })
-    };
-    let count = match items {
-        Some(i) if !i.is_empty() => i.len() as u32,
-        _ => asked().unwrap_or(1),
-    };
-    (types, count)
-}
-
-fn as_u32(v: &Value) -> Option<u32> {
-    v.as_u64()
-        .map(|n| n.min(u64::from(u32::MAX)) as u32)
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-}
 
 /// The instance types and count of a launch call (`RunInstances`, `RequestSpotInstances`);
 /// `None` for any other event.

@@ -11,7 +11,7 @@ pub mod detection;
 mod judge;
 pub mod launch;
 pub mod policy;
-pub mod prices;
+pub use crate::model::prices;
 pub mod rules;
 pub mod sigma;
 

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::fmt;
+
+pub use super::call::ApiCall;
 
 /// A user or a role, for responses that apply to either.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -63,6 +64,56 @@ pub enum Action {
         rule: String,
         resources: Vec<ResourceKey>,
     },
+    /// Swap an instance's security groups for the VPC's quarantine group (no rules); the
+    /// groups it had are journaled, so the swap can be undone.
+    IsolateInstance {
+        instance_id: String,
+        region: String,
+    },
+    /// Snapshot every EBS volume of an instance for forensics, tagged with the incident.
+    SnapshotInstance {
+        instance_id: String,
+        region: String,
+        incident: String,
+    },
+    StopInstances {
+        region: String,
+        instance_ids: Vec<String>,
+    },
+    /// Cannot be undone: asks for part of the (first) instance ID to be typed.
+    TerminateInstances {
+        region: String,
+        instance_ids: Vec<String>,
+    },
+    /// Remove an ingress rule (the attacker's SSH from anywhere).
+    RevokeIngress {
+        region: String,
+        group_id: String,
+        rule_id: String,
+    },
+    /// Delete a user and everything AWS requires gone first: keys, login profile,
+    /// policies, group memberships, MFA devices, signing certificates, SSH keys.
+    DeleteUser {
+        user: String,
+    },
+    DeleteLoginProfile {
+        user: String,
+    },
+    DetachPolicy {
+        user: String,
+        policy_arn: String,
+    },
+    DeleteKeyPair {
+        region: String,
+        key_name: String,
+    },
+    /// The playbook for a compromised credential, as one plan: its steps run in order and
+    /// the first failure stops it.
+    Contain {
+        /// The principal or access key the plan contains.
+        target: String,
+        steps: Vec<Action>,
+    },
 }
 
 impl Action {
@@ -74,6 +125,37 @@ impl Action {
             Action::DenyAll { .. } => "deny-all",
             Action::RevokeSessions { .. } => "revoke-sessions",
             Action::Remediate { .. } => "remediate",
+            Action::IsolateInstance { .. } => "isolate",
+            Action::SnapshotInstance { .. } => "snapshot",
+            Action::StopInstances { .. } => "stop",
+            Action::TerminateInstances { .. } => "terminate",
+            Action::RevokeIngress { .. } => "revoke-ingress",
+            Action::DeleteUser { .. } => "delete-user",
+            Action::DeleteLoginProfile { .. } => "delete-login-profile",
+            Action::DetachPolicy { .. } => "detach-policy",
+            Action::DeleteKeyPair { .. } => "delete-key-pair",
+            Action::Contain { .. } => "contain",
+        }
+    }
+
+    /// The steps of a plan; an action that is not a plan is its own one step.
+    pub fn steps(&self) -> &[Action] {
+        match self {
+            Action::Contain { steps, .. } => steps,
+            one => std::slice::from_ref(one),
+        }
+    }
+
+    /// Whether the action destroys something that cannot be brought back.
+    pub fn is_irreversible(&self) -> bool {
+        match self {
+            Action::DeleteKey { .. }
+            | Action::TerminateInstances { .. }
+            | Action::DeleteUser { .. }
+            | Action::DeleteLoginProfile { .. }
+            | Action::DeleteKeyPair { .. } => true,
+            Action::Contain { steps, .. } => steps.iter().any(Action::is_irreversible),
+            _ => false,
         }
     }
 
@@ -105,6 +187,50 @@ impl Action {
                 };
                 format!("Run the Config remediation of {rule} on {which}")
             }
+            Action::IsolateInstance {
+                instance_id,
+                region,
+            } => {
+                format!("Isolate instance {instance_id} ({region}) in a quarantine security group")
+            }
+            Action::SnapshotInstance {
+                instance_id,
+                region,
+                incident,
+            } => format!(
+                "Snapshot the EBS volumes of {instance_id} ({region}), tagged with {incident}"
+            ),
+            Action::StopInstances {
+                region,
+                instance_ids,
+            } => format!("Stop {} ({region})", instances(instance_ids)),
+            Action::TerminateInstances {
+                region,
+                instance_ids,
+            } => format!(
+                "Terminate {} ({region}) (cannot be undone)",
+                instances(instance_ids)
+            ),
+            Action::RevokeIngress {
+                region,
+                group_id,
+                rule_id,
+            } => format!("Remove ingress rule {rule_id} from {group_id} ({region})"),
+            Action::DeleteUser { user } => format!(
+                "Delete user {user} with its keys, login profile, policies, groups, MFA devices, certificates and SSH keys (cannot be undone)"
+            ),
+            Action::DeleteLoginProfile { user } => {
+                format!("Delete the console password of {user}")
+            }
+            Action::DetachPolicy { user, policy_arn } => {
+                format!("Detach {policy_arn} from user {user}")
+            }
+            Action::DeleteKeyPair { region, key_name } => {
+                format!("Delete key pair {key_name} ({region})")
+            }
+            Action::Contain { target, steps } => {
+                format!("Contain {target}: a plan of {} steps", steps.len())
+            }
         }
     }
 
@@ -116,6 +242,19 @@ impl Action {
             Action::DenyAll { user } => user.clone(),
             Action::RevokeSessions { principal, .. } => principal.name().to_string(),
             Action::Remediate { rule, .. } => rule.clone(),
+            Action::IsolateInstance { instance_id, .. }
+            | Action::SnapshotInstance { instance_id, .. } => instance_id.clone(),
+            Action::StopInstances { instance_ids, .. }
+            | Action::TerminateInstances { instance_ids, .. } => match instance_ids.as_slice() {
+                [one] => one.clone(),
+                many => format!("{} instances", many.len()),
+            },
+            Action::RevokeIngress { rule_id, .. } => rule_id.clone(),
+            Action::DeleteUser { user }
+            | Action::DeleteLoginProfile { user }
+            | Action::DetachPolicy { user, .. } => user.clone(),
+            Action::DeleteKeyPair { key_name, .. } => key_name.clone(),
+            Action::Contain { target, .. } => target.clone(),
         }
     }
 
@@ -129,38 +268,44 @@ impl Action {
         format!("{}:{}:{digest}", self.verb(), self.subject())
     }
 
-    /// Deleting a key cannot be undone: its confirmation asks for part of the key ID.
+    /// What must be typed to confirm an action that cannot be undone: the last four
+    /// characters of what it destroys (a plan: of its subject).
     pub fn confirmation_code(&self) -> Option<String> {
+        let tail = |s: &str| {
+            let chars: Vec<char> = s.chars().collect();
+            chars[chars.len().saturating_sub(4)..].iter().collect()
+        };
         match self {
-            Action::DeleteKey { access_key_id, .. } => {
-                let n = access_key_id.len();
-                Some(access_key_id[n.saturating_sub(4)..].to_string())
+            Action::DeleteKey { access_key_id, .. } => Some(tail(access_key_id)),
+            Action::TerminateInstances { instance_ids, .. } => {
+                instance_ids.first().map(|i| tail(i))
             }
+            Action::DeleteUser { user } | Action::DeleteLoginProfile { user } => Some(tail(user)),
+            Action::DeleteKeyPair { key_name, .. } => Some(tail(key_name)),
+            Action::Contain { target, .. } if self.is_irreversible() => Some(tail(target)),
+            _ => None,
+        }
+    }
+
+    /// The region a regional action runs in (EC2); `None` for IAM and plans.
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Action::IsolateInstance { region, .. }
+            | Action::SnapshotInstance { region, .. }
+            | Action::StopInstances { region, .. }
+            | Action::TerminateInstances { region, .. }
+            | Action::RevokeIngress { region, .. }
+            | Action::DeleteKeyPair { region, .. } => Some(region),
             _ => None,
         }
     }
 }
 
-/// One AWS API call exactly as it will be made: what `--dry-run` shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiCall {
-    /// `iam`, `config`, …
-    pub service: String,
-    /// The API operation name, e.g. `UpdateAccessKey`.
-    pub operation: String,
-    /// The region of a regional service; `None` for global ones (IAM).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    pub params: Value,
-}
-
-impl fmt::Display for ApiCall {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.service, self.operation)?;
-        if let Some(r) = &self.region {
-            write!(f, " ({r})")?;
-        }
-        write!(f, " {}", self.params)
+/// "i-1" or "3 instances (i-1, i-2, i-3)".
+fn instances(ids: &[String]) -> String {
+    match ids {
+        [one] => format!("instance {one}"),
+        many => format!("{} instances ({})", many.len(), many.join(", ")),
     }
 }
 
@@ -191,6 +336,9 @@ pub enum Step {
     /// IN_PROGRESS).
     Progress {
         detail: String,
+        /// Set when the step of a plan with this index is done: a resumed plan skips it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done_step: Option<usize>,
     },
     Cancelled,
     /// Refused before anything was done (read-only mode, not permitted, …).

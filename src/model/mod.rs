@@ -2,18 +2,23 @@
 
 mod action;
 pub mod actor;
+mod call;
 mod chat;
 mod event;
 mod fuzzy;
+pub mod instance;
+pub mod prices;
 mod record;
 pub mod tabular;
 mod text;
 pub mod time;
 
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
+pub use call::{Bindings, Guard, select};
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
 pub use fuzzy::Query;
+pub use instance::{InstanceState, Launched, launch_request};
 pub use record::{NewRecord, Record, RecordBody};
 pub use text::{Interner, Text, printable};
 

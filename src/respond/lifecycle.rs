@@ -301,14 +301,39 @@ impl Lifecycle {
             ));
             return Err(reason);
         };
-        let progress = {
-            let (me, who, id) = (self.clone(), who.to_string(), id.clone());
-            move |detail: String| {
-                me.writer
-                    .append(me.records(&who, vec![step(&id, Step::Progress { detail })]))
-            }
+        let report = |detail: String, done_step: Option<usize>| {
+            self.writer
+                .append(self.records(who, vec![step(&id, Step::Progress { detail, done_step })]))
         };
-        let outcome = execute(api.as_ref(), &view.calls, &progress).await;
+        let progress = |detail: String| report(detail, None);
+        let parts = plan::parts(&view.action);
+        let outcome = if parts.concat() != view.calls {
+            // The plan is rebuilt step by step to run it; it must be the one confirmed.
+            Err("the plan no longer matches its request: ask again".to_string())
+        } else if let [only] = parts.as_slice() {
+            execute(api.as_ref(), only, &progress).await
+        } else {
+            let steps = view.action.steps();
+            let n = steps.len();
+            let mut result = Ok(format!("all {n} steps done"));
+            for (k, (calls, what)) in parts.iter().zip(steps).enumerate() {
+                match execute(api.as_ref(), calls, &progress).await {
+                    Ok(detail) => report(
+                        format!("step {}/{n} done: {} — {detail}", k + 1, what.describe()),
+                        Some(k),
+                    ),
+                    Err(e) => {
+                        result = Err(format!(
+                            "step {}/{n} failed: {} — {e}; {k} step(s) before it are done and the plan stopped here (resume it to run the rest)",
+                            k + 1,
+                            what.describe()
+                        ));
+                        break;
+                    }
+                }
+            }
+            result
+        };
         let last = match &outcome {
             Ok(detail) => Step::Succeeded {
                 detail: detail.clone(),

@@ -6,7 +6,7 @@ pub mod lifecycle;
 pub mod plan;
 pub mod resolve;
 
-use crate::model::ApiCall;
+use crate::model::{ApiCall, Bindings};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -47,36 +47,84 @@ pub trait ResponseApi: Send + Sync {
     }
 }
 
-/// Makes the calls in order, following each to its end, stopping at the first failure.
-/// Returns a one-line result.
+/// Makes one step's planned calls in order — each with the values earlier calls bound,
+/// once per value of a `$name[]` list — following each to its end and stopping at the first
+/// failure. A call whose error says the thing is not there counts as nothing to do. When a
+/// step makes more than one call, each is reported to `progress` as it is made (the
+/// journal's record of exactly what ran). Returns a one-line result.
 pub async fn execute(
     api: &dyn ResponseApi,
     calls: &[ApiCall],
     progress: Progress<'_>,
 ) -> Result<String, String> {
-    let mut done = Vec::new();
-    for call in calls {
-        let outcome = match api.call(call).await {
-            Ok(response) => api.follow(call, &response, progress).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(()) => done.push(format!("{}:{}", call.service, call.operation)),
-            Err(e) => {
-                let before = if done.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (after {} succeeded)", done.join(", "))
-                };
-                return Err(format!(
-                    "{}:{} failed — {e}{before}",
-                    call.service, call.operation
-                ));
+    let mut done: Vec<String> = Vec::new();
+    let mut bound = Bindings::new();
+    let several = calls.len() > 1;
+    for planned in calls {
+        let made = planned
+            .instantiate(&bound)
+            .map_err(|e| format!("{} cannot be made: it {e}", planned.name()))?;
+        let report = several || made.len() > 1;
+        for call in made {
+            let outcome = match api.call(&call).await {
+                Ok(answer) => api.follow(&call, &answer, progress).await.map(|()| answer),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(answer) => {
+                    planned.bind_answer(&answer, &mut bound);
+                    if report {
+                        progress(format!("{call} ok{}", bound_names(planned, &bound)));
+                    }
+                    done.push(call.name());
+                }
+                Err(e) if call.absent_on.contains(&e.code) => {
+                    progress(format!("{call}: not there ({e}), nothing to do"));
+                    done.push(format!("{} (nothing to do)", call.name()));
+                }
+                Err(e) => {
+                    let before = if done.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (after {} succeeded)", done.join(", "))
+                    };
+                    return Err(format!("{} failed — {e}{before}", call.name()));
+                }
             }
         }
     }
     if done.is_empty() {
         return Err("nothing to do: the action needs no API calls".into());
     }
-    Ok(format!("{} ok", done.join(", ")))
+    Ok(format!("{} ok", summarise(&done)))
+}
+
+/// " → $vpc=vpc-1, $original=[…]": what a call bound, for the journal (so an isolation's
+/// original groups are kept where an undo can find them).
+fn bound_names(call: &ApiCall, bound: &Bindings) -> String {
+    let parts: Vec<String> = call
+        .binds
+        .keys()
+        .filter_map(|n| bound.get(n).map(|v| format!("${n}={v}")))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" → {}", parts.join(", "))
+    }
+}
+
+/// "iam:ListAccessKeys, iam:DeleteAccessKey ×2, iam:DeleteUser": repeats counted.
+fn summarise(done: &[String]) -> String {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for d in done {
+        match out.last_mut() {
+            Some((last, n)) if last == d => *n += 1,
+            _ => out.push((d.clone(), 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(d, n)| if n == 1 { d } else { format!("{d} ×{n}") })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

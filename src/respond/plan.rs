@@ -1,7 +1,7 @@
 //! From an action to the exact API calls that carry it out: what `--dry-run` prints and
 //! what the executor makes, so the two can never differ.
 
-use crate::model::{Action, ApiCall, KeyStatus, PrincipalRef, ResourceKey};
+use crate::model::{Action, ApiCall, InstanceState, KeyStatus, PrincipalRef, ResourceKey};
 use crate::state::IncidentState;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -44,14 +44,30 @@ pub fn revoke_sessions_document(before: DateTime<Utc>) -> Value {
     })
 }
 
-/// The calls that carry out `action`, in order.
+/// The security group an isolated instance is moved into, one per VPC, made on first use.
+pub const QUARANTINE_GROUP: &str = "warroom-quarantine";
+/// The tag every forensic snapshot carries, with the incident's ID as its value.
+pub const INCIDENT_TAG: &str = "warroom:incident";
+
+fn iam(operation: &str, params: Value) -> ApiCall {
+    ApiCall::new("iam", operation, None, params)
+}
+
+fn ec2(region: &str, operation: &str, params: Value) -> ApiCall {
+    ApiCall::new("ec2", operation, Some(region), params)
+}
+
+/// The calls of a plan's steps, one list per step (an action that is not a plan is one step).
+pub fn parts(action: &Action) -> Vec<Vec<ApiCall>> {
+    action.steps().iter().map(plan_one).collect()
+}
+
+/// The calls that carry out `action`, in order (a plan's steps one after another).
 pub fn plan(action: &Action) -> Vec<ApiCall> {
-    let iam = |operation: &str, params: Value| ApiCall {
-        service: "iam".into(),
-        operation: operation.into(),
-        region: None,
-        params,
-    };
+    parts(action).into_iter().flatten().collect()
+}
+
+fn plan_one(action: &Action) -> Vec<ApiCall> {
     match action {
         Action::DeactivateKey {
             user,
@@ -105,23 +121,191 @@ pub fn plan(action: &Action) -> Vec<ApiCall> {
                     let here: Vec<&ResourceKey> =
                         resources.iter().filter(|r| r.region == region).collect();
                     here.chunks(REMEDIATION_BATCH)
-                        .map(|batch| ApiCall {
-                            service: "config".into(),
-                            operation: "StartRemediationExecution".into(),
-                            region: region.clone(),
-                            params: json!({
-                                "ConfigRuleName": rule,
-                                "ResourceKeys": batch
-                                    .iter()
-                                    .map(|r| json!({"resourceType": r.resource_type, "resourceId": r.resource_id}))
-                                    .collect::<Vec<_>>(),
-                            }),
+                        .map(|batch| {
+                            ApiCall::new(
+                                "config",
+                                "StartRemediationExecution",
+                                region.as_deref(),
+                                json!({
+                                    "ConfigRuleName": rule,
+                                    "ResourceKeys": batch
+                                        .iter()
+                                        .map(|r| json!({"resourceType": r.resource_type, "resourceId": r.resource_id}))
+                                        .collect::<Vec<_>>(),
+                                }),
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
                 .collect()
         }
+        Action::IsolateInstance {
+            instance_id,
+            region,
+        } => isolate(region, instance_id),
+        Action::SnapshotInstance {
+            instance_id,
+            region,
+            incident,
+        } => vec![
+            ec2(
+                region,
+                "DescribeInstances",
+                json!({"InstanceIds": [instance_id]}),
+            )
+            .bind(
+                "volumes",
+                "/Reservations/0/Instances/0/BlockDeviceMappings/*/Ebs/VolumeId",
+            ),
+            ec2(
+                region,
+                "CreateSnapshot",
+                json!({
+                    "VolumeId": "$volumes[]",
+                    "Description": format!("Forensic copy of {instance_id} for incident {incident}"),
+                    "TagSpecifications": [{
+                        "ResourceType": "snapshot",
+                        "Tags": [
+                            {"Key": INCIDENT_TAG, "Value": incident},
+                            {"Key": "warroom:instance", "Value": instance_id},
+                        ],
+                    }],
+                }),
+            ),
+        ],
+        // One call per instance: a batch fails whole when one instance in it is already
+        // gone, and which one failed must be clear.
+        Action::StopInstances {
+            region,
+            instance_ids,
+        } => instance_ids
+            .iter()
+            .map(|id| {
+                ec2(region, "StopInstances", json!({"InstanceIds": [id]}))
+                    .absent_on(&["InvalidInstanceID.NotFound", "IncorrectInstanceState"])
+            })
+            .collect(),
+        Action::TerminateInstances {
+            region,
+            instance_ids,
+        } => instance_ids
+            .iter()
+            .map(|id| {
+                ec2(region, "TerminateInstances", json!({"InstanceIds": [id]}))
+                    .absent_on(&["InvalidInstanceID.NotFound"])
+            })
+            .collect(),
+        Action::RevokeIngress {
+            region,
+            group_id,
+            rule_id,
+        } => vec![
+            ec2(
+                region,
+                "RevokeSecurityGroupIngress",
+                json!({"GroupId": group_id, "SecurityGroupRuleIds": [rule_id]}),
+            )
+            .absent_on(&["InvalidPermission.NotFound", "InvalidGroup.NotFound"]),
+        ],
+        Action::DeleteUser { user } => delete_user(user),
+        Action::DeleteLoginProfile { user } => {
+            vec![iam("DeleteLoginProfile", json!({"UserName": user})).absent_on(&["NoSuchEntity"])]
+        }
+        Action::DetachPolicy { user, policy_arn } => vec![
+            iam(
+                "DetachUserPolicy",
+                json!({"UserName": user, "PolicyArn": policy_arn}),
+            )
+            .absent_on(&["NoSuchEntity"]),
+        ],
+        Action::DeleteKeyPair { region, key_name } => {
+            vec![ec2(region, "DeleteKeyPair", json!({"KeyName": key_name}))]
+        }
+        Action::Contain { steps, .. } => steps.iter().flat_map(plan_one).collect(),
     }
+}
+
+/// Move an instance into its VPC's quarantine group: found, or made with no rules at all
+/// (a new group allows all egress until that rule is revoked). The instance's groups
+/// before the swap are bound to `$original`, which the journal keeps.
+fn isolate(region: &str, instance_id: &str) -> Vec<ApiCall> {
+    vec![
+        ec2(
+            region,
+            "DescribeInstances",
+            json!({"InstanceIds": [instance_id]}),
+        )
+        .bind("vpc", "/Reservations/0/Instances/0/VpcId")
+        .bind(
+            "original",
+            "/Reservations/0/Instances/0/SecurityGroups/*/GroupId",
+        ),
+        ec2(
+            region,
+            "DescribeSecurityGroups",
+            json!({"Filters": [
+                {"Name": "vpc-id", "Values": ["$vpc"]},
+                {"Name": "group-name", "Values": [QUARANTINE_GROUP]},
+            ]}),
+        )
+        .bind("quarantine", "/SecurityGroups/0/GroupId"),
+        ec2(
+            region,
+            "CreateSecurityGroup",
+            json!({
+                "GroupName": QUARANTINE_GROUP,
+                "Description": "Quarantine: no traffic in or out",
+                "VpcId": "$vpc",
+            }),
+        )
+        .unless("quarantine")
+        .bind("quarantine", "/GroupId")
+        .bind("created", "/GroupId"),
+        ec2(
+            region,
+            "RevokeSecurityGroupEgress",
+            json!({
+                "GroupId": "$created",
+                "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            }),
+        )
+        .only_if("created"),
+        ec2(
+            region,
+            "ModifyInstanceAttribute",
+            json!({"InstanceId": instance_id, "Groups": ["$quarantine"]}),
+        ),
+    ]
+}
+
+/// IAM refuses to delete a user that still has anything attached: each kind is listed and
+/// removed first, one call per item, then the user.
+fn delete_user(user: &str) -> Vec<ApiCall> {
+    let u = || json!({"UserName": user});
+    let with = |k: &str, v: &str| json!({"UserName": user, k: v});
+    vec![
+        iam("ListAccessKeys", u()).bind("keys", "/AccessKeyMetadata/*/AccessKeyId"),
+        iam("DeleteAccessKey", with("AccessKeyId", "$keys[]")),
+        iam("DeleteLoginProfile", u()).absent_on(&["NoSuchEntity"]),
+        iam("ListUserPolicies", u()).bind("inline", "/PolicyNames/*"),
+        iam("DeleteUserPolicy", with("PolicyName", "$inline[]")),
+        iam("ListAttachedUserPolicies", u()).bind("attached", "/AttachedPolicies/*/PolicyArn"),
+        iam("DetachUserPolicy", with("PolicyArn", "$attached[]")),
+        iam("ListGroupsForUser", u()).bind("groups", "/Groups/*/GroupName"),
+        iam("RemoveUserFromGroup", with("GroupName", "$groups[]")),
+        iam("ListMFADevices", u()).bind("mfa", "/MFADevices/*/SerialNumber"),
+        iam("DeactivateMFADevice", with("SerialNumber", "$mfa[]")),
+        iam("DeleteVirtualMFADevice", json!({"SerialNumber": "$mfa[]"}))
+            .absent_on(&["NoSuchEntity"]),
+        iam("ListSigningCertificates", u()).bind("certificates", "/Certificates/*/CertificateId"),
+        iam(
+            "DeleteSigningCertificate",
+            with("CertificateId", "$certificates[]"),
+        ),
+        iam("ListSSHPublicKeys", u()).bind("ssh", "/SSHPublicKeys/*/SSHPublicKeyId"),
+        iam("DeleteSSHPublicKey", with("SSHPublicKeyId", "$ssh[]")),
+        iam("DeleteUser", u()),
+    ]
 }
 
 /// Why an action needs no calls, judged from what the console knows: acting on an
@@ -143,7 +327,22 @@ pub fn already_done(action: &Action, state: &IncidentState) -> Option<String> {
             .user(user)
             .filter(|u| u.inline_policies.iter().any(|p| p == DENY_ALL_POLICY))
             .map(|_| format!("{user} already has the {DENY_ALL_POLICY} policy")),
-        Action::RevokeSessions { .. } | Action::Remediate { .. } => None,
+        Action::StopInstances { instance_ids, .. } => {
+            let gone = |id: &String| state.instance(id).is_some_and(|i| !i.state.is_running());
+            instance_ids
+                .iter()
+                .all(gone)
+                .then(|| format!("{} already stopped or terminated", action.subject()))
+        }
+        Action::TerminateInstances { instance_ids, .. } => instance_ids
+            .iter()
+            .all(|id| {
+                state
+                    .instance(id)
+                    .is_some_and(|i| i.state == InstanceState::Terminated)
+            })
+            .then(|| format!("{} already terminated", action.subject())),
+        _ => None,
     }
 }
 

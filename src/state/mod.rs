@@ -3,7 +3,10 @@
 //! Live mode, the Slack bridge and replay all build their view the same way: start from
 //! `IncidentState::default()` and `apply` every record in journal order.
 
+mod instances;
 pub mod pivot;
+
+pub use instances::InstanceView;
 
 use crate::model::Text;
 use crate::model::{
@@ -193,6 +196,10 @@ pub struct IncidentState {
     user_index: HashMap<String, usize>,
     pub actions: Vec<ActionView>,
     action_index: HashMap<String, usize>,
+    /// EC2 instances by ID, from the launches CloudTrail recorded.
+    pub instances: BTreeMap<String, InstanceView>,
+    /// The instances each launch event started.
+    launches: HashMap<String, Vec<String>>,
     /// Who created a named resource, from the CloudTrail `Create*` call that made it.
     creators: HashMap<String, Text>,
     pub notes: Vec<TimelineEntry>,
@@ -384,6 +391,7 @@ impl IncidentState {
 
     fn apply_event(&mut self, _rec: &Record, e: &Arc<CloudTrailEvent>) {
         if self.remember(e) {
+            self.track_instances(e);
             let pos = self
                 .events
                 .partition_point(|x| x.event_time <= e.event_time);
@@ -414,6 +422,9 @@ impl IncidentState {
         }
         self.version += 1;
         fresh.sort_by_key(|e| e.event_time);
+        for e in &fresh {
+            self.track_instances(e);
+        }
         let old = std::mem::take(&mut self.events);
         let mut merged = Vec::with_capacity(old.len() + fresh.len());
         let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
@@ -565,6 +576,18 @@ impl IncidentState {
             actor: rec.actor.clone(),
             step: s.step.clone(),
         });
+        let done = match (&s.step, &view.action) {
+            (Step::Succeeded { .. }, Some(a)) if !matches!(a, Action::Contain { .. }) => {
+                Some(a.clone())
+            }
+            (
+                Step::Progress {
+                    done_step: Some(k), ..
+                },
+                Some(a),
+            ) => a.steps().get(*k).cloned(),
+            _ => None,
+        };
         let what = view
             .action
             .as_ref()
@@ -586,6 +609,9 @@ impl IncidentState {
         };
         let summary = format!("{what} {}{detail}", s.step.name());
         let failed = matches!(s.step, Step::Failed { .. });
+        if let Some(done) = done {
+            self.track_response(&done);
+        }
         self.push(
             rec,
             EntryKind::Action {
@@ -645,15 +671,6 @@ impl IncidentState {
         self.chat
             .iter()
             .filter(|c| !matches!(c.state, ChatState::Sent { .. }))
-    }
-
-    /// Estimated spend rate of all open compute alerts, USD per hour.
-    pub fn spend_per_hour(&self) -> f64 {
-        self.alerts
-            .iter()
-            .filter(|a| a.status != AlertStatus::Resolved)
-            .filter_map(|a| a.alert.spend_per_hour)
-            .sum()
     }
 
     /// Whether an access key is known to be unusable.

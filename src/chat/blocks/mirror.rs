@@ -165,7 +165,7 @@ pub(super) fn action_step(rec: &Record, s: &ActionStep, before: &IncidentState) 
         Step::Refused { reason } | Step::Noop { reason } => {
             b.section(escape(reason)).context(by);
         }
-        Step::Progress { detail } | Step::Succeeded { detail } => {
+        Step::Progress { detail, .. } | Step::Succeeded { detail } => {
             b.section(escape(detail)).context(by);
         }
         Step::Failed { error } => {
@@ -183,7 +183,7 @@ pub(super) fn action_step(rec: &Record, s: &ActionStep, before: &IncidentState) 
     let detail = match &s.step {
         Step::Refused { reason } | Step::Noop { reason } => format!(": {reason}"),
         Step::Failed { error } => format!(": {error}"),
-        Step::Progress { detail } | Step::Succeeded { detail } if !detail.is_empty() => {
+        Step::Progress { detail, .. } | Step::Succeeded { detail } if !detail.is_empty() => {
             format!(": {detail}")
         }
         _ => String::new(),

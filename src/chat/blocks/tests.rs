@@ -175,12 +175,12 @@ fn step(id: &str, step: Step) -> RecordBody {
 }
 
 fn deactivate_call() -> ApiCall {
-    ApiCall {
-        service: "iam".into(),
-        operation: "UpdateAccessKey".into(),
-        region: None,
-        params: json!({"UserName": "admin-ops", "AccessKeyId": KEY, "Status": "Inactive"}),
-    }
+    ApiCall::new(
+        "iam",
+        "UpdateAccessKey",
+        None,
+        json!({"UserName": "admin-ops", "AccessKeyId": KEY, "Status": "Inactive"}),
+    )
 }
 
 fn deactivate() -> Action {
@@ -552,6 +552,7 @@ fn the_thread_gets_a_message_for_each_record_that_matters() {
             "a6",
             Step::Progress {
                 detail: "IN_PROGRESS".into(),
+                done_step: None,
             },
         ),
     );

@@ -234,12 +234,12 @@ fn the_dialog_draws_as_many_lines_as_its_layout_counts() {
     use crate::model::{Action, ApiCall};
     use crate::tui::confirm::Confirm;
     let theme = crate::tui::theme::Theme::builtin("dark").unwrap();
-    let long = ApiCall {
-        service: "config".into(),
-        operation: "StartRemediationExecution".into(),
-        region: Some("us-east-1".into()),
-        params: serde_json::json!({"ResourceKeys": (0..12).map(|i| format!("table-{i}")).collect::<Vec<_>>()}),
-    };
+    let long = ApiCall::new(
+        "config",
+        "StartRemediationExecution",
+        Some("us-east-1"),
+        serde_json::json!({"ResourceKeys": (0..12).map(|i| format!("table-{i}")).collect::<Vec<_>>()}),
+    );
     let key = Action::DeleteKey {
         user: "u".into(),
         access_key_id: "AKIA0000000000001234".into(),
