@@ -14,6 +14,29 @@ pub enum Command {
         rule: String,
         resource: Option<String>,
     },
+    /// Instances, and a region when the incident does not know where they run.
+    Isolate(String, Option<String>),
+    Snapshot(String, Option<String>),
+    Stop(Vec<String>, Option<String>),
+    Terminate(Vec<String>, Option<String>),
+    RevokeIngress {
+        group: String,
+        rule: String,
+        region: Option<String>,
+    },
+    DeleteUser(String),
+    DeleteLoginProfile(String),
+    DetachPolicy {
+        user: String,
+        policy_arn: String,
+    },
+    DeleteKeyPair(String, Option<String>),
+    /// The containment plan for a principal or key (the selection's by default).
+    Contain(Option<String>),
+    /// The rest of a plan that stopped (the last failed one by default).
+    Resume(Option<String>),
+    /// What a principal or key created or changed (the selection's by default).
+    Blast(Option<String>),
     Pivot(String),
     Note(String),
     Status(Option<IncidentStatus>),
@@ -48,6 +71,7 @@ pub enum Arg {
     User,
     Principal,
     Rule,
+    Instance,
     PivotTarget,
     Status,
     Severity,
@@ -107,6 +131,102 @@ pub const VERBS: &[Verb] = &[
         usage: "remediate <rule> [resource]",
         help: "Run the Config remediation configured for a rule",
         arg: Arg::Rule,
+        console_only: false,
+    },
+    Verb {
+        name: "contain",
+        aliases: &[],
+        usage: "contain [principal|key-id]",
+        help: "Plan the whole playbook for a compromised credential: cut it, stop what it started, undo what it left",
+        arg: Arg::Principal,
+        console_only: false,
+    },
+    Verb {
+        name: "resume",
+        aliases: &[],
+        usage: "resume [action-id]",
+        help: "Run the rest of a plan that stopped (the last failed one by default)",
+        arg: Arg::Text,
+        console_only: false,
+    },
+    Verb {
+        name: "blast",
+        aliases: &["blast-radius"],
+        usage: "blast [principal|key-id]",
+        help: "What a principal or key created or changed, where, what it costs now, and what undoes it",
+        arg: Arg::Principal,
+        console_only: false,
+    },
+    Verb {
+        name: "isolate",
+        aliases: &[],
+        usage: "isolate <instance-id> [region]",
+        help: "Swap an instance's security groups for a quarantine group (no rules)",
+        arg: Arg::Instance,
+        console_only: false,
+    },
+    Verb {
+        name: "snapshot",
+        aliases: &[],
+        usage: "snapshot <instance-id> [region]",
+        help: "Snapshot an instance's EBS volumes for forensics, tagged with the incident",
+        arg: Arg::Instance,
+        console_only: false,
+    },
+    Verb {
+        name: "stop",
+        aliases: &[],
+        usage: "stop <instance-id>... [region]",
+        help: "Stop instances",
+        arg: Arg::Instance,
+        console_only: false,
+    },
+    Verb {
+        name: "terminate",
+        aliases: &[],
+        usage: "terminate <instance-id>... [region]",
+        help: "Terminate instances for good (asks for the last four characters of the first)",
+        arg: Arg::Instance,
+        console_only: false,
+    },
+    Verb {
+        name: "revoke-ingress",
+        aliases: &[],
+        usage: "revoke-ingress <sg-id> <sgr-id> [region]",
+        help: "Remove an ingress rule from a security group",
+        arg: Arg::Text,
+        console_only: false,
+    },
+    Verb {
+        name: "delete-user",
+        aliases: &[],
+        usage: "delete-user <user>",
+        help: "Delete a user with everything IAM requires gone first (asks for its last four characters)",
+        arg: Arg::User,
+        console_only: false,
+    },
+    Verb {
+        name: "delete-login-profile",
+        aliases: &[],
+        usage: "delete-login-profile <user>",
+        help: "Delete a user's console password",
+        arg: Arg::User,
+        console_only: false,
+    },
+    Verb {
+        name: "detach-policy",
+        aliases: &[],
+        usage: "detach-policy <user> <policy-arn>",
+        help: "Detach a managed policy from a user",
+        arg: Arg::User,
+        console_only: false,
+    },
+    Verb {
+        name: "delete-key-pair",
+        aliases: &[],
+        usage: "delete-key-pair <name> [region]",
+        help: "Delete an EC2 key pair",
+        arg: Arg::Text,
         console_only: false,
     },
     Verb {
@@ -324,6 +444,30 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         }
     };
     let optional = || args.first().map(|s| s.to_string());
+    let at_most_one = || match args.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.to_string())),
+        _ => Err(CommandError(format!(
+            "too many arguments; usage: {}",
+            v.usage
+        ))),
+    };
+    // Instance IDs start with `i-`; a last word that does not is the region.
+    let instances_and_region = || -> Result<(Vec<String>, Option<String>), CommandError> {
+        let (ids, rest): (Vec<&str>, Vec<&str>) = args.iter().partition(|a| a.starts_with("i-"));
+        match (ids.as_slice(), rest.as_slice()) {
+            ([], _) => Err(CommandError(format!("usage: {}", v.usage))),
+            (_, []) => Ok((ids.iter().map(|s| s.to_string()).collect(), None)),
+            (_, [region]) if args.last() == Some(region) => Ok((
+                ids.iter().map(|s| s.to_string()).collect(),
+                Some(region.to_string()),
+            )),
+            (_, other) => Err(CommandError(format!(
+                "`{}` is not an instance ID; usage: {}",
+                other[0], v.usage
+            ))),
+        }
+    };
     let no_args = |c: Command| {
         if args.is_empty() {
             Ok(c)
@@ -345,6 +489,49 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
                 rule: rule.to_string(),
                 resource: Some(resource.to_string()),
             },
+            _ => return Err(CommandError(format!("usage: {}", v.usage))),
+        },
+        "contain" => Command::Contain(at_most_one()?),
+        "resume" => Command::Resume(at_most_one()?),
+        "blast" => Command::Blast(at_most_one()?),
+        "isolate" | "snapshot" => {
+            let (ids, region) = instances_and_region()?;
+            let [id] = <[String; 1]>::try_from(ids)
+                .map_err(|_| CommandError(format!("one instance at a time; usage: {}", v.usage)))?;
+            if v.name == "isolate" {
+                Command::Isolate(id, region)
+            } else {
+                Command::Snapshot(id, region)
+            }
+        }
+        "stop" => {
+            let (ids, region) = instances_and_region()?;
+            Command::Stop(ids, region)
+        }
+        "terminate" => {
+            let (ids, region) = instances_and_region()?;
+            Command::Terminate(ids, region)
+        }
+        "revoke-ingress" => match args.as_slice() {
+            [group, rule] | [group, rule, _] => Command::RevokeIngress {
+                group: group.to_string(),
+                rule: rule.to_string(),
+                region: args.get(2).map(|r| r.to_string()),
+            },
+            _ => return Err(CommandError(format!("usage: {}", v.usage))),
+        },
+        "delete-user" => Command::DeleteUser(need_one()?),
+        "delete-login-profile" => Command::DeleteLoginProfile(need_one()?),
+        "detach-policy" => match args.as_slice() {
+            [user, arn] => Command::DetachPolicy {
+                user: user.to_string(),
+                policy_arn: arn.to_string(),
+            },
+            _ => return Err(CommandError(format!("usage: {}", v.usage))),
+        },
+        "delete-key-pair" => match args.as_slice() {
+            [name] => Command::DeleteKeyPair(name.to_string(), None),
+            [name, region] => Command::DeleteKeyPair(name.to_string(), Some(region.to_string())),
             _ => return Err(CommandError(format!("usage: {}", v.usage))),
         },
         "pivot" => Command::Pivot(need_one()?),

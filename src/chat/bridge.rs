@@ -17,6 +17,7 @@ use crate::model::{actor, printable};
 use crate::respond::lifecycle::{
     self, ConfirmRules, Lifecycle, NotDone, Opened, Policy, parse_confirmation_value,
 };
+use crate::respond::blast::Subject;
 use crate::respond::{ResponseApi, resolve};
 use crate::state::IncidentState;
 use crate::state::pivot::Pivot;
@@ -33,6 +34,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+
+/// The key, else the principal, of the worst open alert.
+fn worst_alert_subject(state: &IncidentState) -> Option<String> {
+    let id = resolve::worst_open_alert(state)?;
+    let a = &state.alert(&id)?.alert;
+    a.access_key_id.clone().or_else(|| a.principal.clone())
+}
 
 /// The kinds of change a permission grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +322,11 @@ impl Bridge {
             };
         }
         let now = self.clock.now();
+        // `contain` without a target is about the worst open alert's key or principal.
+        let cmd = match cmd {
+            Command::Contain(None) => Command::Contain(worst_alert_subject(&self.state())),
+            other => other,
+        };
         let action = match resolve::action_for(&cmd, &self.state(), now) {
             Some(Ok(a)) => a,
             Some(Err(why)) => return refuse(&why),
@@ -348,6 +361,10 @@ impl Bridge {
             Command::Keys(user) => blocks::keys(&state, user.as_deref()),
             Command::Timeline(n) => blocks::timeline(&state, n.unwrap_or(10)),
             Command::Pivot(target) => blocks::pivot(&state, &Pivot::parse(target)),
+            Command::Blast(target) => match target.clone().or_else(|| worst_alert_subject(&state)) {
+                Some(t) => blocks::blast(&state, &Subject::parse(&t)),
+                None => blocks::error("No open alert names a principal: blast <principal|key-id>"),
+            },
             _ => return None,
         })
     }

@@ -339,6 +339,10 @@ pub enum Step {
         /// Set when the step of a plan with this index is done: a resumed plan skips it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         done_step: Option<usize>,
+        /// Set when this reports one call of a step that makes several, as it was made
+        /// (values from earlier calls filled in): the journal's account of what ran.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        made: Option<ApiCall>,
     },
     Cancelled,
     /// Refused before anything was done (read-only mode, not permitted, …).

@@ -301,26 +301,37 @@ impl Lifecycle {
             ));
             return Err(reason);
         };
-        let report = |detail: String, done_step: Option<usize>| {
-            self.writer
-                .append(self.records(who, vec![step(&id, Step::Progress { detail, done_step })]))
+        let report = |detail: String, done_step: Option<usize>, made: Option<ApiCall>| {
+            self.writer.append(self.records(
+                who,
+                vec![step(
+                    &id,
+                    Step::Progress {
+                        detail,
+                        done_step,
+                        made,
+                    },
+                )],
+            ))
         };
-        let progress = |detail: String| report(detail, None);
+        let progress = |detail: String| report(detail, None, None);
+        let made = |call: &ApiCall, detail: String| report(detail, None, Some(call.clone()));
         let parts = plan::parts(&view.action);
         let outcome = if parts.concat() != view.calls {
             // The plan is rebuilt step by step to run it; it must be the one confirmed.
             Err("the plan no longer matches its request: ask again".to_string())
         } else if let [only] = parts.as_slice() {
-            execute(api.as_ref(), only, &progress).await
+            execute(api.as_ref(), only, &progress, &made).await
         } else {
             let steps = view.action.steps();
             let n = steps.len();
             let mut result = Ok(format!("all {n} steps done"));
             for (k, (calls, what)) in parts.iter().zip(steps).enumerate() {
-                match execute(api.as_ref(), calls, &progress).await {
+                match execute(api.as_ref(), calls, &progress, &made).await {
                     Ok(detail) => report(
                         format!("step {}/{n} done: {} — {detail}", k + 1, what.describe()),
                         Some(k),
+                        None,
                     ),
                     Err(e) => {
                         result = Err(format!(

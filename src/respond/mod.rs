@@ -1,6 +1,8 @@
 //! Responding: plan an action into API calls, then make them through whichever AWS is
 //! behind the console (the demo world, an emulator, or a real account).
 
+pub mod blast;
+pub mod contain;
 pub mod guidance;
 pub mod lifecycle;
 pub mod plan;
@@ -29,6 +31,8 @@ impl ApiError {
 
 /// Where the state changes of a running action are reported.
 pub type Progress<'a> = &'a (dyn Fn(String) + Send + Sync);
+/// Where each call of a step that makes several is reported as it is made.
+pub type Made<'a> = &'a (dyn Fn(&ApiCall, String) + Send + Sync);
 
 /// Makes one API call. The demo world, moto and real AWS all sit behind this.
 #[async_trait]
@@ -56,6 +60,7 @@ pub async fn execute(
     api: &dyn ResponseApi,
     calls: &[ApiCall],
     progress: Progress<'_>,
+    made_call: Made<'_>,
 ) -> Result<String, String> {
     let mut done: Vec<String> = Vec::new();
     let mut bound = Bindings::new();
@@ -74,12 +79,12 @@ pub async fn execute(
                 Ok(answer) => {
                     planned.bind_answer(&answer, &mut bound);
                     if report {
-                        progress(format!("{call} ok{}", bound_names(planned, &bound)));
+                        made_call(&call, format!("{call} ok{}", bound_names(planned, &bound)));
                     }
                     done.push(call.name());
                 }
                 Err(e) if call.absent_on.contains(&e.code) => {
-                    progress(format!("{call}: not there ({e}), nothing to do"));
+                    made_call(&call, format!("{call}: not there ({e}), nothing to do"));
                     done.push(format!("{} (nothing to do)", call.name()));
                 }
                 Err(e) => {

@@ -6,6 +6,8 @@ use crate::model::{
     Action, AlertStatus, AlertStatusChange, IncidentChange, Note, PrincipalRef, RecordBody,
     ResourceKey, printable,
 };
+use super::blast::Subject;
+use super::contain;
 use crate::state::IncidentState;
 use crate::vocabulary::Command;
 use chrono::{DateTime, Utc};
@@ -40,8 +42,162 @@ pub fn action_for(
             issued_before: now,
         }),
         Command::Remediate { rule, resource } => remediation(state, rule, resource.as_deref()),
+        Command::Isolate(id, region) => {
+            instances_in(state, std::slice::from_ref(id), region.as_deref()).map(|region| {
+                Action::IsolateInstance {
+                    instance_id: id.clone(),
+                    region,
+                }
+            })
+        }
+        Command::Snapshot(id, region) => {
+            instances_in(state, std::slice::from_ref(id), region.as_deref()).map(|region| {
+                Action::SnapshotInstance {
+                    instance_id: id.clone(),
+                    region,
+                    incident: if state.meta.id.is_empty() {
+                        "incident".into()
+                    } else {
+                        state.meta.id.clone()
+                    },
+                }
+            })
+        }
+        Command::Stop(ids, region) => {
+            instances_in(state, ids, region.as_deref()).map(|region| Action::StopInstances {
+                region,
+                instance_ids: ids.clone(),
+            })
+        }
+        Command::Terminate(ids, region) => instances_in(state, ids, region.as_deref()).map(
+            |region| Action::TerminateInstances {
+                region,
+                instance_ids: ids.clone(),
+            },
+        ),
+        Command::RevokeIngress {
+            group,
+            rule,
+            region,
+        } => region_where(state, region.as_deref(), "security group", group, |e| {
+            request_field(e, "groupId").as_deref() == Some(group.as_str())
+        })
+        .map(|region| Action::RevokeIngress {
+            region,
+            group_id: group.clone(),
+            rule_id: rule.clone(),
+        }),
+        Command::DeleteUser(user) => Ok(Action::DeleteUser { user: user.clone() }),
+        Command::DeleteLoginProfile(user) => Ok(Action::DeleteLoginProfile { user: user.clone() }),
+        Command::DetachPolicy { user, policy_arn } => Ok(Action::DetachPolicy {
+            user: user.clone(),
+            policy_arn: policy_arn.clone(),
+        }),
+        Command::DeleteKeyPair(name, region) => {
+            region_where(state, region.as_deref(), "key pair", name, |e| {
+                matches!(e.event_name.as_str(), "ImportKeyPair" | "CreateKeyPair")
+                    && request_field(e, "keyName").as_deref() == Some(name.as_str())
+            })
+            .map(|region| Action::DeleteKeyPair {
+                region,
+                key_name: name.clone(),
+            })
+        }
+        Command::Contain(Some(target)) => {
+            contain::default_plan(&Subject::parse(target), state, now)
+        }
+        Command::Resume(id) => {
+            let view = match id {
+                Some(id) => state.action(id),
+                None => contain::last_failed_plan(state),
+            };
+            match view {
+                None => Err(match id {
+                    Some(id) => format!("Unknown action {}", printable(id)),
+                    None => "No plan has stopped: nothing to resume".into(),
+                }),
+                Some(v) => contain::rest_of(v)
+                    .ok_or_else(|| format!("{} is not a plan with steps left to run", v.id)),
+            }
+        }
         _ => return None,
     })
+}
+
+/// The region of instances the incident knows (from their launch), or the one given; all
+/// must be in one region, as EC2 calls are regional.
+fn instances_in(
+    state: &IncidentState,
+    ids: &[String],
+    given: Option<&str>,
+) -> Result<String, String> {
+    if let Some(r) = given {
+        return Ok(r.to_string());
+    }
+    let mut regions: Vec<&str> = Vec::new();
+    for id in ids {
+        match state.instance(id) {
+            Some(i) => {
+                if !regions.contains(&i.region.as_str()) {
+                    regions.push(&i.region);
+                }
+            }
+            None => {
+                return Err(format!(
+                    "Unknown instance {}: no launch of it is in the incident; name its region too",
+                    printable(id)
+                ));
+            }
+        }
+    }
+    match regions.as_slice() {
+        [one] => Ok(one.to_string()),
+        many => Err(format!(
+            "Those instances run in {} regions ({}): one region per command",
+            many.len(),
+            many.join(", ")
+        )),
+    }
+}
+
+/// The one region where CloudTrail saw `what` made, or the one given.
+fn region_where(
+    state: &IncidentState,
+    given: Option<&str>,
+    kind: &str,
+    what: &str,
+    made_here: impl Fn(&crate::model::CloudTrailEvent) -> bool,
+) -> Result<String, String> {
+    if let Some(r) = given {
+        return Ok(r.to_string());
+    }
+    let mut regions: Vec<String> = Vec::new();
+    for e in state.events.iter().filter(|e| !e.failed() && made_here(e)) {
+        if !regions.iter().any(|r| **r == *e.aws_region) {
+            regions.push(e.aws_region.to_string());
+        }
+    }
+    match regions.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(format!(
+            "No {kind} {} is in the incident's CloudTrail: name its region",
+            printable(what)
+        )),
+        many => Err(format!(
+            "{kind} {} exists in {} regions ({}): name one",
+            printable(what),
+            many.len(),
+            many.join(", ")
+        )),
+    }
+}
+
+fn request_field(e: &crate::model::CloudTrailEvent, name: &str) -> Option<String> {
+    e.params
+        .as_deref()?
+        .pointer(&format!("/requestParameters/{name}"))?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The record a change to the incident itself asks for (a note, its status, severity or

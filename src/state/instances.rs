@@ -87,6 +87,7 @@ impl IncidentState {
     /// Follows a response step that succeeded: what it did to instances is known at once,
     /// before CloudTrail reports it.
     pub(super) fn track_response(&mut self, done: &Action) {
+        self.responded.push(done.clone());
         let mut set = |ids: &[String], f: &dyn Fn(&mut InstanceView)| {
             for id in ids {
                 if let Some(i) = self.instances.get_mut(id) {

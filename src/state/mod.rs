@@ -196,6 +196,8 @@ pub struct IncidentState {
     user_index: HashMap<String, usize>,
     pub actions: Vec<ActionView>,
     action_index: HashMap<String, usize>,
+    /// Every response (or plan step) that succeeded, in journal order.
+    pub responded: Vec<Action>,
     /// EC2 instances by ID, from the launches CloudTrail recorded.
     pub instances: BTreeMap<String, InstanceView>,
     /// The instances each launch event started.

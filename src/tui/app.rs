@@ -137,6 +137,14 @@ pub enum Overlay {
     Help { scroll: u16 },
     Detail { item: Item, scroll: u16 },
     Confirm(Confirm),
+    /// What a key or principal created or changed, worked out when opened and again
+    /// whenever the state changes (`version`).
+    Blast {
+        subject: crate::respond::blast::Subject,
+        items: Vec<crate::respond::blast::Touched>,
+        version: u64,
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -403,6 +411,7 @@ impl App {
             }
         };
         self.refresh_rows(false);
+        self.refresh_blast();
         self.clamp_all();
         self.refresh_chart();
         self.materialize();
@@ -629,7 +638,15 @@ impl App {
             return vec![];
         };
         match &mut self.overlay {
-            Some(Overlay::Help { scroll }) | Some(Overlay::Detail { scroll, .. }) => {
+            Some(Overlay::Blast { .. }) if action == KeyAction::Contain => {
+                let Some(Overlay::Blast { subject, .. }) = self.overlay.take() else {
+                    unreachable!("matched above")
+                };
+                self.propose_plan(subject)
+            }
+            Some(Overlay::Help { scroll })
+            | Some(Overlay::Detail { scroll, .. })
+            | Some(Overlay::Blast { scroll, .. }) => {
                 match action {
                     KeyAction::Down => *scroll = scroll.saturating_add(1),
                     KeyAction::Up => *scroll = scroll.saturating_sub(1),
@@ -695,6 +712,16 @@ impl App {
             KeyAction::DeactivateKey => return self.respond_on_selection(KeyAction::DeactivateKey),
             KeyAction::DeleteKey => return self.respond_on_selection(KeyAction::DeleteKey),
             KeyAction::DenyAll => return self.respond_on_selection(KeyAction::DenyAll),
+            KeyAction::BlastRadius => {
+                if let Some(subject) = self.subject_for(None) {
+                    self.open_blast(subject);
+                }
+            }
+            KeyAction::Contain => {
+                if let Some(subject) = self.subject_for(None) {
+                    return self.propose_plan(subject);
+                }
+            }
             KeyAction::RevokeSessions => {
                 return self.respond_on_selection(KeyAction::RevokeSessions);
             }

@@ -2,7 +2,33 @@
 //! actions also ask for part of the target's ID to be typed.
 
 use crate::model::{Action, ApiCall};
+use crate::respond::blast::Subject;
+use crate::respond::contain::{PlanStep, plan_of};
+use crate::respond::plan;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A plan shown as a checklist: the responder unticks what to skip, then confirms once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checklist {
+    pub subject: Subject,
+    pub steps: Vec<PlanStep>,
+    /// The step the cursor is on.
+    pub cursor: usize,
+}
+
+/// One line of a checklist: a step, or one of its calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanLine {
+    Step {
+        index: usize,
+        ticked: bool,
+        text: String,
+    },
+    Call(String),
+}
+
+/// Lines of a checklist shown at once; the window follows the cursor.
+pub const PLAN_ROWS: usize = 14;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
@@ -33,6 +59,9 @@ pub struct Confirm {
     pub twice: bool,
     /// Whether the first of two confirmations was given.
     pub confirmed_once: bool,
+    /// A plan's steps to tick, when this confirms a plan. The plan is journaled when it
+    /// is decided, as the steps then ticked.
+    pub plan: Option<Checklist>,
 }
 
 impl Confirm {
@@ -49,14 +78,114 @@ impl Confirm {
             warning: None,
             twice: false,
             confirmed_once: false,
+            plan: None,
         }
     }
 
-    /// Whether Confirm may be pressed: always, unless a code is asked for and not typed.
+    /// A plan to confirm, its default steps ticked.
+    pub fn for_plan(subject: Subject, steps: Vec<PlanStep>, dry_run: bool) -> Self {
+        let action = plan_of(&subject, &steps);
+        let calls = plan::plan(&action);
+        let mut c = Confirm::new(String::new(), action, calls, dry_run);
+        c.plan = Some(Checklist {
+            subject,
+            steps,
+            cursor: 0,
+        });
+        c
+    }
+
+    /// After a tick changes: the plan, its calls and what must be typed follow it.
+    fn retick(&mut self) {
+        let Some(list) = &self.plan else { return };
+        self.action = plan_of(&list.subject, &list.steps);
+        self.calls = plan::plan(&self.action);
+        let code = self.action.confirmation_code();
+        if code != self.code {
+            self.code = code;
+            self.typed.clear();
+            self.focus = Button::Cancel;
+        }
+    }
+
+    /// Moves the checklist's cursor, or ticks the step under it.
+    fn on_plan_key(&mut self, key: &KeyEvent) -> bool {
+        let typing = self.code.is_some();
+        let Some(list) = &mut self.plan else {
+            return false;
+        };
+        let last = list.steps.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Down => list.cursor = (list.cursor + 1).min(last),
+            KeyCode::Char('j') if !typing => list.cursor = (list.cursor + 1).min(last),
+            KeyCode::Up => list.cursor = list.cursor.saturating_sub(1),
+            KeyCode::Char('k') if !typing => list.cursor = list.cursor.saturating_sub(1),
+            KeyCode::Char(' ') => {
+                if let Some(s) = list.steps.get_mut(list.cursor) {
+                    s.ticked = !s.ticked;
+                }
+                self.retick();
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Every line of the checklist: each step, then the calls it makes.
+    pub fn plan_lines(&self) -> Vec<PlanLine> {
+        let Some(list) = &self.plan else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (index, s) in list.steps.iter().enumerate() {
+            out.push(PlanLine::Step {
+                index,
+                ticked: s.ticked,
+                text: format!("{}. {}", index + 1, s.action.describe()),
+            });
+            for call in plan::plan(&s.action) {
+                out.extend(
+                    wrap_at_commas(&call.to_string(), CALL_WIDTH - 6)
+                        .into_iter()
+                        .map(PlanLine::Call),
+                );
+            }
+        }
+        out
+    }
+
+    /// The checklist lines on screen: a window that keeps the cursor's step in view.
+    pub fn plan_window(&self) -> Vec<(bool, PlanLine)> {
+        let lines = self.plan_lines();
+        let cursor = self.plan.as_ref().map_or(0, |l| l.cursor);
+        let at = lines
+            .iter()
+            .position(|l| matches!(l, PlanLine::Step { index, .. } if *index == cursor))
+            .unwrap_or(0);
+        let start = at
+            .saturating_sub(2)
+            .min(lines.len().saturating_sub(PLAN_ROWS));
+        lines
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(PLAN_ROWS)
+            .map(|(i, l)| (i == at, l))
+            .collect()
+    }
+
+    /// Whether Confirm may be pressed: always, unless a code is asked for and not typed,
+    /// or a plan has nothing ticked.
     pub fn armed(&self) -> bool {
-        self.code
+        let something = self
+            .plan
             .as_ref()
-            .is_none_or(|c| c.eq_ignore_ascii_case(self.typed.trim()))
+            .is_none_or(|l| l.steps.iter().any(|s| s.ticked));
+        something
+            && self
+                .code
+                .as_ref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(self.typed.trim()))
     }
 
     /// Presses a button (by key or mouse).
@@ -78,9 +207,17 @@ impl Confirm {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return ConfirmOutcome::Cancelled;
         }
+        if self.on_plan_key(key) {
+            return ConfirmOutcome::Pending;
+        }
         match key.code {
             KeyCode::Esc => ConfirmOutcome::Cancelled,
             KeyCode::Enter => self.press(self.focus),
+            // Once the code is typed, `y` confirms here as in every dialog: a complete
+            // code takes no more characters.
+            KeyCode::Char('y') | KeyCode::Char('Y') if self.code.is_some() && self.armed() => {
+                self.press(Button::Confirm)
+            }
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
                 self.focus = match self.focus {
                     Button::Cancel => Button::Confirm,
@@ -173,7 +310,11 @@ impl Confirm {
     /// How many lines the dialog's body has (the renderer draws exactly these; the layout
     /// and the mouse need the count without drawing).
     pub fn line_count(&self) -> usize {
-        let calls: usize = self.calls.iter().map(|c| self.call_lines(c).len()).sum();
+        let calls: usize = if self.plan.is_some() {
+            self.plan_lines().len().min(PLAN_ROWS)
+        } else {
+            self.calls.iter().map(|c| self.call_lines(c).len()).sum()
+        };
         1 + usize::from(self.warning.is_some()) + 2 + calls + 2
     }
 }
@@ -275,6 +416,62 @@ mod tests {
             c.handle(&key(KeyCode::Char('y'))),
             ConfirmOutcome::Confirmed
         );
+    }
+
+    #[test]
+    fn once_the_code_is_typed_y_confirms_as_everywhere() {
+        let mut c = delete();
+        for ch in "123".chars() {
+            c.handle(&key(KeyCode::Char(ch)));
+        }
+        // Not yet armed: `y` is typed (and is wrong).
+        assert_eq!(c.handle(&key(KeyCode::Char('y'))), ConfirmOutcome::Pending);
+        c.handle(&key(KeyCode::Backspace));
+        c.handle(&key(KeyCode::Char('4')));
+        assert_eq!(
+            c.handle(&key(KeyCode::Char('y'))),
+            ConfirmOutcome::Confirmed
+        );
+    }
+
+    #[test]
+    fn a_plan_is_a_checklist_whose_ticks_decide_what_runs_and_what_is_typed() {
+        let steps = vec![
+            PlanStep {
+                action: Action::DeactivateKey {
+                    user: "u".into(),
+                    access_key_id: "AKIA0000000000001234".into(),
+                },
+                ticked: true,
+            },
+            PlanStep {
+                action: Action::TerminateInstances {
+                    region: "us-east-1".into(),
+                    instance_ids: vec!["i-0abc".into()],
+                },
+                ticked: false,
+            },
+        ];
+        let mut c = Confirm::for_plan(Subject::Principal("u".into()), steps, false);
+        assert_eq!(c.action.steps().len(), 1);
+        assert_eq!(c.code, None, "nothing irreversible is ticked");
+        assert_eq!(c.calls.len(), 1);
+        c.handle(&key(KeyCode::Down));
+        c.handle(&key(KeyCode::Char(' ')));
+        assert_eq!(c.action.steps().len(), 2);
+        assert_eq!(c.code.as_deref(), Some("u"), "terminating is typed");
+        assert!(!c.armed());
+        c.handle(&key(KeyCode::Char('u')));
+        assert_eq!(c.handle(&key(KeyCode::Char('y'))), ConfirmOutcome::Confirmed);
+        // Unticking everything disarms it.
+        let mut c = c.clone();
+        c.handle(&key(KeyCode::Char(' ')));
+        c.handle(&key(KeyCode::Up));
+        c.handle(&key(KeyCode::Char(' ')));
+        assert!(!c.armed());
+        let lines = c.plan_lines();
+        assert!(matches!(&lines[0], PlanLine::Step { ticked: false, .. }));
+        assert!(matches!(&lines[1], PlanLine::Call(t) if t.contains("UpdateAccessKey")));
     }
 
     #[test]

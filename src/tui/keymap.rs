@@ -38,6 +38,10 @@ pub enum KeyAction {
     DenyAll,
     RevokeSessions,
     Remediate,
+    /// The blast radius of the selected key or principal.
+    BlastRadius,
+    /// The containment plan for the selected key or principal.
+    Contain,
     Acknowledge,
     ResolveAlert,
     ToggleEvents,
@@ -103,6 +107,7 @@ impl KeyAction {
             Pivot,
             ToggleEvents,
             Yank,
+            BlastRadius,
             ChartLeft,
             ChartRight,
             Window,
@@ -111,6 +116,7 @@ impl KeyAction {
             DenyAll,
             RevokeSessions,
             Remediate,
+            Contain,
             Acknowledge,
             ResolveAlert,
             PlayPause,
@@ -147,6 +153,8 @@ impl KeyAction {
             DenyAll => "deny-all",
             RevokeSessions => "revoke-sessions",
             Remediate => "remediate",
+            BlastRadius => "blast-radius",
+            Contain => "contain",
             Acknowledge => "acknowledge",
             ResolveAlert => "resolve-alert",
             ToggleEvents => "toggle-events",
@@ -189,6 +197,8 @@ impl KeyAction {
             DenyAll => "Attach a deny-all policy to the selected user",
             RevokeSessions => "Revoke the sessions of the selected user or role",
             Remediate => "Run the Config remediation for the selected finding",
+            BlastRadius => "What the selected key or principal created or changed",
+            Contain => "Plan the whole containment of the selected key or principal",
             Acknowledge => "Acknowledge the selected alert",
             ResolveAlert => "Resolve the selected alert",
             ChartLeft => "Select the chart's bar to the left",
@@ -209,10 +219,12 @@ impl KeyAction {
             Help | Filter | Command | Quit => "General",
             NextPane | PrevPane | Pane(_) => "Panes",
             Down | Up | PageDown | PageUp | Top | Bottom | Detail | Back => "Navigation",
-            Pivot | ToggleEvents | Yank | ChartLeft | ChartRight | Window => "Investigate",
+            Pivot | ToggleEvents | Yank | BlastRadius | ChartLeft | ChartRight | Window => {
+                "Investigate"
+            }
             PlayPause | Faster | Slower | StepForward | StepBack => "Replay",
-            DeactivateKey | DeleteKey | DenyAll | RevokeSessions | Remediate | Acknowledge
-            | ResolveAlert => "Respond",
+            DeactivateKey | DeleteKey | DenyAll | RevokeSessions | Remediate | Contain
+            | Acknowledge | ResolveAlert => "Respond",
         }
     }
 }

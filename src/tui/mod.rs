@@ -1,6 +1,7 @@
 //! The terminal console.
 
 pub mod app;
+pub mod blast;
 pub mod confirm;
 pub mod detail;
 #[cfg(test)]

@@ -45,6 +45,33 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
             scrolled_box(frame, view, area, &title, lines, *scroll, detail_hint(view));
         }
         Some(Overlay::Confirm(c)) => confirm(frame, view, area, c),
+        Some(Overlay::Blast {
+            subject,
+            items,
+            scroll,
+            ..
+        }) => {
+            let hint = {
+                use super::keymap::KeyAction as K;
+                let key = |a| view.keymap.keys_for(a).first().cloned().unwrap_or_default();
+                format!(
+                    " {} close · {}/{} scroll · {} contain ",
+                    key(K::Back),
+                    key(K::Down),
+                    key(K::Up),
+                    key(K::Contain)
+                )
+            };
+            scrolled_box(
+                frame,
+                view,
+                area,
+                &super::blast::title(subject, items),
+                super::blast::lines(items, view.theme),
+                *scroll,
+                hint,
+            );
+        }
         None => {}
     }
 }
@@ -696,7 +723,7 @@ pub fn help_lines(view: &View<'_>) -> Vec<Line<'static>> {
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
-        "Dialogs: y confirms, n or esc cancels, enter presses the focused button (Cancel first), tab switches.",
+        "Dialogs: y confirms (once any code asked for is typed), n or esc cancels, enter presses the focused button (Cancel first), tab switches; in a plan, space ticks a step.",
         Style::default().fg(t.muted),
     )));
     lines.push(Line::from(Span::styled(
@@ -750,9 +777,32 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
         },
         Style::default().fg(t.muted),
     )));
+    // A plan is a checklist of steps, each with its calls, in a window that follows the
+    // cursor.
+    for (at_cursor, line) in c.plan_window() {
+        use super::confirm::PlanLine;
+        lines.push(match line {
+            PlanLine::Step { ticked, text, .. } => {
+                let style = Style::default().fg(if ticked { t.foreground } else { t.muted });
+                let style = if at_cursor {
+                    style.add_modifier(Modifier::REVERSED)
+                } else {
+                    style
+                };
+                Line::from(Span::styled(
+                    format!("{} [{}] {text}", if at_cursor { ">" } else { " " }, if ticked { "x" } else { " " }),
+                    style,
+                ))
+            }
+            PlanLine::Call(text) => Line::from(Span::styled(
+                format!("        {text}"),
+                Style::default().fg(t.code_fg),
+            )),
+        });
+    }
     // Calls are shown whole, wrapped after commas: what is confirmed is exactly what will
     // be sent, and no ID is split across lines.
-    for call in &c.calls {
+    for call in c.calls.iter().filter(|_| c.plan.is_none()) {
         for line in c.call_lines(call) {
             lines.push(Line::from(Span::styled(
                 format!("  {line}"),
@@ -766,8 +816,9 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::styled(
                 format!(
-                    "Type the last {} characters of the key ID to enable it: ",
-                    code.len()
+                    "Type the last {} characters of {} to enable it, then y: ",
+                    code.chars().count(),
+                    c.action.subject()
                 ),
                 Style::default().fg(t.warning),
             ),

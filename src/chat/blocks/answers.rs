@@ -419,3 +419,49 @@ pub(super) fn top_counts<'a>(values: impl Iterator<Item = &'a str>, n: usize) ->
     }
     out.join(", ")
 }
+
+/// `/warroom blast`: what a key or principal created or changed, what it costs now, and
+/// the command that undoes each.
+pub fn blast(state: &IncidentState, subject: &crate::respond::blast::Subject) -> ChatMessage {
+    let items = crate::respond::blast::blast_radius(subject, state);
+    let cost: f64 = items.iter().filter_map(|t| t.cost_per_hour).sum();
+    let refused = items.iter().filter(|t| t.attempt).count();
+    let mut b = Blocks::default();
+    b.section(format!(
+        ":boom: *Blast radius of* {} — {} created or changed, {refused} refused, *${cost:.2}/h* now",
+        escape(subject.name()),
+        items.len() - refused
+    ));
+    let lines: Vec<String> = items
+        .iter()
+        .map(|t| {
+            let undo = match &t.undo {
+                Some(a) => format!(" → /warroom {} {}", a.verb(), a.subject()),
+                None => String::new(),
+            };
+            format!(
+                "{} {} {} {}{}{}",
+                t.region.as_deref().unwrap_or("global"),
+                t.kind,
+                t.id,
+                if t.attempt {
+                    "refused".to_string()
+                } else {
+                    t.now.clone().unwrap_or_default()
+                },
+                t.cost_per_hour
+                    .map_or(String::new(), |c| format!(" ${c:.2}/h")),
+                undo
+            )
+        })
+        .collect();
+    b.code(&lines.join("\n"));
+    b.context(format!(
+        "/warroom contain {} plans all of it at once",
+        escape(subject.name())
+    ));
+    ChatMessage::new(
+        format!("Blast radius of {}: ${cost:.2}/h now", subject.name()),
+        b,
+    )
+}

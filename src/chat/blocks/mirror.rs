@@ -14,6 +14,11 @@ pub fn message_for(
         RecordBody::IncidentOpened(o) => Some(opened(rec, o, before)),
         RecordBody::IncidentChanged(c) => Some(changed(rec, c, before)),
         RecordBody::Note(n) => Some(note(rec, n)),
+        // Each call of a many-call step is in the journal; the thread hears of the steps.
+        RecordBody::Action(ActionStep {
+            step: Step::Progress { made: Some(_), .. },
+            ..
+        }) => None,
         RecordBody::Action(s) => Some(action_step(rec, s, before)),
         RecordBody::Alert(a) => alert_raised(a, before, opts),
         RecordBody::AlertStatus(c) => alert_status(rec, c, before, opts),

@@ -13,7 +13,7 @@ mod prompt;
 mod text;
 
 use answers::*;
-pub use answers::{alerts, findings, help, keys, pivot, status, timeline};
+pub use answers::{alerts, blast, findings, help, keys, pivot, status, timeline};
 use kit::*;
 pub use mirror::message_for;
 use mirror::*;

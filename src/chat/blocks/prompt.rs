@@ -30,8 +30,25 @@ pub fn confirm_prompt(
     if action.confirmation_code().is_some() {
         b.section("*This cannot be undone.*");
     }
-    b.section("These calls will be made:")
-        .code(&calls_text(calls))
+    match action {
+        // A plan lists its steps; each call is journaled as it is made.
+        Action::Contain { steps, .. } => {
+            let list: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(k, s)| format!("{}. {}", k + 1, s.describe()))
+                .collect();
+            b.section(format!(
+                "These steps will run in order, {} API calls in all; the first failure stops the plan:",
+                calls.len()
+            ))
+            .code(&list.join("\n"));
+        }
+        _ => {
+            b.section("These calls will be made:").code(&calls_text(calls));
+        }
+    }
+    b
         .context(format!(
             "Requested by {} · expires {}",
             escape(requested_by),

@@ -553,6 +553,7 @@ fn the_thread_gets_a_message_for_each_record_that_matters() {
             Step::Progress {
                 detail: "IN_PROGRESS".into(),
                 done_step: None,
+                made: None,
             },
         ),
     );

@@ -9,7 +9,17 @@ impl App {
             | Command::DeleteKey(_)
             | Command::DenyAll(_)
             | Command::RevokeSessions(_)
-            | Command::Remediate { .. } => match resolve::action_for(&cmd, &self.state, self.now) {
+            | Command::Remediate { .. }
+            | Command::Isolate(..)
+            | Command::Snapshot(..)
+            | Command::Stop(..)
+            | Command::Terminate(..)
+            | Command::RevokeIngress { .. }
+            | Command::DeleteUser(_)
+            | Command::DeleteLoginProfile(_)
+            | Command::DetachPolicy { .. }
+            | Command::DeleteKeyPair(..)
+            | Command::Resume(_) => match resolve::action_for(&cmd, &self.state, self.now) {
                 Some(Ok(action)) => self.request(action),
                 Some(Err(why)) => {
                     self.flash(Level::Error, why);
@@ -17,6 +27,16 @@ impl App {
                 }
                 None => vec![],
             },
+            Command::Contain(target) => match self.subject_for(target) {
+                Some(subject) => self.propose_plan(subject),
+                None => vec![],
+            },
+            Command::Blast(target) => {
+                if let Some(subject) = self.subject_for(target) {
+                    self.open_blast(subject);
+                }
+                vec![]
+            }
             Command::Pivot(target) => self.push_pivot(vec![Pivot::parse(&target)]),
             Command::Note(_)
             | Command::Status(Some(_))

@@ -79,6 +79,7 @@ impl App {
         let s = &self.state;
         let mut v: Vec<String> = match arg {
             Arg::AccessKey => s.keys.iter().map(|k| k.access_key_id.clone()).collect(),
+            Arg::Instance => s.instances.keys().cloned().collect(),
             Arg::User => s.users.iter().map(|u| u.name.clone()).collect(),
             Arg::Principal => s
                 .users

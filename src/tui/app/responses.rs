@@ -1,6 +1,8 @@
 //! Responses from the console: the selection or a command into an action, through the shared response lifecycle; changes to the incident itself.
 
 use super::*;
+use crate::respond::blast::{self, Subject};
+use crate::respond::contain;
 
 impl App {
     pub(super) fn record(&self, body: RecordBody) -> NewRecord {
@@ -10,12 +12,7 @@ impl App {
     /// Starts an action through the response lifecycle: journals the request, then refuses
     /// it, records it as a no-op, or opens the confirmation.
     pub fn request(&mut self, action: Action) -> Vec<Effect> {
-        let policy = Policy {
-            presenter: "console",
-            read_only: self.mode.read_only,
-            dry_run: self.mode.dry_run,
-        };
-        let opening = lifecycle::open(action, Origin::Tui, &policy, &self.state, None);
+        let opening = lifecycle::open(action, Origin::Tui, &self.policy(), &self.state, None);
         match &opening.outcome {
             Opened::Refused { reason } => self.flash(
                 Level::Warning,
@@ -72,6 +69,105 @@ impl App {
         }
     }
 
+    /// Whose blast radius or containment a command means: the one it names, or the
+    /// selection's access key, else its principal.
+    pub(super) fn subject_for(&mut self, named: Option<String>) -> Option<Subject> {
+        if let Some(n) = named {
+            return Some(Subject::parse(&n));
+        }
+        let item = self.selected_item().cloned();
+        let subject = item.as_ref().and_then(|item| {
+            self.key_of(item)
+                .map(|(_, key)| Subject::Key(key))
+                .or_else(|| match item {
+                    Item::Alert(i) => self.state.alerts[*i]
+                        .alert
+                        .principal
+                        .clone()
+                        .map(Subject::Principal),
+                    Item::Event(e) => Some(Subject::Principal(e.identity.display())),
+                    _ => self
+                        .principal_of(item)
+                        .map(|p| Subject::Principal(p.name().to_string())),
+                })
+        });
+        if subject.is_none() {
+            self.flash(
+                Level::Warning,
+                "Select an alert, event or key, or name a principal or key",
+            );
+        }
+        subject
+    }
+
+    pub(super) fn open_blast(&mut self, subject: Subject) {
+        let items = blast::blast_radius(&subject, &self.state);
+        self.overlay = Some(Overlay::Blast {
+            subject,
+            items,
+            version: self.state.version,
+            scroll: 0,
+        });
+    }
+
+    /// Keeps an open blast radius in step with the incident.
+    pub(super) fn refresh_blast(&mut self) {
+        if let Some(Overlay::Blast {
+            subject,
+            items,
+            version,
+            ..
+        }) = &mut self.overlay
+            && *version != self.state.version
+        {
+            *items = blast::blast_radius(subject, &self.state);
+            *version = self.state.version;
+        }
+    }
+
+    /// Opens the containment plan for `subject` as a checklist. Nothing is journaled until
+    /// it is decided: then the plan of the steps ticked at that moment is.
+    pub(super) fn propose_plan(&mut self, subject: Subject) -> Vec<Effect> {
+        match contain::proposal(&subject, &self.state, self.now) {
+            Ok(steps) => {
+                let mut confirm = Confirm::for_plan(subject, steps, self.mode.dry_run);
+                confirm.warning = Some(
+                    "Space ticks or unticks the step under the cursor (↑/↓); the steps run in order and the first failure stops the plan.".into(),
+                );
+                self.overlay = Some(Overlay::Confirm(confirm));
+            }
+            Err(why) => self.flash(Level::Warning, why),
+        }
+        vec![]
+    }
+
+    /// A plan decided in its checklist: the plan as ticked is journaled now, then decided.
+    fn decide_plan(&mut self, confirm: Confirm, decision: Decision) -> Vec<Effect> {
+        let policy = self.policy();
+        let opening = lifecycle::open(confirm.action, Origin::Tui, &policy, &self.state, None);
+        let records: Vec<NewRecord> = opening.bodies.into_iter().map(|b| self.record(b)).collect();
+        let mut effects = vec![Effect::Append(records)];
+        match opening.outcome {
+            Opened::Awaiting => effects.push(Effect::Decide {
+                action_id: opening.id,
+                fingerprint: opening.action.fingerprint(),
+                decision,
+            }),
+            Opened::Refused { reason } | Opened::Noop { reason } => {
+                self.flash(Level::Warning, format!("Refused: {reason}"))
+            }
+        }
+        effects
+    }
+
+    fn policy(&self) -> Policy {
+        Policy {
+            presenter: "console",
+            read_only: self.mode.read_only,
+            dry_run: self.mode.dry_run,
+        }
+    }
+
     pub(super) fn on_confirm_outcome(&mut self, outcome: ConfirmOutcome) -> Vec<Effect> {
         let Some(Overlay::Confirm(confirm)) = &self.overlay else {
             return vec![];
@@ -103,6 +199,9 @@ impl App {
             }
         };
         self.overlay = None;
+        if confirm.plan.is_some() {
+            return self.decide_plan(confirm, decision);
+        }
         vec![Effect::Decide {
             action_id: confirm.action_id,
             fingerprint: confirm.action.fingerprint(),
