@@ -718,6 +718,38 @@ mod tests {
     }
 
     #[test]
+    fn containment_commands_take_instances_and_an_optional_region() {
+        assert_eq!(
+            parse("stop i-1 i-2 eu-west-1"),
+            Ok(Command::Stop(
+                vec!["i-1".into(), "i-2".into()],
+                Some("eu-west-1".into())
+            ))
+        );
+        assert_eq!(
+            parse("terminate i-1"),
+            Ok(Command::Terminate(vec!["i-1".into()], None))
+        );
+        assert!(
+            parse("isolate i-1 i-2")
+                .unwrap_err()
+                .0
+                .contains("one instance")
+        );
+        assert!(
+            parse("stop eu-west-1 i-1")
+                .unwrap_err()
+                .0
+                .contains("not an instance ID")
+        );
+        assert_eq!(parse("contain"), Ok(Command::Contain(None)));
+        assert_eq!(
+            parse("contain AKIA1"),
+            Ok(Command::Contain(Some("AKIA1".into())))
+        );
+    }
+
+    #[test]
     fn completes_verbs_then_arguments() {
         let values = |arg: Arg| match arg {
             Arg::AccessKey => vec!["AKIAONE".to_string(), "AKIATWO".to_string()],
@@ -725,7 +757,15 @@ mod tests {
         };
         assert_eq!(
             complete("de", &values),
-            ["deactivate ", "delete-key ", "deny-all "]
+            [
+                "deactivate ",
+                "delete-key ",
+                "deny-all ",
+                "delete-user ",
+                "delete-login-profile ",
+                "detach-policy ",
+                "delete-key-pair "
+            ]
         );
         assert_eq!(
             complete("deactivate akiat", &values),
@@ -754,7 +794,17 @@ mod tests {
                 .replace("<name>", "dark")
                 .replace("<start|end|+5m|-30s|HH:MM|time>", "+5m")
                 .replace("<1-1000>", "20")
-                .replace("[<from> <to>]", "07:40 07:45");
+                .replace("[<from> <to>]", "07:40 07:45")
+                .replace("[principal|key-id]", "admin-ops")
+                .replace("[action-id]", "")
+                .replace("<instance-id>...", "i-1 i-2")
+                .replace("<instance-id>", "i-1")
+                .replace("[region]", "us-east-1")
+                .replace("<sg-id> <sgr-id>", "sg-1 sgr-1")
+                .replace(
+                    "<policy-arn>",
+                    "arn:aws:iam::aws:policy/AdministratorAccess",
+                );
             assert!(parse(&example).is_ok(), "{} -> {example}", v.name);
         }
     }

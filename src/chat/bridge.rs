@@ -14,10 +14,10 @@ use crate::journal::JournalWriter;
 use crate::journal::Unavailable;
 use crate::model::{Action, Inbound, NewRecord, Origin, Record, RecordBody};
 use crate::model::{actor, printable};
+use crate::respond::blast::Subject;
 use crate::respond::lifecycle::{
     self, ConfirmRules, Lifecycle, NotDone, Opened, Policy, parse_confirmation_value,
 };
-use crate::respond::blast::Subject;
 use crate::respond::{ResponseApi, resolve};
 use crate::state::IncidentState;
 use crate::state::pivot::Pivot;
@@ -361,10 +361,14 @@ impl Bridge {
             Command::Keys(user) => blocks::keys(&state, user.as_deref()),
             Command::Timeline(n) => blocks::timeline(&state, n.unwrap_or(10)),
             Command::Pivot(target) => blocks::pivot(&state, &Pivot::parse(target)),
-            Command::Blast(target) => match target.clone().or_else(|| worst_alert_subject(&state)) {
-                Some(t) => blocks::blast(&state, &Subject::parse(&t)),
-                None => blocks::error("No open alert names a principal: blast <principal|key-id>"),
-            },
+            Command::Blast(target) => {
+                match target.clone().or_else(|| worst_alert_subject(&state)) {
+                    Some(t) => blocks::blast(&state, &Subject::parse(&t)),
+                    None => {
+                        blocks::error("No open alert names a principal: blast <principal|key-id>")
+                    }
+                }
+            }
             _ => return None,
         })
     }

@@ -76,7 +76,7 @@ fn played() -> Vec<Record> {
         .build()
         .unwrap();
     let detail = rt
-        .block_on(crate::respond::execute(&world, &calls, &|_| {}))
+        .block_on(crate::respond::execute(&world, &calls, &|_| {}, &|_, _| {}))
         .expect("the demo account deactivates the key");
     records.push(step(
         t + Duration::seconds(21),

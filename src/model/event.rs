@@ -246,10 +246,23 @@ struct Wire<'a> {
     additional: Option<&'a serde_json::value::RawValue>,
 }
 
-/// Calls whose parameters the detections read: kept parsed on the event, so a million
-/// archived events need not be read twice for the few that matter.
+/// Calls whose parameters the detections, the instance tracking and the blast radius read:
+/// kept parsed on the event, so a million archived events need not be read twice for the
+/// few that matter.
 const KEEP_PARAMETERS: &[&str] = &[
     "RunInstances",
+    "StartInstances",
+    "StopInstances",
+    "TerminateInstances",
+    "ModifyInstanceAttribute",
+    "ImportKeyPair",
+    "CreateKeyPair",
+    "CreateSecurityGroup",
+    "AuthorizeSecurityGroupIngress",
+    "ModifySnapshotAttribute",
+    "ModifyImageAttribute",
+    "CreateFunction",
+    "CreateFunction20150331",
     "RequestSpotInstances",
     "RequestSpotFleet",
     "CreateFleet",

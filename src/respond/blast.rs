@@ -67,7 +67,10 @@ pub struct Touched {
 
 /// The principals and keys acting for the subject: itself, then whatever users and keys
 /// it (or they) created.
-pub fn acting_for(subject: &Subject, state: &IncidentState) -> (BTreeSet<String>, BTreeSet<String>) {
+pub fn acting_for(
+    subject: &Subject,
+    state: &IncidentState,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut principals = BTreeSet::new();
     let mut keys = BTreeSet::new();
     match subject {
@@ -151,20 +154,18 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
     let region = e.aws_region.to_string();
     let attempt = e.failed();
     let user = || request_str(params, "userName");
-    let make = |kind: &'static str, id: String, regional: bool, undo: Option<Action>| {
-        Touched {
-            kind,
-            id,
-            region: regional.then(|| region.clone()),
-            call: format!("{}:{}", e.service(), e.event_name),
-            at: e.event_time,
-            event_id: e.event_id.to_string(),
-            by: e.identity.display(),
-            attempt,
-            now: None,
-            cost_per_hour: None,
-            undo: if attempt { None } else { undo },
-        }
+    let make = |kind: &'static str, id: String, regional: bool, undo: Option<Action>| Touched {
+        kind,
+        id,
+        region: regional.then(|| region.clone()),
+        call: format!("{}:{}", e.service(), e.event_name),
+        at: e.event_time,
+        event_id: e.event_id.to_string(),
+        by: e.identity.display(),
+        attempt,
+        now: None,
+        cost_per_hour: None,
+        undo: if attempt { None } else { undo },
     };
     match e.event_name.as_str() {
         "RunInstances" if !attempt => {
@@ -198,7 +199,12 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
         }
         "CreateUser" => {
             if let Some(u) = user() {
-                out.push(make("user", u.clone(), false, Some(Action::DeleteUser { user: u })));
+                out.push(make(
+                    "user",
+                    u.clone(),
+                    false,
+                    Some(Action::DeleteUser { user: u }),
+                ));
             }
         }
         "CreateAccessKey" => {
@@ -315,7 +321,10 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
 }
 
 /// The keys of a user the incident knows, usable or not.
-pub fn active_keys_of<'a>(user: &'a str, state: &'a IncidentState) -> impl Iterator<Item = &'a str> {
+pub fn active_keys_of<'a>(
+    user: &'a str,
+    state: &'a IncidentState,
+) -> impl Iterator<Item = &'a str> {
     state
         .keys
         .iter()

@@ -53,9 +53,9 @@ pub fn proposal(
     if let Some(PrincipalRef::User(u)) = &principal {
         match subject {
             Subject::Key(k) => to_deactivate.push((u.clone(), k.clone())),
-            Subject::Principal(_) => to_deactivate.extend(
-                active_keys_of(u, state).map(|k| (u.clone(), k.to_string())),
-            ),
+            Subject::Principal(_) => {
+                to_deactivate.extend(active_keys_of(u, state).map(|k| (u.clone(), k.to_string())))
+            }
         }
     }
     for k in &keys {
@@ -87,7 +87,10 @@ pub fn proposal(
 
     // 2. What it started: isolate and keep evidence first, then stop the bill.
     let mut by_region: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for t in touched.iter().filter(|t| t.kind == "instance" && !t.attempt) {
+    for t in touched
+        .iter()
+        .filter(|t| t.kind == "instance" && !t.attempt)
+    {
         let Some(i) = state.instance(&t.id) else {
             continue;
         };

@@ -205,7 +205,11 @@ fn plan_one(action: &Action) -> Vec<ApiCall> {
                 "RevokeSecurityGroupIngress",
                 json!({"GroupId": group_id, "SecurityGroupRuleIds": [rule_id]}),
             )
-            .absent_on(&["InvalidPermission.NotFound", "InvalidGroup.NotFound"]),
+            .absent_on(&[
+                "InvalidPermission.NotFound",
+                "InvalidSecurityGroupRuleId.NotFound",
+                "InvalidGroup.NotFound",
+            ]),
         ],
         Action::DeleteUser { user } => delete_user(user),
         Action::DeleteLoginProfile { user } => {

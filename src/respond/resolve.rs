@@ -2,12 +2,12 @@
 //! the incident knows. The console and the Slack bridge both go through here, so the same
 //! words do the same thing, and fail the same way, wherever they are typed.
 
+use super::blast::Subject;
+use super::contain;
 use crate::model::{
     Action, AlertStatus, AlertStatusChange, IncidentChange, Note, PrincipalRef, RecordBody,
     ResourceKey, printable,
 };
-use super::blast::Subject;
-use super::contain;
 use crate::state::IncidentState;
 use crate::vocabulary::Command;
 use chrono::{DateTime, Utc};
@@ -69,12 +69,12 @@ pub fn action_for(
                 instance_ids: ids.clone(),
             })
         }
-        Command::Terminate(ids, region) => instances_in(state, ids, region.as_deref()).map(
-            |region| Action::TerminateInstances {
+        Command::Terminate(ids, region) => {
+            instances_in(state, ids, region.as_deref()).map(|region| Action::TerminateInstances {
                 region,
                 instance_ids: ids.clone(),
-            },
-        ),
+            })
+        }
         Command::RevokeIngress {
             group,
             rule,

@@ -128,8 +128,8 @@ impl IncidentState {
     }
 
     /// What the launches behind these events cost now, each event counted once: the
-    /// instances they started while they run; a launch whose instances are not known (a
-    /// spot request) at the price it asked for.
+    /// instances they started while they run; a launch whose response named no instances
+    /// at the price it asked for; an open spot request nothing yet.
     fn launches_cost<'a>(&self, event_ids: impl Iterator<Item = &'a String>) -> Option<f64> {
         let mut seen = HashSet::new();
         let mut known = false;
@@ -161,6 +161,9 @@ impl IncidentState {
                     .launched_by_event(id)
                     .map(InstanceView::costs_now)
                     .sum::<f64>();
+            } else if e.event_name.as_str() == "RequestSpotInstances" {
+                // Nothing runs until the request is fulfilled, and then its instances are
+                // known by their own launch.
             } else {
                 let (types, count) = crate::model::launch_request(params);
                 total += types

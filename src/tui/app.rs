@@ -134,8 +134,13 @@ const FLASH_TICKS: u16 = 24;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help { scroll: u16 },
-    Detail { item: Item, scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Detail {
+        item: Item,
+        scroll: u16,
+    },
     Confirm(Confirm),
     /// What a key or principal created or changed, worked out when opened and again
     /// whenever the state changes (`version`).

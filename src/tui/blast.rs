@@ -39,9 +39,7 @@ pub fn lines(items: &[Touched], t: &Theme) -> Vec<Line<'static>> {
         } else {
             i.now.clone().unwrap_or_else(|| "—".into())
         };
-        let cost = i
-            .cost_per_hour
-            .map_or(String::new(), |c| format!("{c:.2}"));
+        let cost = i.cost_per_hour.map_or(String::new(), |c| format!("{c:.2}"));
         let undo = match &i.undo {
             Some(a) => format!(":{} {}", a.verb(), a.subject()),
             None if i.attempt => "nothing was made".into(),

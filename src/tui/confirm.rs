@@ -462,7 +462,10 @@ mod tests {
         assert_eq!(c.code.as_deref(), Some("u"), "terminating is typed");
         assert!(!c.armed());
         c.handle(&key(KeyCode::Char('u')));
-        assert_eq!(c.handle(&key(KeyCode::Char('y'))), ConfirmOutcome::Confirmed);
+        assert_eq!(
+            c.handle(&key(KeyCode::Char('y'))),
+            ConfirmOutcome::Confirmed
+        );
         // Unticking everything disarms it.
         let mut c = c.clone();
         c.handle(&key(KeyCode::Char(' ')));

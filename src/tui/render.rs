@@ -790,7 +790,11 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
                     style
                 };
                 Line::from(Span::styled(
-                    format!("{} [{}] {text}", if at_cursor { ">" } else { " " }, if ticked { "x" } else { " " }),
+                    format!(
+                        "{} [{}] {text}",
+                        if at_cursor { ">" } else { " " },
+                        if ticked { "x" } else { " " }
+                    ),
                     style,
                 ))
             }

@@ -39,7 +39,7 @@ fn responder(iam: &aws_sdk_iam::Client) -> AwsResponder {
 }
 
 async fn run(api: &dyn ResponseApi, action: Action) -> Result<String, String> {
-    execute(api, &plan(&action), &|_| {}).await
+    execute(api, &plan(&action), &|_| {}, &|_, _| {}).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

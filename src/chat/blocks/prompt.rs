@@ -45,16 +45,16 @@ pub fn confirm_prompt(
             .code(&list.join("\n"));
         }
         _ => {
-            b.section("These calls will be made:").code(&calls_text(calls));
+            b.section("These calls will be made:")
+                .code(&calls_text(calls));
         }
     }
-    b
-        .context(format!(
-            "Requested by {} · expires {}",
-            escape(requested_by),
-            hm_utc(expires)
-        ))
-        .actions(vec![confirm, cancel]);
+    b.context(format!(
+        "Requested by {} · expires {}",
+        escape(requested_by),
+        hm_utc(expires)
+    ))
+    .actions(vec![confirm, cancel]);
     ChatMessage::new(format!("Confirm? {what} (asked by {requested_by})"), b)
 }
 

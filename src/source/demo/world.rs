@@ -2,8 +2,11 @@
 //! the way AWS would: once a key is deactivated, calls signed with it fail; once a user is
 //! denied everything, their calls are refused; remediations make findings compliant.
 
+use super::ec2::Ec2;
 use super::script::{Caller, Scenario, ScriptedCall, WorldChange};
 use crate::model::ApiCall;
+use crate::model::Launched;
+use crate::model::instance::{launched, state_changes};
 use crate::model::{
     CloudTrailEvent, Finding, IncidentOpened, KeySnapshot, KeyStatus, NewRecord, RecordBody,
     Severity, SourceStatus, UserSnapshot,
@@ -28,10 +31,13 @@ const REMEDIATION_SECONDS: i64 = 20;
 /// Key "last used" is refreshed at most this often, as IAM's own reporting lags.
 const LAST_USED_GRANULARITY_MINUTES: i64 = 5;
 
+#[derive(Default)]
 struct UserState {
     created: DateTime<Utc>,
     inline: BTreeMap<String, Value>,
     attached: Vec<String>,
+    /// A console password.
+    login_profile: bool,
 }
 
 struct KeyState {
@@ -57,8 +63,8 @@ struct WorldState {
     role_revocations: HashMap<String, DateTime<Utc>>,
     findings: Vec<Finding>,
     remediations: Vec<Remediation>,
-    /// Instances running up the bill: `(launched at, USD per hour)`.
-    running: Vec<(DateTime<Utc>, f64)>,
+    /// The instances running up the bill, and the groups and key pairs made for them.
+    ec2: Ec2,
     /// Records produced by responses, delivered with the next `advance`.
     pending: Vec<NewRecord>,
     responder_calls: usize,
@@ -88,8 +94,8 @@ impl DemoWorld {
                     u.name.clone(),
                     UserState {
                         created: u.created,
-                        inline: BTreeMap::new(),
                         attached,
+                        ..UserState::default()
                     },
                 )
             })
@@ -133,7 +139,7 @@ impl DemoWorld {
                 role_revocations: HashMap::new(),
                 findings,
                 remediations: Vec::new(),
-                running: Vec::new(),
+                ec2: Ec2::default(),
                 pending: Vec::new(),
                 responder_calls: 0,
                 findings_reported: false,
@@ -192,17 +198,16 @@ impl DemoWorld {
             let id = event_id(i);
             if let Some(e) = state.event(&id) {
                 cursor = i + 1;
-                if e.error_code.is_none()
-                    && let WorldChange::Launch {
-                        count, hourly_usd, ..
-                    } = &call.effect
-                {
-                    st.running
-                        .push((e.event_time, f64::from(*count) * hourly_usd));
+                if e.error_code.is_none() {
+                    made_by(&mut st, call, e.event_time);
                 }
             }
         }
         st.cursor = cursor;
+        let at = state.timeline.last().map_or(st.now, |e| e.at);
+        for i in state.instances.values() {
+            st.ec2.observe_state(&i.instance_id, i.state, at);
+        }
         for k in &state.keys {
             let entry = st.keys.entry(k.access_key_id.clone()).or_insert(KeyState {
                 user: k.user.clone(),
@@ -215,8 +220,7 @@ impl DemoWorld {
         for u in &state.users {
             let entry = st.users.entry(u.name.clone()).or_insert(UserState {
                 created: u.created,
-                inline: BTreeMap::new(),
-                attached: vec![],
+                ..UserState::default()
             });
             for p in &u.inline_policies {
                 entry.inline.entry(p.clone()).or_insert(Value::Null);
@@ -315,6 +319,32 @@ impl DemoWorld {
                     }
                 }
             }
+            RecordBody::Event(e)
+                if matches!(
+                    e.event_name.as_str(),
+                    "StopInstances" | "TerminateInstances" | "StartInstances"
+                ) && e.error_code.is_none() =>
+            {
+                for (id, to) in state_changes(&e.json()) {
+                    st.ec2.observe_state(&id, to, e.event_time);
+                }
+            }
+            RecordBody::Event(e)
+                if e.event_name == "ModifyInstanceAttribute" && e.error_code.is_none() =>
+            {
+                let json = e.json();
+                let params = &json["requestParameters"];
+                if let Some(id) = params["instanceId"].as_str() {
+                    let groups = params["groups"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect();
+                    st.ec2.observe_groups(id, groups);
+                }
+            }
             RecordBody::Event(e) if e.event_name == "PutRolePolicy" && e.error_code.is_none() => {
                 let json = e.json();
                 let params = &json["requestParameters"];
@@ -340,19 +370,14 @@ impl DemoWorld {
 
     /// What the attacker's instances have cost so far, in USD.
     pub fn spend_so_far(&self, now: DateTime<Utc>) -> f64 {
-        let st = self.lock();
-        st.running
-            .iter()
-            .map(|(since, hourly)| {
-                let hours = (now - *since).num_seconds().max(0) as f64 / 3600.0;
-                hours * hourly
-            })
-            .sum()
+        self.lock().ec2.spend_so_far(now)
     }
 
     fn respond(&self, call: &ApiCall) -> Result<Value, ApiError> {
         let mut st = self.lock();
         let now = st.now;
+        // What CloudTrail records as the call's `responseElements`.
+        let mut recorded = Value::Null;
         let str_param = |name: &str| -> Result<String, ApiError> {
             call.params
                 .get(name)
@@ -464,6 +489,11 @@ impl DemoWorld {
                     json!({"FailureMessage": if failed.is_empty() { Value::Null } else { "resources not found".into() }, "FailedItems": failed}),
                 )
             }
+            ("ec2", _) => st.ec2.answer(call, now).map(|(answer, trail)| {
+                recorded = trail;
+                answer
+            }),
+            ("iam", op) => self.iam_answer(&mut st, op, call, now),
             (service, op) => Err(ApiError::new(
                 "UnsupportedOperation",
                 format!("the demo account does not implement {service}:{op}"),
@@ -471,10 +501,135 @@ impl DemoWorld {
         };
         // The responder's own call is in CloudTrail too, as it would be in a real account.
         st.responder_calls += 1;
-        let event = responder_event(&self.scenario, &st, call, result.as_ref().err());
+        let event = responder_event(&self.scenario, &st, call, &recorded, result.as_ref().err());
         st.pending
             .push(NewRecord::new(now, "cloudtrail", RecordBody::Event(event)));
         result
+    }
+}
+
+impl DemoWorld {
+    /// The IAM calls that take a user apart: listing what it has, removing each, and
+    /// refusing to delete it while anything is left, as IAM does.
+    fn iam_answer(
+        &self,
+        st: &mut WorldState,
+        op: &str,
+        call: &ApiCall,
+        now: DateTime<Utc>,
+    ) -> Result<Value, ApiError> {
+        let param = |name: &str| -> Result<String, ApiError> {
+            call.params
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| ApiError::new("ValidationError", format!("{name} is required")))
+        };
+        let user = param("UserName").ok();
+        let no_user = |u: &str| {
+            ApiError::new(
+                "NoSuchEntity",
+                format!("The user with name {u} cannot be found."),
+            )
+        };
+        let live_keys = |st: &WorldState, u: &str| -> Vec<String> {
+            st.keys
+                .iter()
+                .filter(|(_, k)| k.user == u && k.status != KeyStatus::Deleted)
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        // Calls about a user need the user.
+        if let Some(u) = &user
+            && !st.users.contains_key(u)
+            && op != "DeleteVirtualMFADevice"
+        {
+            return Err(no_user(u));
+        }
+        let u = user.clone().unwrap_or_default();
+        let answer = match op {
+            "ListAccessKeys" => json!({"AccessKeyMetadata": live_keys(st, &u)
+                .iter()
+                .map(|k| json!({"AccessKeyId": k, "UserName": u, "Status": st.keys[k].status.as_str()}))
+                .collect::<Vec<_>>()}),
+            "GetLoginProfile" | "DeleteLoginProfile" => {
+                let profile = &mut st
+                    .users
+                    .get_mut(&u)
+                    .ok_or_else(|| no_user(&u))?
+                    .login_profile;
+                if !*profile {
+                    return Err(ApiError::new(
+                        "NoSuchEntity",
+                        format!("Login Profile for User {u} cannot be found."),
+                    ));
+                }
+                if op == "DeleteLoginProfile" {
+                    *profile = false;
+                }
+                json!({})
+            }
+            "ListUserPolicies" => {
+                json!({"PolicyNames": st.users[&u].inline.keys().collect::<Vec<_>>()})
+            }
+            "ListAttachedUserPolicies" => json!({"AttachedPolicies": st.users[&u]
+                .attached
+                .iter()
+                .map(|arn| json!({"PolicyArn": arn, "PolicyName": arn.rsplit('/').next()}))
+                .collect::<Vec<_>>()}),
+            "DeleteUserPolicy" | "DetachUserPolicy" => {
+                let entry = st.users.get_mut(&u).ok_or_else(|| no_user(&u))?;
+                let gone = if op == "DeleteUserPolicy" {
+                    entry.inline.remove(&param("PolicyName")?).is_some()
+                } else {
+                    let arn = param("PolicyArn")?;
+                    let before = entry.attached.len();
+                    entry.attached.retain(|a| *a != arn);
+                    entry.attached.len() < before
+                };
+                if !gone {
+                    return Err(ApiError::new(
+                        "NoSuchEntity",
+                        format!("The policy is not attached to user {u}."),
+                    ));
+                }
+                let rec = user_record(&self.scenario, st, &u, now);
+                st.pending.push(rec);
+                json!({})
+            }
+            // The demo's users have no groups, MFA devices, certificates or SSH keys.
+            "ListGroupsForUser" => json!({"Groups": []}),
+            "ListMFADevices" => json!({"MFADevices": []}),
+            "ListSigningCertificates" => json!({"Certificates": []}),
+            "ListSSHPublicKeys" => json!({"SSHPublicKeys": []}),
+            "DeleteUser" => {
+                let entry = &st.users[&u];
+                let left = if !live_keys(st, &u).is_empty() {
+                    Some("access keys")
+                } else if entry.login_profile {
+                    Some("login profile")
+                } else if !entry.inline.is_empty() || !entry.attached.is_empty() {
+                    Some("policies")
+                } else {
+                    None
+                };
+                if let Some(what) = left {
+                    return Err(ApiError::new(
+                        "DeleteConflict",
+                        format!("Cannot delete entity, must delete {what} first."),
+                    ));
+                }
+                st.users.remove(&u);
+                json!({})
+            }
+            op => {
+                return Err(ApiError::new(
+                    "UnsupportedOperation",
+                    format!("the demo account does not implement iam:{op}"),
+                ));
+            }
+        };
+        Ok(answer)
     }
 }
 
@@ -643,6 +798,7 @@ fn play(
     }
     if error.is_none() {
         apply_effect(st, &call.effect, at);
+        made_by(st, call, at);
         if let Caller::User { access_key_id, .. } = &call.caller {
             let region = call.region.clone();
             let service = call
@@ -670,8 +826,7 @@ fn apply_effect(st: &mut WorldState, effect: &WorldChange, at: DateTime<Utc>) {
         WorldChange::CreateUser { user } => {
             st.users.entry(user.clone()).or_insert(UserState {
                 created: at,
-                inline: BTreeMap::new(),
-                attached: vec![],
+                ..UserState::default()
             });
             let rec = user_snapshot_at(st, user, at);
             st.pending.extend(rec);
@@ -700,10 +855,54 @@ fn apply_effect(st: &mut WorldState, effect: &WorldChange, at: DateTime<Utc>) {
             let rec = user_snapshot_at(st, user, at);
             st.pending.extend(rec);
         }
-        WorldChange::Launch {
-            count, hourly_usd, ..
-        } => st.running.push((at, f64::from(*count) * hourly_usd)),
+        // The instances are made from the call's response (see `made_by`).
+        WorldChange::Launch { .. } => {}
         WorldChange::None => {}
+    }
+}
+
+/// What a successful scripted call made that the responder can later undo: instances,
+/// groups, ingress rules, key pairs, console passwords.
+fn made_by(st: &mut WorldState, call: &ScriptedCall, at: DateTime<Utc>) {
+    match (&call.effect, call.event_name.as_str()) {
+        (
+            WorldChange::Launch {
+                hourly_usd,
+                count,
+                instance_type,
+            },
+            _,
+        ) => {
+            let event = json!({"responseElements": call.response_elements});
+            let mut started = launched(&event);
+            if started.is_empty() {
+                // A scripted launch without a response still runs up its bill.
+                let seed = format!("{}:{at}", call.region);
+                started = (0..*count as usize)
+                    .map(|n| Launched {
+                        instance_id: format!("i-{}", &uuid_like(&seed, n)[..8]),
+                        instance_type: instance_type.clone(),
+                        vpc_id: None,
+                        groups: Vec::new(),
+                    })
+                    .collect();
+            }
+            st.ec2.launch(&call.region, started, *hourly_usd, at);
+        }
+        (_, "CreateLoginProfile") => {
+            if let Some(u) = call.request_parameters["userName"]
+                .as_str()
+                .and_then(|u| st.users.get_mut(u))
+            {
+                u.login_profile = true;
+            }
+        }
+        (_, name) => st.ec2.record(
+            name,
+            &call.region,
+            &call.request_parameters,
+            &call.response_elements,
+        ),
     }
 }
 
@@ -814,6 +1013,7 @@ fn responder_event(
     sc: &Scenario,
     st: &WorldState,
     call: &ApiCall,
+    recorded: &Value,
     error: Option<&ApiError>,
 ) -> Arc<CloudTrailEvent> {
     let caller = Caller::Role {
@@ -837,18 +1037,21 @@ fn responder_event(
         caller,
         event_source: format!("{}.amazonaws.com", call.service),
         event_name: call.operation.clone(),
-        region: if call.service == "iam" {
-            "us-east-1".into()
-        } else {
-            sc.findings
+        region: match &call.region {
+            _ if call.service == "iam" => "us-east-1".into(),
+            Some(r) => r.clone(),
+            None => sc
+                .findings
                 .first()
-                .map_or("us-east-1".into(), |f| f.region.clone())
+                .map_or("us-east-1".into(), |f| f.region.clone()),
         },
         source_ip: RESPONDER_IP.into(),
         user_agent: format!("warroom/{}", env!("CARGO_PKG_VERSION")),
         request_parameters: Value::Object(params),
-        response_elements: Value::Null,
-        read_only: false,
+        response_elements: recorded.clone(),
+        read_only: ["List", "Get", "Describe"]
+            .iter()
+            .any(|p| call.operation.starts_with(p)),
         error: None,
         effect: WorldChange::None,
         attacker: false,

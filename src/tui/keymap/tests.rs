@@ -92,7 +92,7 @@ fn shift_tab_matches_backtab() {
 #[test]
 fn modifiers_must_match() {
     let keymap = Keymap::default();
-    assert_eq!(keymap.lookup(&ch('c')), None);
+    assert_eq!(keymap.lookup(&ch('Z')), None);
     assert_eq!(
         keymap.lookup(&key(KeyCode::Char('q'), KeyModifiers::ALT)),
         None
@@ -323,7 +323,7 @@ fn help_follows_the_keymap() {
 #[test]
 fn help_groups_are_ordered_and_skip_unbound_actions() {
     let text = "[keys]\n\"p\" = \"unbind\"\n\"e\" = \"unbind\"\n\"y\" = \"unbind\"\n\
-                \"[\" = \"unbind\"\n\"]\" = \"unbind\"\n\"w\" = \"unbind\"\n";
+                \"[\" = \"unbind\"\n\"]\" = \"unbind\"\n\"w\" = \"unbind\"\n\"b\" = \"unbind\"\n";
     let groups: Vec<&str> = user(text)
         .unwrap()
         .help_entries()

@@ -142,7 +142,12 @@ fn run(world: &DemoWorld, action: Action) -> Result<String, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    rt.block_on(crate::respond::execute(world, &plan(&action), &|_| {}))
+    rt.block_on(crate::respond::execute(
+        world,
+        &plan(&action),
+        &|_| {},
+        &|_, _| {},
+    ))
 }
 
 fn deactivate() -> Action {
