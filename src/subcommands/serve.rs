@@ -69,7 +69,7 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                 })
                 .collect();
             let responder = AwsResponder::new(
-                aws_sdk_iam::Client::new(&account.sdk),
+                &account.sdk,
                 regions,
                 Arc::new(tokio::sync::Notify::new()),
             );

@@ -34,8 +34,8 @@ async fn status_of(iam: &aws_sdk_iam::Client, user: &str, key: &str) -> Option<S
         .and_then(|k| k.status().cloned())
 }
 
-fn responder(iam: &aws_sdk_iam::Client) -> AwsResponder {
-    AwsResponder::new(iam.clone(), BTreeMap::new(), Arc::new(Notify::new()))
+fn responder(sdk: &aws_config::SdkConfig) -> AwsResponder {
+    AwsResponder::new(sdk, BTreeMap::new(), Arc::new(Notify::new()))
 }
 
 async fn run(api: &dyn ResponseApi, action: Action) -> Result<String, String> {
@@ -45,9 +45,10 @@ async fn run(api: &dyn ResponseApi, action: Action) -> Result<String, String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_change_iam_as_planned() {
     let moto = Moto::start();
-    let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
+    let sdk = moto.sdk_config().await;
+    let iam = aws_sdk_iam::Client::new(&sdk);
     let key = seeded(&iam, "admin-ops").await;
-    let api = responder(&iam);
+    let api = responder(&sdk);
 
     let deactivate = Action::DeactivateKey {
         user: "admin-ops".into(),

@@ -192,7 +192,11 @@ pub fn sources(account: &Account, opts: LiveOptions, known: &IncidentState) -> L
     Live {
         sources,
         lookups,
-        responder: Arc::new(AwsResponder::new(iam, config_sources, iam_changed)),
+        responder: Arc::new(AwsResponder::new(
+            &account.sdk,
+            config_sources,
+            iam_changed,
+        )),
     }
 }
 

@@ -1,10 +1,13 @@
 //! A real AWS account through the AWS SDK for Rust: CloudTrail, Config, IAM, Security Hub.
 
+mod calls;
 pub mod cloudtrail;
 pub mod config;
 pub mod connect;
+pub mod ec2;
 pub mod errors;
 pub mod iam;
+mod iam_calls;
 pub mod live;
 pub mod pace;
 pub mod responder;

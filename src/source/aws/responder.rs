@@ -1,11 +1,11 @@
 //! Responses made for real: each planned call becomes the SDK call of the same name.
 
 use super::config::ConfigSource;
-use super::errors::AwsFailure;
+use super::calls::{api_error, param};
+use super::ec2::Ec2Clients;
 use crate::model::{ApiCall, ResourceKey};
 use crate::respond::{ApiError, Progress, ResponseApi};
 use async_trait::async_trait;
-use aws_sdk_iam::types::StatusType;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ const REMEDIATION_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 pub struct AwsResponder {
     iam: aws_sdk_iam::Client,
+    ec2: Ec2Clients,
     config: BTreeMap<String, ConfigSource>,
     /// Poked after an IAM change, so the Keys pane shows it without waiting for the next
     /// scheduled refresh.
@@ -26,12 +27,13 @@ pub struct AwsResponder {
 
 impl AwsResponder {
     pub fn new(
-        iam: aws_sdk_iam::Client,
+        sdk: &aws_config::SdkConfig,
         config: BTreeMap<String, ConfigSource>,
         iam_changed: Arc<Notify>,
     ) -> Self {
         AwsResponder {
-            iam,
+            iam: aws_sdk_iam::Client::new(sdk),
+            ec2: Ec2Clients::new(sdk.clone()),
             config,
             iam_changed,
         }
@@ -49,25 +51,6 @@ impl AwsResponder {
                 )
             })
     }
-}
-
-fn param<'a>(call: &'a ApiCall, name: &str) -> Result<&'a str, ApiError> {
-    call.params
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ApiError::new(
-                "ValidationError",
-                format!("{} needs {name}", call.operation),
-            )
-        })
-}
-
-fn api_error(f: AwsFailure) -> ApiError {
-    ApiError::new(
-        f.code.clone().unwrap_or_else(|| format!("{:?}", f.kind)),
-        f.message,
-    )
 }
 
 /// The resource keys of a StartRemediationExecution call.
@@ -90,53 +73,10 @@ fn resource_keys(call: &ApiCall) -> Vec<ResourceKey> {
 #[async_trait]
 impl ResponseApi for AwsResponder {
     async fn call(&self, call: &ApiCall) -> Result<Value, ApiError> {
-        let iam_op = |name: &str| format!("iam:{name}");
-        let result = match (call.service.as_str(), call.operation.as_str()) {
-            ("iam", "UpdateAccessKey") => {
-                let status = match param(call, "Status")? {
-                    "Active" => StatusType::Active,
-                    _ => StatusType::Inactive,
-                };
-                self.iam
-                    .update_access_key()
-                    .user_name(param(call, "UserName")?)
-                    .access_key_id(param(call, "AccessKeyId")?)
-                    .status(status)
-                    .send()
-                    .await
-                    .map(|_| json!({}))
-                    .map_err(|e| super::errors::describe(&iam_op("UpdateAccessKey"), &e))
-            }
-            ("iam", "DeleteAccessKey") => self
-                .iam
-                .delete_access_key()
-                .user_name(param(call, "UserName")?)
-                .access_key_id(param(call, "AccessKeyId")?)
-                .send()
-                .await
-                .map(|_| json!({}))
-                .map_err(|e| super::errors::describe(&iam_op("DeleteAccessKey"), &e)),
-            ("iam", "PutUserPolicy") => self
-                .iam
-                .put_user_policy()
-                .user_name(param(call, "UserName")?)
-                .policy_name(param(call, "PolicyName")?)
-                .policy_document(param(call, "PolicyDocument")?)
-                .send()
-                .await
-                .map(|_| json!({}))
-                .map_err(|e| super::errors::describe(&iam_op("PutUserPolicy"), &e)),
-            ("iam", "PutRolePolicy") => self
-                .iam
-                .put_role_policy()
-                .role_name(param(call, "RoleName")?)
-                .policy_name(param(call, "PolicyName")?)
-                .policy_document(param(call, "PolicyDocument")?)
-                .send()
-                .await
-                .map(|_| json!({}))
-                .map_err(|e| super::errors::describe(&iam_op("PutRolePolicy"), &e)),
-            ("config", "StartRemediationExecution") => {
+        let result = match call.service.as_str() {
+            "iam" => super::iam_calls::call(&self.iam, call).await,
+            "ec2" => self.ec2.call(call).await,
+            "config" if call.operation == "StartRemediationExecution" => {
                 let config = self.config_in(call)?;
                 let failed = config
                     .start_remediation(param(call, "ConfigRuleName")?, &resource_keys(call))
@@ -151,17 +91,16 @@ impl ResponseApi for AwsResponder {
                 }
                 Ok(json!({}))
             }
-            (service, op) => {
-                return Err(ApiError::new(
-                    "UnsupportedOperation",
-                    format!("warroom does not make {service}:{op} calls"),
-                ));
-            }
+            service => Err(ApiError::new(
+                "UnsupportedOperation",
+                format!("warroom does not make {service}:{} calls", call.operation),
+            )),
         };
-        if call.service == "iam" && result.is_ok() {
+        let changes_iam = !["List", "Get"].iter().any(|p| call.operation.starts_with(p));
+        if call.service == "iam" && changes_iam && result.is_ok() {
             self.iam_changed.notify_one();
         }
-        result.map_err(api_error)
+        result
     }
 
     async fn follow(
