@@ -93,6 +93,12 @@ pub struct LiveArgs {
     /// Security Hub findings at or above this severity become alerts.
     #[arg(long, value_name = "SEVERITY")]
     pub min_severity: Option<String>,
+    /// Also read CloudTrail from a trail's archive (a file, a directory in the S3 delivery
+    /// layout, or s3://bucket/prefix) when the console starts: events LookupEvents does not
+    /// give (data events, other accounts' trails, more than it allows per second). Events
+    /// already in the journal are not journaled again.
+    #[arg(long, value_name = "FILE|DIR|s3://BUCKET/PREFIX")]
+    pub cloudtrail: Option<String>,
 }
 
 #[derive(Debug, Args)]

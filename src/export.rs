@@ -482,6 +482,7 @@ fn origin_name(origin: Origin) -> &'static str {
         Origin::Tui => "console",
         Origin::Slack => "slack",
         Origin::Cli => "command line",
+        Origin::Policy => "policy",
     }
 }
 

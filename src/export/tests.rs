@@ -64,6 +64,7 @@ fn played() -> Vec<Record> {
             origin: Origin::Tui,
             calls: calls.clone(),
             expires_at: None,
+            runs_at: None,
         },
     ));
     records.push(step(
@@ -110,6 +111,7 @@ fn played() -> Vec<Record> {
             action: deny,
             origin: Origin::Slack,
             expires_at: None,
+            runs_at: None,
         },
     ));
     number(records)

@@ -102,6 +102,7 @@ pub(super) fn read(conn: &Connection, action_id: &str) -> rusqlite::Result<Optio
                     origin,
                     calls,
                     expires_at,
+                    ..
                 },
                 None,
             ) => {

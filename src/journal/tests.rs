@@ -270,6 +270,7 @@ fn a_decision_is_written_once_however_many_connections_race() {
             origin: Origin::Slack,
             calls: vec![],
             expires_at: None,
+            runs_at: None,
         })])
         .unwrap();
     let fingerprint = action.fingerprint();

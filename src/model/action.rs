@@ -316,6 +316,8 @@ pub enum Origin {
     Tui,
     Slack,
     Cli,
+    /// An unattended response of a configured policy.
+    Policy,
 }
 
 /// A step in the life of an action. Every step is its own journal record.
@@ -330,6 +332,10 @@ pub enum Step {
         /// incident's clock may stand still, as in a demo, or be replayed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<DateTime<Utc>>,
+        /// An unattended request runs at this wall-clock time unless someone vetoes
+        /// (cancels) it first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runs_at: Option<DateTime<Utc>>,
     },
     Confirmed,
     /// A state change while the calls run (e.g. a remediation going from QUEUED to

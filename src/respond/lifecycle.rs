@@ -66,6 +66,20 @@ fn step(id: &str, step: Step) -> RecordBody {
     })
 }
 
+impl Opening {
+    /// Marks an unattended request: it runs at `at` unless someone vetoes it first.
+    pub fn runs_at(mut self, at: DateTime<Utc>) -> Opening {
+        if let Some(RecordBody::Action(ActionStep {
+            step: Step::Requested { runs_at, .. },
+            ..
+        })) = self.bodies.first_mut()
+        {
+            *runs_at = Some(at);
+        }
+        self
+    }
+}
+
 /// The first step, the same everywhere: what `action` becomes under `policy` and what the
 /// incident knows. Pure: the caller journals `bodies`.
 pub fn open(
@@ -84,6 +98,7 @@ pub fn open(
             origin,
             calls: calls.clone(),
             expires_at,
+            runs_at: None,
         },
     )];
     let outcome = if policy.read_only {

@@ -7,6 +7,7 @@ pub mod guidance;
 pub mod lifecycle;
 pub mod plan;
 pub mod resolve;
+pub mod unattended;
 
 use crate::model::{ApiCall, Bindings};
 use async_trait::async_trait;

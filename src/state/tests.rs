@@ -169,6 +169,7 @@ fn an_action_collects_its_steps_and_who_took_them() {
                 origin: Origin::Tui,
                 calls: vec![],
                 expires_at: None,
+                runs_at: None,
             },
         ),
     )

@@ -96,10 +96,22 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         ];
         all.extend(journal.append(&opening)?);
     }
-    let state = IncidentState::from_records(&all);
+    let mut state = IncidentState::from_records(&all);
     let (detections, warning) = super::detect::console_detections(config)?;
     let mut ingest = Ingest::with(detections.detector());
     ingest.prime(&all);
+    if let Some(archive) = &args.cloudtrail {
+        let events = read_archive(archive, opts.endpoint_url.as_deref(), &state, &rt)?;
+        let now = clock.now();
+        let records: Vec<NewRecord> = events
+            .into_iter()
+            .map(|e| NewRecord::new(e.event_time, "cloudtrail", RecordBody::Event(e)))
+            .collect();
+        let added = journal.append(&ingest.process(now, records))?;
+        for r in &added {
+            state.apply(r);
+        }
+    }
     let live::Live {
         sources,
         lookups,
@@ -138,6 +150,39 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     })?;
     summary(&path, &final_app, "live");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The events of a CloudTrail archive the journal does not hold yet, oldest first. What
+/// could not be read is said on stderr, file by file; what could is kept.
+fn read_archive(
+    text: &str,
+    endpoint_url: Option<&str>,
+    known: &IncidentState,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Vec<Arc<crate::model::CloudTrailEvent>>> {
+    use crate::archive::{ReadOptions, ReadProgress, Source, read_source};
+    let source = Source::parse(text);
+    let found = std::sync::Mutex::new(Vec::new());
+    let summary = read_source(
+        &source,
+        &ReadOptions::default(),
+        endpoint_url,
+        &ReadProgress::default(),
+        &|batch| {
+            let fresh = batch.events.into_iter().filter(|e| known.event(&e.event_id).is_none());
+            found.lock().unwrap_or_else(|p| p.into_inner()).extend(fresh);
+        },
+        rt.handle(),
+    );
+    if summary.files == 0 && !summary.problems.is_empty() {
+        anyhow::bail!("--cloudtrail {text}: {}", summary.report());
+    }
+    if !summary.problems.is_empty() {
+        eprintln!("warroom: --cloudtrail {text}: {}", summary.report());
+    }
+    let mut events = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    events.sort_by_key(|e| e.event_time);
+    Ok(events)
 }
 
 /// How to reach the account: the flags, else the config file.

@@ -106,6 +106,7 @@ pub(super) fn origin_words(origin: Origin) -> &'static str {
         Origin::Tui => "the console",
         Origin::Slack => "Slack",
         Origin::Cli => "the command line",
+        Origin::Policy => "an unattended policy",
     }
 }
 

@@ -420,6 +420,7 @@ fn the_thread_gets_a_message_for_each_record_that_matters() {
                 origin: Origin::Tui,
                 calls: vec![deactivate_call()],
                 expires_at: None,
+                runs_at: None,
             },
         ),
     );
@@ -465,6 +466,7 @@ fn the_thread_gets_a_message_for_each_record_that_matters() {
         origin,
         calls: vec![],
         expires_at: None,
+        runs_at: None,
     };
     let m = j.says(
         "requested in Slack",
@@ -1019,6 +1021,7 @@ fn status_counts_alerts_findings_and_keys() {
                 origin: Origin::Tui,
                 calls: vec![],
                 expires_at: None,
+                runs_at: None,
             },
         ),
     );

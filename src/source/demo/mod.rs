@@ -164,6 +164,7 @@ mod tests {
                 origin: crate::model::Origin::Tui,
                 calls: plan::plan(&plan),
                 expires_at: None,
+                runs_at: None,
             })],
         );
         let rt = tokio::runtime::Builder::new_current_thread()
