@@ -37,6 +37,8 @@ pub enum Command {
     Resume(Option<String>),
     /// What a principal or key created or changed (the selection's by default).
     Blast(Option<String>),
+    /// Stop an unattended response before its time (the next one due by default).
+    Veto(Option<String>),
     Pivot(String),
     Note(String),
     Status(Option<IncidentStatus>),
@@ -146,6 +148,14 @@ pub const VERBS: &[Verb] = &[
         aliases: &[],
         usage: "resume [action-id]",
         help: "Run the rest of a plan that stopped (the last failed one by default)",
+        arg: Arg::Text,
+        console_only: false,
+    },
+    Verb {
+        name: "veto",
+        aliases: &[],
+        usage: "veto [action-id]",
+        help: "Stop an unattended response announced by a policy before it runs",
         arg: Arg::Text,
         console_only: false,
     },
@@ -494,6 +504,7 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         "contain" => Command::Contain(at_most_one()?),
         "resume" => Command::Resume(at_most_one()?),
         "blast" => Command::Blast(at_most_one()?),
+        "veto" => Command::Veto(at_most_one()?),
         "isolate" | "snapshot" => {
             let (ids, region) = instances_and_region()?;
             let [id] = <[String; 1]>::try_from(ids)

@@ -321,6 +321,9 @@ impl Bridge {
                 Err(e) => Reply::refused(StatusCode::OK, &not_recorded(&e)),
             };
         }
+        if let Command::Veto(id) = &cmd {
+            return self.veto(user_id, &who, &shown, id.as_deref()).await;
+        }
         let now = self.clock.now();
         // `contain` without a target is about the worst open alert's key or principal.
         let cmd = match cmd {
@@ -348,6 +351,41 @@ impl Bridge {
             "asked for confirmation",
         );
         self.request(action, &who).await
+    }
+
+    /// `/warroom veto [id]`: cancels an unattended response before it runs.
+    async fn veto(&self, user_id: &str, who: &str, shown: &str, id: Option<&str>) -> Reply {
+        let found = {
+            let state = self.state();
+            crate::respond::unattended::to_veto(&state, id)
+                .map(|v| (v.id.clone(), v.action.clone()))
+        };
+        let refuse = |why: &str| {
+            self.inbound("command", Some(user_id), shown, false, why);
+            Reply::refused(StatusCode::OK, why)
+        };
+        let (id, action) = match found {
+            Ok((id, Some(action))) => (id, action),
+            Ok((_, None)) => return refuse("that request names no action"),
+            Err(why) => return refuse(&why),
+        };
+        if !self.permitted(user_id, Class::of(&action)).await {
+            return refuse(&format!(
+                "you may not veto {}: ask to be added to slack.permissions.{}",
+                action.verb(),
+                Class::of(&action).name()
+            ));
+        }
+        match self.lifecycle.cancel(&id, &action.fingerprint(), who).await {
+            Ok(_) => {
+                self.inbound("command", Some(user_id), shown, true, "vetoed");
+                Reply::answer(notice(&format!(
+                    "Vetoed by <@{user_id}>: {}",
+                    action.describe()
+                )))
+            }
+            Err(e) => refuse(&e.to_string()),
+        }
     }
 
     /// Answers to questions: nothing to permit, nothing to change.
@@ -440,6 +478,8 @@ impl Bridge {
         };
         let view = match self.lifecycle.open_request(id, fingerprint).await {
             Ok(v) if v.origin == Origin::Slack => v,
+            // An unattended response can be vetoed from its announcement, not run early.
+            Ok(v) if v.origin == Origin::Policy && button == CANCEL_ACTION_ID => v,
             Ok(_) => return refuse("that request was not made from Slack", false),
             Err(e) => return refuse(&e.to_string(), false),
         };
@@ -452,10 +492,15 @@ impl Bridge {
             }
             return match self.lifecycle.cancel(id, fingerprint, &who).await {
                 Ok(_) => {
-                    self.inbound("interaction", Some(user_id), &shown, true, "cancelled");
+                    let (done, word) = if view.origin == Origin::Policy {
+                        ("vetoed", "Vetoed")
+                    } else {
+                        ("cancelled", "Cancelled")
+                    };
+                    self.inbound("interaction", Some(user_id), &shown, true, done);
                     self.answer_via(
                         response_url,
-                        notice(&format!("Cancelled by <@{user_id}>: {what}")),
+                        notice(&format!("{word} by <@{user_id}>: {what}")),
                         true,
                     )
                 }

@@ -28,51 +28,7 @@ pub struct Config {
     pub detect: DetectConfig,
     /// Unattended responses: `[[policy]]` tables. None unless configured.
     #[serde(default, rename = "policy")]
-    pub policies: Vec<ResponsePolicy>,
-}
-
-/// An unattended response: when an open alert of these detections and severities comes
-/// in, warroom announces `respond` and runs it after `delay` unless someone vetoes it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ResponsePolicy {
-    /// Journaled as the actor `policy:NAME`.
-    pub name: String,
-    /// Detection (rule) names it answers; empty for any.
-    #[serde(default)]
-    pub detections: Vec<String>,
-    /// Alert severities it answers; empty for any.
-    #[serde(default)]
-    pub severities: Vec<Severity>,
-    /// What it runs on the alert's key or principal.
-    pub respond: PolicyResponse,
-    /// How long anyone may veto it, from the console or Slack (default 2m).
-    #[serde(default = "default_veto_delay", deserialize_with = "duration")]
-    pub delay: std::time::Duration,
-}
-
-/// What a policy runs.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum PolicyResponse {
-    /// The whole containment plan (`:contain`), as proposed.
-    Contain,
-    /// Deactivate the alert's access key.
-    Deactivate,
-    /// Deny the alert's user everything.
-    DenyAll,
-    /// Revoke the sessions of the alert's principal.
-    RevokeSessions,
-}
-
-fn default_veto_delay() -> std::time::Duration {
-    std::time::Duration::from_secs(120)
-}
-
-fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    humantime::parse_duration(&text)
-        .map_err(|e| serde::de::Error::custom(format!("delay {text:?}: {e} (e.g. \"2m\", \"90s\")")))
+    pub policies: Vec<crate::model::ResponsePolicy>,
 }
 
 /// The detections: which Sigma rules run and how alerts are grouped.
@@ -300,6 +256,39 @@ mod tests {
         assert_eq!(c.responder(), "alice");
         assert_eq!(c.ui.theme.as_deref(), Some("light"));
         assert_eq!(c.demo.speed, Some(30.0));
+    }
+
+    #[test]
+    fn policies_are_read_and_a_bad_one_is_named_with_its_line() {
+        let c = Config::parse(
+            "[[policy]]\nname = \"cut-keys\"\ndetections = [\"key-new-source\"]\nseverities = [\"critical\"]\nrespond = \"contain\"\ndelay = \"90s\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.policies.len(), 1);
+        assert_eq!(c.policies[0].delay, std::time::Duration::from_secs(90));
+        assert_eq!(c.policies[0].respond, crate::model::PolicyResponse::Contain);
+        assert!(
+            Config::default().policies.is_empty(),
+            "off unless configured"
+        );
+        let err = Config::parse(
+            "[[policy]]\nname = \"x\"\nrespond = \"contain\"\ndelay = \"soon\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("c.toml:4") && err.contains("delay \"soon\""),
+            "{err}"
+        );
+        let err = Config::parse(
+            "[[policy]]\nname = \"x\"\nrespond = \"nuke\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("c.toml:3") && err.contains("contain"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod chat;
 mod event;
 mod fuzzy;
 pub mod instance;
+mod policy;
 pub mod prices;
 mod record;
 pub mod tabular;
@@ -19,6 +20,7 @@ pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
 pub use fuzzy::Query;
 pub use instance::{InstanceState, Launched, launch_request};
+pub use policy::{PolicyResponse, ResponsePolicy};
 pub use record::{NewRecord, Record, RecordBody};
 pub use text::{Interner, Text, printable};
 

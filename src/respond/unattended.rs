@@ -12,9 +12,10 @@ use super::blast::Subject;
 use super::contain;
 use super::lifecycle::{ConfirmRules, Lifecycle, NotDone, Opened, Policy, open};
 use crate::clock::SharedClock;
-use crate::config::{PolicyResponse, ResponsePolicy};
 use crate::journal::{Journal, JournalTask, TailEvent};
-use crate::model::{Action, AlertStatus, KeyStatus, Origin, PrincipalRef, Step};
+use crate::model::{
+    Action, AlertStatus, KeyStatus, Origin, PolicyResponse, PrincipalRef, ResponsePolicy, Step,
+};
 use crate::state::{ActionView, IncidentState};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -97,12 +98,23 @@ pub fn proposals(
     now: DateTime<Utc>,
 ) -> Vec<Proposal> {
     let mut out: Vec<Proposal> = Vec::new();
-    for a in state.alerts.iter().filter(|a| a.status == AlertStatus::Open) {
-        let Some(subject) = a.alert.access_key_id.clone().or_else(|| a.alert.principal.clone())
+    for a in state
+        .alerts
+        .iter()
+        .filter(|a| a.status == AlertStatus::Open)
+    {
+        let Some(subject) = a
+            .alert
+            .access_key_id
+            .clone()
+            .or_else(|| a.alert.principal.clone())
         else {
             continue;
         };
-        for p in policies.iter().filter(|p| matches(p, &a.alert.rule, a.alert.severity)) {
+        for p in policies
+            .iter()
+            .filter(|p| matches(p, &a.alert.rule, a.alert.severity))
+        {
             let seen = |o: &Proposal| o.policy == p.name && o.subject == subject;
             if answered(state, &actor(&p.name), &subject) || out.iter().any(seen) {
                 continue;
@@ -132,6 +144,23 @@ pub fn pending(state: &IncidentState) -> impl Iterator<Item = (&ActionView, Date
         };
         (a.steps.len() == 1).then_some((a, runs_at))
     })
+}
+
+/// The unattended request a veto is about: the one named, else the next one due.
+pub fn to_veto<'a>(state: &'a IncidentState, id: Option<&str>) -> Result<&'a ActionView, String> {
+    let mut waiting: Vec<(&ActionView, DateTime<Utc>)> = pending(state).collect();
+    waiting.sort_by_key(|(_, t)| *t);
+    match id {
+        Some(id) => waiting
+            .into_iter()
+            .map(|(v, _)| v)
+            .find(|v| v.id == id)
+            .ok_or_else(|| format!("No unattended response {id} is waiting to run")),
+        None => waiting
+            .first()
+            .map(|(v, _)| *v)
+            .ok_or_else(|| "No unattended response is waiting to run".to_string()),
+    }
 }
 
 /// "Deactivate access key AKIA… of admin-ops in 1:42 unless vetoed".
@@ -203,7 +232,10 @@ pub async fn run(
                 continue;
             }
             let now = Utc::now();
-            match writer.remember_request(&p.claim(), now.timestamp(), 0).await {
+            match writer
+                .remember_request(&p.claim(), now.timestamp(), 0)
+                .await
+            {
                 Ok(true) => {}
                 // Another process claimed it first; it runs it.
                 Ok(false) => continue,
@@ -215,8 +247,14 @@ pub async fn run(
             }
             let who = actor(&p.policy);
             let runs_at = now + chrono::Duration::from_std(p.delay).unwrap_or_default();
-            let opening = open(p.action.clone(), Origin::Policy, lifecycle.policy(), &state, None)
-                .runs_at(runs_at);
+            let opening = open(
+                p.action.clone(),
+                Origin::Policy,
+                lifecycle.policy(),
+                &state,
+                None,
+            )
+            .runs_at(runs_at);
             match lifecycle.journal(&who, opening).await {
                 Ok(o) if o.outcome == Opened::Awaiting => tracing::info!(
                     policy = p.policy,

@@ -157,6 +157,32 @@ pub(super) fn process_name(role: &str) -> String {
 }
 
 /// The mirror, when Slack is configured to post: a task to run beside the rest.
+/// The configured unattended responses, following the journal at `path`: `None` when no
+/// policy is configured.
+pub(super) fn unattended(
+    config: &Config,
+    cli: &crate::cli::Cli,
+    path: &std::path::Path,
+    api: Option<Arc<dyn crate::respond::ResponseApi>>,
+    clock: SharedClock,
+) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+    if config.policies.is_empty() {
+        return None;
+    }
+    let policy = crate::respond::lifecycle::Policy {
+        presenter: "policy",
+        read_only: cli.read_only,
+        dry_run: cli.dry_run,
+    };
+    Some(crate::respond::unattended::run(
+        path.to_path_buf(),
+        config.policies.clone(),
+        api,
+        clock,
+        policy,
+    ))
+}
+
 pub(super) fn mirror(
     settings: &SlackSettings,
     path: &std::path::Path,

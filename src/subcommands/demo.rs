@@ -1,6 +1,6 @@
 //! `warroom demo`: the console on the embedded incident.
 
-use super::console::{Background, Console, mirror, summary};
+use super::console::{Background, Console, mirror, summary, unattended};
 use super::{DEFAULT_DEMO_SPEED, WORLD_TICK, look, new_journal_path, runtime, start_logging};
 use crate::cli::{Cli, DemoArgs};
 use crate::clock::{SharedClock, VirtualClock};
@@ -76,6 +76,7 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
     let mirrored = mirror(&settings, &path, clock.clone(), "console")?;
+    let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());
     let rt = runtime()?;
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
         // The demo world plays what has fallen due, through the detections, into the journal.
@@ -85,6 +86,9 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         if let Some(m) = mirrored {
             background.tasks.spawn(m);
             background.slack = settings.channel.clone();
+        }
+        if let Some(p) = policies {
+            background.tasks.spawn(p);
         }
         let sources: Vec<Box<dyn Source>> = vec![Box::new(DemoSource::playing(world, WORLD_TICK))];
         ingest::run(sources, ingest, writer, clock, &mut background.tasks);

@@ -1,6 +1,6 @@
 //! `warroom live`: the console on a real AWS account.
 
-use super::console::{Background, Console, mirror, summary};
+use super::console::{Background, Console, mirror, summary, unattended};
 use super::{look, new_journal_path, runtime, start_logging};
 use crate::cli::{Cli, LiveArgs};
 use crate::clock::SharedClock;
@@ -134,6 +134,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     let mirrored = mirror(&settings, &path, clock.clone(), "console")?;
     let identity = account.arn.clone();
     let own_key = account.own_key.clone();
+    let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
         let mut background = Background::none();
         // One ingest path: every source's records through the detections, then the journal.
@@ -145,6 +146,9 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         if let Some(m) = mirrored {
             background.tasks.spawn(m);
             background.slack = settings.channel.clone();
+        }
+        if let Some(p) = policies {
+            background.tasks.spawn(p);
         }
         background
     })?;
@@ -169,8 +173,14 @@ fn read_archive(
         endpoint_url,
         &ReadProgress::default(),
         &|batch| {
-            let fresh = batch.events.into_iter().filter(|e| known.event(&e.event_id).is_none());
-            found.lock().unwrap_or_else(|p| p.into_inner()).extend(fresh);
+            let fresh = batch
+                .events
+                .into_iter()
+                .filter(|e| known.event(&e.event_id).is_none());
+            found
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(fresh);
         },
         rt.handle(),
     );

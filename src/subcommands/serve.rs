@@ -1,6 +1,6 @@
 //! `warroom serve`: the Slack bridge on an incident's journal.
 
-use super::console::mirror;
+use super::console::{mirror, unattended};
 use super::live::connect_options;
 use super::{JOURNAL_POLL, runtime, start_logging};
 use crate::chat::bridge::{self, Bridge, BridgeConfig};
@@ -68,15 +68,13 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                     )
                 })
                 .collect();
-            let responder = AwsResponder::new(
-                &account.sdk,
-                regions,
-                Arc::new(tokio::sync::Notify::new()),
-            );
+            let responder =
+                AwsResponder::new(&account.sdk, regions, Arc::new(tokio::sync::Notify::new()));
             println!("acting as {}", account.arn);
             (Arc::new(responder), Arc::new(SystemClock))
         }
     };
+    let api_for_policies = api.clone();
     let slack = match &settings.bot_token {
         Some(t) => Some(SlackApi::new(&settings.api_url, t).context("starting the Slack client")?),
         None => None,
@@ -137,6 +135,9 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
         }
         if let Some(m) = mirror(&settings, &path, clock.clone(), "serve")? {
             side.spawn(m);
+        }
+        if let Some(p) = unattended(config, cli, &path, Some(api_for_policies), clock.clone()) {
+            side.spawn(p);
         }
         if args.socket_mode {
             let token = settings.app_token.clone().unwrap_or_default();

@@ -194,11 +194,16 @@ fn alert_lines(view: &View<'_>, i: usize, full: bool) -> Vec<Line<'static>> {
             ),
         ),
     ];
-    if let Some(spend) = a.spend_per_hour {
+    if let (Some(now), Some(at_alert)) = (view.state.alert_spend(a), a.spend_per_hour) {
+        // What its instances cost now, as they are stopped; and what it was when raised.
         out.push(label(
             view,
             "Spend",
-            format!("about ${spend:.2} per hour while they run"),
+            if (now - at_alert).abs() < 0.005 {
+                format!("about ${now:.2} per hour while they run")
+            } else {
+                format!("about ${now:.2} per hour now (${at_alert:.2} when raised)")
+            },
         ));
     }
     out.push(Line::default());

@@ -618,6 +618,26 @@ fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
                 Style::default().fg(color).add_modifier(Modifier::BOLD),
             ));
         }
+        None if crate::respond::unattended::pending(&view.state)
+            .next()
+            .is_some() =>
+        {
+            // An unattended response waiting for its time says so until it runs or is vetoed.
+            let now = chrono::Utc::now();
+            let (v, at) = crate::respond::unattended::pending(&view.state)
+                .min_by_key(|(_, at)| *at)
+                .expect("checked above");
+            if let Some(action) = &v.action {
+                spans.push(Span::styled(
+                    format!(
+                        "{}: {} — :veto stops it",
+                        v.requested_by().unwrap_or_default(),
+                        crate::respond::unattended::announcement(action, at, now)
+                    ),
+                    Style::default().fg(t.warning).add_modifier(Modifier::BOLD),
+                ));
+            }
+        }
         None => {
             for (key, label) in hints(view) {
                 spans.push(Span::styled(

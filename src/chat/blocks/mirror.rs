@@ -119,6 +119,28 @@ pub(super) fn calls_text(calls: &[ApiCall]) -> String {
         .join("\n")
 }
 
+/// The calls an action makes, or a plan's steps (each call is journaled as it is made).
+pub(super) fn what_runs(b: &mut Blocks, action: &Action, calls: &[ApiCall]) {
+    match action {
+        Action::Contain { steps, .. } => {
+            let list: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(k, s)| format!("{}. {}", k + 1, s.describe()))
+                .collect();
+            b.section(format!(
+                "{} steps in order, {} API calls in all; the first failure stops the plan:",
+                steps.len(),
+                calls.len()
+            ))
+            .code(&list.join("\n"));
+        }
+        _ => {
+            b.code(&calls_text(calls));
+        }
+    }
+}
+
 pub(super) fn step_label(step: &Step) -> (&'static str, &'static str) {
     match step {
         Step::Requested { .. } => (":hourglass_flowing_sand:", "Requested"),
@@ -147,14 +169,29 @@ pub(super) fn action_step(rec: &Record, s: &ActionStep, before: &IncidentState) 
     let mut b = Blocks::default();
     b.section(format!("{icon} *{label}:* {}", escape(&what)));
     match &s.step {
-        Step::Requested { origin, calls, .. } => {
+        Step::Requested {
+            origin,
+            calls,
+            runs_at,
+            action,
+            ..
+        } => {
             b.context(format!(
                 "by {} from {} · {}",
                 escape(&rec.actor),
                 origin_words(*origin),
                 hm_utc(rec.at)
             ));
-            b.code(&calls_text(calls));
+            what_runs(&mut b, action, calls);
+            if let Some(at) = runs_at {
+                // The announcement of an unattended response: anyone allowed may stop it.
+                let value = crate::respond::lifecycle::confirmation_value(&s.action_id, action);
+                b.section(format!(
+                    ":stopwatch: Runs at *{}* unless vetoed",
+                    at.format("%H:%M:%S UTC")
+                ))
+                .actions(vec![button("Veto", CANCEL_ACTION_ID, &value)]);
+            }
         }
         Step::Confirmed => {
             let requester = view.and_then(|v| v.requested_by());

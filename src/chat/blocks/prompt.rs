@@ -30,25 +30,8 @@ pub fn confirm_prompt(
     if action.confirmation_code().is_some() {
         b.section("*This cannot be undone.*");
     }
-    match action {
-        // A plan lists its steps; each call is journaled as it is made.
-        Action::Contain { steps, .. } => {
-            let list: Vec<String> = steps
-                .iter()
-                .enumerate()
-                .map(|(k, s)| format!("{}. {}", k + 1, s.describe()))
-                .collect();
-            b.section(format!(
-                "These steps will run in order, {} API calls in all; the first failure stops the plan:",
-                calls.len()
-            ))
-            .code(&list.join("\n"));
-        }
-        _ => {
-            b.section("These calls will be made:")
-                .code(&calls_text(calls));
-        }
-    }
+    b.section("These calls will be made:");
+    what_runs(&mut b, action, calls);
     b.context(format!(
         "Requested by {} · expires {}",
         escape(requested_by),

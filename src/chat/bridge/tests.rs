@@ -185,7 +185,7 @@ async fn questions_are_answered_and_journaled() {
     assert!(reply.message.unwrap().text.contains("unknown command"));
     assert_eq!(
         inbound(&s.records()),
-        [(true, "answered".to_string()), (false, "unknown command `launch-missiles`; commands: deactivate, delete-key, deny-all, revoke-sessions, remediate, contain, resume, blast, isolate, snapshot, stop, terminate, revoke-ingress, delete-user, delete-login-profile, detach-policy, delete-key-pair, pivot, note, status, severity, title, ack, resolve, alerts, findings, keys, timeline, help, theme, filter, jump, speed, play, pause, window, quit".to_string())]
+        [(true, "answered".to_string()), (false, "unknown command `launch-missiles`; commands: deactivate, delete-key, deny-all, revoke-sessions, remediate, contain, resume, veto, blast, isolate, snapshot, stop, terminate, revoke-ingress, delete-user, delete-login-profile, detach-policy, delete-key-pair, pivot, note, status, severity, title, ack, resolve, alerts, findings, keys, timeline, help, theme, filter, jump, speed, play, pause, window, quit".to_string())]
     );
 }
 

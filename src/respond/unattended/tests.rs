@@ -77,7 +77,9 @@ fn a_matching_alert_is_answered_once_per_key() {
     let found = proposals(&p, &s, Utc::now());
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].alert_id, "a1");
-    assert!(matches!(&found[0].action, Action::DeactivateKey { access_key_id, .. } if access_key_id == KEY));
+    assert!(
+        matches!(&found[0].action, Action::DeactivateKey { access_key_id, .. } if access_key_id == KEY)
+    );
 
     // Once the policy asked about the key, a second alert about it is not answered again.
     let asked = RecordBody::Action(ActionStep {
@@ -94,7 +96,10 @@ fn a_matching_alert_is_answered_once_per_key() {
         ("iam", key()),
         ("detector", alert("a1", "key-new-source", Severity::High)),
         ("policy:cut-keys", asked),
-        ("detector", alert("a4", "key-new-source", Severity::Critical)),
+        (
+            "detector",
+            alert("a4", "key-new-source", Severity::Critical),
+        ),
     ]);
     assert!(proposals(&p, &s, Utc::now()).is_empty());
     assert_eq!(pending(&s).count(), 1);
@@ -160,7 +165,11 @@ async fn policy_run(veto: bool) -> (Vec<Record>, Vec<String>) {
     journal
         .append(&[
             NewRecord::new(now, "iam", key()),
-            NewRecord::new(now, "detector", alert("a1", "key-new-source", Severity::High)),
+            NewRecord::new(
+                now,
+                "detector",
+                alert("a1", "key-new-source", Severity::High),
+            ),
         ])
         .unwrap();
     let api = Arc::new(Recording::default());
@@ -181,7 +190,12 @@ async fn policy_run(veto: bool) -> (Vec<Record>, Vec<String>) {
     if veto {
         // A responder cancels it, as the console's or Slack's veto does.
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = JournalTask::spawn(Journal::open(&path).unwrap(), i64::MAX, tx, Duration::from_millis(20));
+        let task = JournalTask::spawn(
+            Journal::open(&path).unwrap(),
+            i64::MAX,
+            tx,
+            Duration::from_millis(20),
+        );
         let me = Lifecycle::new(task.writer(), None, clock, rules);
         let state = IncidentState::from_records(&records);
         let (view, _) = pending(&state).next().expect("announced");

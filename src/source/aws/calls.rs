@@ -9,12 +9,15 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 pub fn param<'a>(call: &'a ApiCall, name: &str) -> Result<&'a str, ApiError> {
-    call.params.get(name).and_then(Value::as_str).ok_or_else(|| {
-        ApiError::new(
-            "ValidationError",
-            format!("{} needs {name}", call.operation),
-        )
-    })
+    call.params
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ApiError::new(
+                "ValidationError",
+                format!("{} needs {name}", call.operation),
+            )
+        })
 }
 
 /// A list of strings (`InstanceIds`, `Groups`, …).

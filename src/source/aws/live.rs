@@ -192,11 +192,7 @@ pub fn sources(account: &Account, opts: LiveOptions, known: &IncidentState) -> L
     Live {
         sources,
         lookups,
-        responder: Arc::new(AwsResponder::new(
-            &account.sdk,
-            config_sources,
-            iam_changed,
-        )),
+        responder: Arc::new(AwsResponder::new(&account.sdk, config_sources, iam_changed)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Responses made for real: each planned call becomes the SDK call of the same name.
 
-use super::config::ConfigSource;
 use super::calls::{api_error, param};
+use super::config::ConfigSource;
 use super::ec2::Ec2Clients;
 use crate::model::{ApiCall, ResourceKey};
 use crate::respond::{ApiError, Progress, ResponseApi};
@@ -96,7 +96,9 @@ impl ResponseApi for AwsResponder {
                 format!("warroom does not make {service}:{} calls", call.operation),
             )),
         };
-        let changes_iam = !["List", "Get"].iter().any(|p| call.operation.starts_with(p));
+        let changes_iam = !["List", "Get"]
+            .iter()
+            .any(|p| call.operation.starts_with(p));
         if call.service == "iam" && changes_iam && result.is_ok() {
             self.iam_changed.notify_one();
         }

@@ -31,6 +31,27 @@ impl App {
                 Some(subject) => self.propose_plan(subject),
                 None => vec![],
             },
+            Command::Veto(id) => {
+                let found = crate::respond::unattended::to_veto(&self.state, id.as_deref())
+                    .map(|v| (v.id.clone(), v.action.clone()));
+                match found {
+                    Ok((action_id, action)) => {
+                        let Some(action) = action else {
+                            return vec![];
+                        };
+                        self.flash(Level::Info, format!("Vetoed: {}", action.describe()));
+                        vec![Effect::Decide {
+                            action_id,
+                            fingerprint: action.fingerprint(),
+                            decision: Decision::Cancel,
+                        }]
+                    }
+                    Err(why) => {
+                        self.flash(Level::Warning, why);
+                        vec![]
+                    }
+                }
+            }
             Command::Blast(target) => {
                 if let Some(subject) = self.subject_for(target) {
                     self.open_blast(subject);
