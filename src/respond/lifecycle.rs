@@ -330,7 +330,13 @@ impl Lifecycle {
             ))
         };
         let progress = |detail: String| report(detail, None, None);
-        let made = |call: &ApiCall, detail: String| report(detail, None, Some(call.clone()));
+        // A one-call action's call is its request's; anything more is journaled call by call.
+        let each_call = view.calls.len() > 1 || matches!(view.action, Action::Contain { .. });
+        let made = |call: &ApiCall, detail: String| {
+            if each_call {
+                report(detail, None, Some(call.clone()))
+            }
+        };
         let parts = plan::parts(&view.action);
         let outcome = if parts.concat() != view.calls {
             // The plan is rebuilt step by step to run it; it must be the one confirmed.

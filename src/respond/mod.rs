@@ -54,9 +54,9 @@ pub trait ResponseApi: Send + Sync {
 
 /// Makes one step's planned calls in order — each with the values earlier calls bound,
 /// once per value of a `$name[]` list — following each to its end and stopping at the first
-/// failure. A call whose error says the thing is not there counts as nothing to do. When a
-/// step makes more than one call, each is reported to `progress` as it is made (the
-/// journal's record of exactly what ran). Returns a one-line result.
+/// failure. A call whose error says the thing is not there counts as nothing to do. Each
+/// call is reported to `made_call` as it is made, values filled in (the journal's record of
+/// exactly what ran). Returns a one-line result.
 pub async fn execute(
     api: &dyn ResponseApi,
     calls: &[ApiCall],
@@ -65,12 +65,10 @@ pub async fn execute(
 ) -> Result<String, String> {
     let mut done: Vec<String> = Vec::new();
     let mut bound = Bindings::new();
-    let several = calls.len() > 1;
     for planned in calls {
         let made = planned
             .instantiate(&bound)
             .map_err(|e| format!("{} cannot be made: it {e}", planned.name()))?;
-        let report = several || made.len() > 1;
         for call in made {
             let outcome = match api.call(&call).await {
                 Ok(answer) => api.follow(&call, &answer, progress).await.map(|()| answer),
@@ -79,9 +77,7 @@ pub async fn execute(
             match outcome {
                 Ok(answer) => {
                     planned.bind_answer(&answer, &mut bound);
-                    if report {
-                        made_call(&call, format!("{call} ok{}", bound_names(planned, &bound)));
-                    }
+                    made_call(&call, format!("{call} ok{}", bound_names(planned, &bound)));
                     done.push(call.name());
                 }
                 Err(e) if call.absent_on.contains(&e.code) => {

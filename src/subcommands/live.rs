@@ -101,13 +101,15 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     let mut ingest = Ingest::with(detections.detector());
     ingest.prime(&all);
     if let Some(archive) = &args.cloudtrail {
-        let events = read_archive(archive, opts.endpoint_url.as_deref(), &state, &rt)?;
-        let now = clock.now();
-        let records: Vec<NewRecord> = events
-            .into_iter()
-            .map(|e| NewRecord::new(e.event_time, "cloudtrail", RecordBody::Event(e)))
-            .collect();
-        let added = journal.append(&ingest.process(now, records))?;
+        let added = journal_archive(
+            archive,
+            opts.endpoint_url.as_deref(),
+            &mut journal,
+            &mut ingest,
+            &state,
+            clock.now(),
+            &rt,
+        )?;
         for r in &added {
             state.apply(r);
         }
@@ -156,14 +158,18 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// The events of a CloudTrail archive the journal does not hold yet, oldest first. What
+/// Journals, through the detections, the events of a CloudTrail archive (`--cloudtrail`)
+/// that the journal does not hold yet, oldest first; returns the records written. What
 /// could not be read is said on stderr, file by file; what could is kept.
-fn read_archive(
+pub(super) fn journal_archive(
     text: &str,
     endpoint_url: Option<&str>,
+    journal: &mut Journal,
+    ingest: &mut Ingest,
     known: &IncidentState,
+    now: chrono::DateTime<chrono::Utc>,
     rt: &tokio::runtime::Runtime,
-) -> anyhow::Result<Vec<Arc<crate::model::CloudTrailEvent>>> {
+) -> anyhow::Result<Vec<crate::model::Record>> {
     use crate::archive::{ReadOptions, ReadProgress, Source, read_source};
     let source = Source::parse(text);
     let found = std::sync::Mutex::new(Vec::new());
@@ -192,7 +198,11 @@ fn read_archive(
     }
     let mut events = found.into_inner().unwrap_or_else(|p| p.into_inner());
     events.sort_by_key(|e| e.event_time);
-    Ok(events)
+    let records: Vec<crate::model::NewRecord> = events
+        .into_iter()
+        .map(|e| crate::model::NewRecord::new(e.event_time, "cloudtrail", RecordBody::Event(e)))
+        .collect();
+    Ok(journal.append(&ingest.process(now, records))?)
 }
 
 /// How to reach the account: the flags, else the config file.

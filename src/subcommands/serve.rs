@@ -30,8 +30,8 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
     let path = cli.journal.clone().context(
         "which incident? give the journal the console writes: warroom serve --journal PATH",
     )?;
-    let journal = Journal::open_existing(&path)?;
-    let records = journal.read_all()?;
+    let mut journal = Journal::open_existing(&path)?;
+    let mut records = journal.read_all()?;
     let signing = settings.signing_secret.clone();
     if signing.is_none() && !args.socket_mode {
         anyhow::bail!(
@@ -70,6 +70,21 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                 .collect();
             let responder =
                 AwsResponder::new(&account.sdk, regions, Arc::new(tokio::sync::Notify::new()));
+            if let Some(archive) = &args.aws.cloudtrail {
+                let (detections, _) = super::detect::console_detections(config)?;
+                let mut ingest = Ingest::with(detections.detector());
+                ingest.prime(&records);
+                let added = super::live::journal_archive(
+                    archive,
+                    connect_options(&args.aws, config).endpoint_url.as_deref(),
+                    &mut journal,
+                    &mut ingest,
+                    &IncidentState::from_records(&records),
+                    chrono::Utc::now(),
+                    &rt,
+                )?;
+                records.extend(added);
+            }
             println!("acting as {}", account.arn);
             (Arc::new(responder), Arc::new(SystemClock))
         }

@@ -141,7 +141,7 @@ pub enum Overlay {
         item: Item,
         scroll: u16,
     },
-    Confirm(Confirm),
+    Confirm(Box<Confirm>),
     /// What a key or principal created or changed, worked out when opened and again
     /// whenever the state changes (`version`).
     Blast {

@@ -618,13 +618,13 @@ fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
                 Style::default().fg(color).add_modifier(Modifier::BOLD),
             ));
         }
-        None if crate::respond::unattended::pending(&view.state)
+        None if crate::respond::unattended::pending(view.state)
             .next()
             .is_some() =>
         {
             // An unattended response waiting for its time says so until it runs or is vetoed.
             let now = chrono::Utc::now();
-            let (v, at) = crate::respond::unattended::pending(&view.state)
+            let (v, at) = crate::respond::unattended::pending(view.state)
                 .min_by_key(|(_, at)| *at)
                 .expect("checked above");
             if let Some(action) = &v.action {

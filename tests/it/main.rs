@@ -3,6 +3,7 @@
 
 mod bridge_safety;
 mod cli;
+mod contain;
 mod live;
 mod moto_smoke;
 mod pty;

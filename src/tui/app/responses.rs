@@ -35,7 +35,7 @@ impl App {
                         "{own} is the key this console is signed with: after this it can no longer act. You will be asked twice."
                     ));
                 }
-                self.overlay = Some(Overlay::Confirm(confirm));
+                self.overlay = Some(Overlay::Confirm(Box::new(confirm)));
             }
         }
         let records = opening.bodies.into_iter().map(|b| self.record(b)).collect();
@@ -134,7 +134,7 @@ impl App {
                 confirm.warning = Some(
                     "Space ticks or unticks the step under the cursor (↑/↓); the steps run in order and the first failure stops the plan.".into(),
                 );
-                self.overlay = Some(Overlay::Confirm(confirm));
+                self.overlay = Some(Overlay::Confirm(Box::new(confirm)));
             }
             Err(why) => self.flash(Level::Warning, why),
         }
@@ -200,7 +200,7 @@ impl App {
         };
         self.overlay = None;
         if confirm.plan.is_some() {
-            return self.decide_plan(confirm, decision);
+            return self.decide_plan(*confirm, decision);
         }
         vec![Effect::Decide {
             action_id: confirm.action_id,

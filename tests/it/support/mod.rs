@@ -1,6 +1,7 @@
 //! What the integration tests share: a Python virtualenv and moto servers started from it,
 //! a fake Slack Web API, and Slack's requests signed by Slack's own SDK.
 
+pub mod breach;
 pub mod moto;
 pub mod python;
 pub mod slack_api;
