@@ -320,14 +320,42 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
     }
 }
 
-/// The keys of a user the incident knows, usable or not.
-pub fn active_keys_of<'a>(
-    user: &'a str,
-    state: &'a IncidentState,
-) -> impl Iterator<Item = &'a str> {
+/// The user an access key belongs to: as IAM lists it, else as the events signed with it
+/// name it (CloudTrail can be read before IAM has answered).
+pub fn owner_of_key(key: &str, state: &IncidentState) -> Option<String> {
+    if let Some(k) = state.key(key) {
+        return Some(k.user.clone());
+    }
     state
+        .events
+        .iter()
+        .rev()
+        .find(|e| {
+            e.identity.kind.as_str() == "IAMUser"
+                && e.identity.access_key_id.as_deref() == Some(key)
+        })
+        .and_then(|e| e.identity.user_name.as_ref().map(|u| u.to_string()))
+}
+
+/// The long-term keys of a user that may still work: those IAM lists as active, and those
+/// its events were signed with that IAM has not listed (yet).
+pub fn active_keys_of(user: &str, state: &IncidentState) -> Vec<String> {
+    let mut keys: Vec<String> = state
         .keys
         .iter()
-        .filter(move |k| k.user == user && k.status == KeyStatus::Active)
-        .map(|k| k.access_key_id.as_str())
+        .filter(|k| k.user == user && k.status == KeyStatus::Active)
+        .map(|k| k.access_key_id.clone())
+        .collect();
+    for e in state.events.iter().filter(|e| {
+        e.identity.kind.as_str() == "IAMUser" && e.identity.user_name.as_deref() == Some(user)
+    }) {
+        if let Some(k) = e.identity.access_key_id.as_deref()
+            && k.starts_with("AKIA")
+            && state.key(k).is_none()
+            && !keys.iter().any(|x| x == k)
+        {
+            keys.push(k.to_string());
+        }
+    }
+    keys
 }

@@ -2,7 +2,7 @@
 //! started, then undo what it left behind. Built from the blast radius, so it names every
 //! resource and every call before anything runs; what is already done is left out.
 
-use super::blast::{Subject, Touched, acting_for, active_keys_of, blast_radius};
+use super::blast::{Subject, Touched, acting_for, active_keys_of, blast_radius, owner_of_key};
 use super::plan::already_done;
 use super::resolve::principal_named;
 use crate::model::{Action, InstanceState, PrincipalRef, Step};
@@ -27,12 +27,12 @@ pub fn proposal(
     now: DateTime<Utc>,
 ) -> Result<Vec<PlanStep>, String> {
     let principal = match subject {
-        Subject::Key(k) => match state.key(k) {
-            Some(key) => Some(PrincipalRef::User(key.user.clone())),
+        Subject::Key(k) => match owner_of_key(k, state) {
+            Some(user) => Some(PrincipalRef::User(user)),
             None if k.starts_with("ASIA") => None,
             None => {
                 return Err(format!(
-                    "Unknown access key {k}: it is not among the account's keys"
+                    "Unknown access key {k}: neither IAM nor the loaded CloudTrail names its user"
                 ));
             }
         },
@@ -54,13 +54,13 @@ pub fn proposal(
         match subject {
             Subject::Key(k) => to_deactivate.push((u.clone(), k.clone())),
             Subject::Principal(_) => {
-                to_deactivate.extend(active_keys_of(u, state).map(|k| (u.clone(), k.to_string())))
+                to_deactivate.extend(active_keys_of(u, state).into_iter().map(|k| (u.clone(), k)))
             }
         }
     }
     for k in &keys {
-        if let Some(key) = state.key(k) {
-            to_deactivate.push((key.user.clone(), k.clone()));
+        if let Some(user) = owner_of_key(k, state).or_else(|| created_for(k, state)) {
+            to_deactivate.push((user, k.clone()));
         }
     }
     for (user, access_key_id) in to_deactivate {
@@ -176,6 +176,23 @@ pub fn proposal(
         ));
     }
     Ok(steps)
+}
+
+/// The user a `CreateAccessKey` in the loaded CloudTrail made `key` for.
+fn created_for(key: &str, state: &IncidentState) -> Option<String> {
+    state.events.iter().find_map(|e| {
+        let params = e.params.as_deref()?;
+        let made = params
+            .pointer("/responseElements/accessKey/accessKeyId")?
+            .as_str()?;
+        if e.event_name.as_str() != "CreateAccessKey" || made != key {
+            return None;
+        }
+        params
+            .pointer("/responseElements/accessKey/userName")?
+            .as_str()
+            .map(str::to_string)
+    })
 }
 
 fn persistence(touched: &[Touched]) -> impl Iterator<Item = &Touched> {

@@ -14,7 +14,7 @@ use super::lifecycle::{ConfirmRules, Lifecycle, NotDone, Opened, Policy, open};
 use crate::clock::SharedClock;
 use crate::journal::{Journal, JournalTask, TailEvent};
 use crate::model::{
-    Action, AlertStatus, KeyStatus, Origin, PolicyResponse, PrincipalRef, ResponsePolicy, Step,
+    Action, AlertStatus, Origin, PolicyResponse, PrincipalRef, ResponsePolicy, Step,
 };
 use crate::state::{ActionView, IncidentState};
 use chrono::{DateTime, Utc};
@@ -73,10 +73,13 @@ fn response(
     match p.respond {
         PolicyResponse::Contain => contain::default_plan(&Subject::parse(subject), state, now).ok(),
         PolicyResponse::Deactivate => {
-            let key = state.key(alert.access_key_id.as_deref()?)?;
-            (key.status == KeyStatus::Active).then(|| Action::DeactivateKey {
-                user: key.user.clone(),
-                access_key_id: key.access_key_id.clone(),
+            let key = alert.access_key_id.clone()?;
+            if state.key_is_inactive(&key) {
+                return None;
+            }
+            Some(Action::DeactivateKey {
+                user: super::blast::owner_of_key(&key, state)?,
+                access_key_id: key,
             })
         }
         PolicyResponse::DenyAll => match principal? {

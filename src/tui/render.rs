@@ -628,11 +628,15 @@ fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
                 .min_by_key(|(_, at)| *at)
                 .expect("checked above");
             if let Some(action) = &v.action {
+                // The time and the way to stop it first: the line may be cut at the edge.
+                let left = (at - now).num_seconds().max(0);
                 spans.push(Span::styled(
                     format!(
-                        "{}: {} — :veto stops it",
+                        "in {}:{:02} unless vetoed (:veto) — {} by {}",
+                        left / 60,
+                        left % 60,
+                        action.describe(),
                         v.requested_by().unwrap_or_default(),
-                        crate::respond::unattended::announcement(action, at, now)
                     ),
                     Style::default().fg(t.warning).add_modifier(Modifier::BOLD),
                 ));

@@ -295,3 +295,188 @@ fn a_plan_stops_at_a_refusal_resumes_and_contains_the_breach_and_nothing_else() 
         assert!(iam.get_group().group_name("operators").send().await.is_ok());
     });
 }
+
+/// The live console on moto, with the breach's trail read from its archive; `config` is
+/// the console's config file.
+fn live_console(
+    moto: &Moto,
+    home: &std::path::Path,
+    trail: &std::path::Path,
+    config: &str,
+) -> (crate::support::terminal::Console, std::path::PathBuf) {
+    let dir = home.join("config/warroom");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    let journal = home.join("live.sqlite");
+    let c = crate::support::terminal::Console::start_with_env(
+        home,
+        &[
+            "live",
+            "--region",
+            "us-east-1",
+            "--poll-seconds",
+            "2",
+            "--cloudtrail",
+            trail.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &moto.env(),
+    );
+    (c, journal)
+}
+
+fn key_status(rt: &tokio::runtime::Runtime, sdk: &aws_config::SdkConfig, user: &str) -> String {
+    rt.block_on(async {
+        let iam = aws_sdk_iam::Client::new(sdk);
+        let keys = iam.list_access_keys().user_name(user).send().await.unwrap();
+        keys.access_key_metadata()[0]
+            .status()
+            .unwrap()
+            .as_str()
+            .to_string()
+    })
+}
+
+#[test]
+fn the_console_contains_a_leaked_key_from_its_alert_in_one_confirmation() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sdk = rt.block_on(moto.sdk_config());
+    let b = rt.block_on(breach::make(&sdk, &["us-east-1", "eu-west-1"], 2));
+    let home = tempfile::tempdir().unwrap();
+    let trail = b.write_trail(home.path());
+    let (mut c, journal) = live_console(&moto, home.path(), &trail, "");
+    c.wait_for("LIVE");
+    c.keys("1");
+    c.wait_for("GPU instances launched by build-bot");
+    c.keys("b");
+    c.wait_for("Blast radius of");
+    c.wait_for("svc-backup");
+    c.keys("c");
+    c.wait_for("Contain ");
+    // Deleting the back-door user cannot be undone: the plan asks for the key's last four.
+    let code = &b.leaked_key[b.leaked_key.len() - 4..];
+    c.keys(code);
+    c.keys("y");
+    c.wait_for("Done: Contain");
+    c.keys("q");
+    assert!(c.wait_exit().success(), "{}", c.contents());
+    assert_eq!(key_status(&rt, &sdk, LEAKED_USER), "Inactive");
+    rt.block_on(async {
+        for (region, id) in b.attacker_instances() {
+            assert_eq!(
+                breach::instance(&sdk, region, id).await.0,
+                "stopped",
+                "{id}"
+            );
+        }
+        let (region, id) = &b.bystander_instance;
+        assert_eq!(breach::instance(&sdk, region, id).await.0, "running");
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        assert!(iam.get_user().user_name(BACKDOOR).send().await.is_err());
+    });
+    let records = Journal::open_existing(&journal)
+        .unwrap()
+        .read_all()
+        .unwrap();
+    let plan_steps: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Action(s) if !matches!(s.step, Step::Progress { .. }) => {
+                Some(s.step.name())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        plan_steps,
+        ["requested", "confirmed", "succeeded"],
+        "one plan, confirmed once"
+    );
+}
+
+const POLICY: &str = r#"
+[[policy]]
+name = "cut-leaked-keys"
+detections = ["expensive-launch", "persistence", "launch-burst"]
+respond = "deactivate"
+delay = "DELAY"
+"#;
+
+fn policy_requests(journal: &std::path::Path) -> Vec<(String, &'static str)> {
+    Journal::open_existing(journal)
+        .unwrap()
+        .read_all()
+        .unwrap()
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Action(s) => Some((r.actor.clone(), s.step.name())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_policy_deactivates_the_key_after_its_delay_and_only_once() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sdk = rt.block_on(moto.sdk_config());
+    let b = rt.block_on(breach::make(&sdk, &["us-east-1"], 2));
+    let home = tempfile::tempdir().unwrap();
+    let trail = b.write_trail(home.path());
+    let (mut c, journal) = live_console(&moto, home.path(), &trail, &POLICY.replace("DELAY", "3s"));
+    c.wait_for("LIVE");
+    c.wait_for("unless vetoed");
+    c.wait_for("Deactivate access key");
+    let start = std::time::Instant::now();
+    while key_status(&rt, &sdk, LEAKED_USER) != "Inactive" {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{}",
+            c.contents()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    c.keys("q");
+    assert!(c.wait_exit().success(), "{}", c.contents());
+    // Several alerts name the key (launches, persistence): one response.
+    let steps = policy_requests(&journal);
+    let who = "policy:cut-leaked-keys".to_string();
+    assert_eq!(
+        steps,
+        [
+            (who.clone(), "requested"),
+            (who.clone(), "confirmed"),
+            (who, "succeeded")
+        ]
+    );
+}
+
+#[test]
+fn a_veto_from_the_console_stops_the_policy() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sdk = rt.block_on(moto.sdk_config());
+    let b = rt.block_on(breach::make(&sdk, &["us-east-1"], 1));
+    let home = tempfile::tempdir().unwrap();
+    let trail = b.write_trail(home.path());
+    let (mut c, journal) =
+        live_console(&moto, home.path(), &trail, &POLICY.replace("DELAY", "20s"));
+    c.wait_for("unless vetoed");
+    c.keys(":veto\r");
+    c.wait_for("Vetoed: Deactivate access key");
+    // Past its time, nothing ran.
+    std::thread::sleep(std::time::Duration::from_secs(21));
+    c.keys("q");
+    assert!(c.wait_exit().success(), "{}", c.contents());
+    assert_eq!(key_status(&rt, &sdk, LEAKED_USER), "Active");
+    let steps = policy_requests(&journal);
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(
+        steps[0],
+        ("policy:cut-leaked-keys".to_string(), "requested")
+    );
+    assert_eq!(steps[1].1, "cancelled");
+    assert!(steps[1].0.ends_with("@tui"), "{steps:?}");
+}

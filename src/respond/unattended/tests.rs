@@ -1,7 +1,7 @@
 use super::*;
 use crate::clock::FixedClock;
 use crate::model::{
-    ActionStep, Alert, ApiCall, KeySnapshot, NewRecord, Record, RecordBody, Severity,
+    ActionStep, Alert, ApiCall, KeySnapshot, KeyStatus, NewRecord, Record, RecordBody, Severity,
 };
 use crate::respond::ApiError;
 use crate::respond::lifecycle::confirmation_value;

@@ -80,11 +80,14 @@ impl App {
             self.key_of(item)
                 .map(|(_, key)| Subject::Key(key))
                 .or_else(|| match item {
-                    Item::Alert(i) => self.state.alerts[*i]
-                        .alert
-                        .principal
-                        .clone()
-                        .map(Subject::Principal),
+                    // The alert's key, even before IAM has listed it; else its principal.
+                    Item::Alert(i) => {
+                        let a = &self.state.alerts[*i].alert;
+                        a.access_key_id
+                            .clone()
+                            .map(Subject::Key)
+                            .or_else(|| a.principal.clone().map(Subject::Principal))
+                    }
                     Item::Event(e) => Some(Subject::Principal(e.identity.display())),
                     _ => self
                         .principal_of(item)

@@ -253,3 +253,42 @@ fn the_dialog_draws_as_many_lines_as_its_layout_counts() {
         assert_eq!(super::confirm_lines(&c, &theme).len(), c.line_count());
     }
 }
+
+#[test]
+fn an_unattended_response_counts_down_in_the_status_line_until_vetoed() {
+    use crate::model::{Action, ActionStep, Origin, Record, RecordBody, Step};
+    let mut a = sized(140, 30);
+    let seq = a.state.last_seq + 1;
+    let action = Action::DeactivateKey {
+        user: "admin-ops".into(),
+        access_key_id: LEAKED.into(),
+    };
+    let runs_at = chrono::Utc::now() + chrono::Duration::seconds(95);
+    a.update(Msg::Records(vec![Record {
+        seq,
+        at: t(30),
+        actor: "policy:cut-keys".into(),
+        body: RecordBody::Action(ActionStep {
+            action_id: "act-9".into(),
+            step: Step::Requested {
+                action,
+                origin: Origin::Policy,
+                calls: vec![],
+                expires_at: None,
+                runs_at: Some(runs_at),
+            },
+        }),
+    }]));
+    let s = screen(&a, 140, 30);
+    assert!(
+        s.contains("unless vetoed (:veto) — Deactivate access key")
+            && s.contains("by policy:cut-keys"),
+        "{s}"
+    );
+    typ(&mut a, ":veto");
+    let effects = press(&mut a, KeyCode::Enter);
+    assert!(
+        effects.iter().any(|e| matches!(e, crate::tui::app::Effect::Decide { action_id, decision: crate::respond::lifecycle::Decision::Cancel, .. } if action_id == "act-9")),
+        "{effects:?}"
+    );
+}
