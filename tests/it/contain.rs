@@ -480,3 +480,94 @@ fn a_veto_from_the_console_stops_the_policy() {
     assert_eq!(steps[1].1, "cancelled");
     assert!(steps[1].0.ends_with("@tui"), "{steps:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_veto_click_on_the_announcement_stops_the_policy_in_serve() {
+    use crate::slack::{ALICE, Served, records, steps, wait_for};
+    use crate::support::slack_api::FakeSlack;
+    let moto = Moto::start();
+    let sdk = moto.sdk_config().await;
+    let b = breach::make(&sdk, &["us-east-1"], 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let trail = b.write_trail(dir.path());
+    let journal = dir.path().join("live.sqlite");
+    Journal::open(&journal).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[slack]\nchannel = \"C0INCIDENT\"\n[slack.permissions]\ncontain = [\"{ALICE}\"]\n{}",
+            POLICY.replace("DELAY", "20s")
+        ),
+    )
+    .unwrap();
+    let slack = FakeSlack::start().await;
+    let served = Served::start(
+        &journal,
+        &config,
+        &slack,
+        &[
+            "--region",
+            "us-east-1",
+            "--cloudtrail",
+            trail.to_str().unwrap(),
+        ],
+        &moto.env(),
+    );
+    let all = wait_for(&journal, "the policy's request", |all| {
+        !steps(all).is_empty()
+    });
+    let (actor, step) = &steps(&all)[0];
+    assert_eq!(
+        (actor.as_str(), *step),
+        ("policy:cut-leaked-keys", "requested")
+    );
+    // The thread hears of it, with a Veto button naming the request and what it does.
+    let value = crate::slack::last_requested(&all);
+    let start = std::time::Instant::now();
+    let announced = loop {
+        let found = slack
+            .delivered()
+            .into_iter()
+            .find(|p| p.blocks.to_string().contains("unless vetoed"));
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "never announced"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let blocks = announced.blocks.to_string();
+    assert!(
+        blocks.contains("Veto") && blocks.contains(&value),
+        "{blocks}"
+    );
+    served.click(ALICE, "warroom-cancel", &value, "").await;
+    wait_for(&journal, "the veto", |all| {
+        steps(all).iter().any(|(_, s)| *s == "cancelled")
+    });
+    tokio::time::sleep(std::time::Duration::from_secs(21)).await;
+    let (status, stderr) = served.stop();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        key_status_async(&sdk, LEAKED_USER).await,
+        "Active",
+        "vetoed: not run"
+    );
+    let steps = steps(&records(&journal));
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps[1].1, "cancelled");
+    assert!(steps[1].0.contains(ALICE), "{steps:?}");
+}
+
+async fn key_status_async(sdk: &aws_config::SdkConfig, user: &str) -> String {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let keys = iam.list_access_keys().user_name(user).send().await.unwrap();
+    keys.access_key_metadata()[0]
+        .status()
+        .unwrap()
+        .as_str()
+        .to_string()
+}
