@@ -153,11 +153,21 @@ fn header(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
         Span::styled(m.status.as_str(), Style::default().fg(t.accent)),
     ];
     let spend = view.state.spend_per_hour();
+    let compute = view.state.alerts.iter().any(|a| {
+        a.status != crate::model::AlertStatus::Resolved && a.alert.spend_per_hour.is_some()
+    });
     if spend > 0.0 {
         spans.push(Span::styled(" │ ", Style::default().fg(t.border)));
         spans.push(Span::styled(
             format!("attacker compute ≈ ${spend:.0}/h"),
             Style::default().fg(t.critical).add_modifier(Modifier::BOLD),
+        ));
+    } else if compute {
+        // It ran up a bill, and now nothing of it runs: say so rather than go quiet.
+        spans.push(Span::styled(" │ ", Style::default().fg(t.border)));
+        spans.push(Span::styled(
+            "attacker compute stopped ($0/h)",
+            Style::default().fg(t.ok).add_modifier(Modifier::BOLD),
         ));
     }
     let clock = format!(" {} UTC ", view.now.format("%a %Y-%m-%d %H:%M:%S"));

@@ -193,3 +193,47 @@ fn sigterm_leaves_the_terminal_as_quitting_does() {
             .is_ok()
     );
 }
+
+/// The founding incident contained from its first alert: `c`, the leaked key's last four
+/// characters (the plan deletes the back-door user, which cannot be undone), `y`. Six keys,
+/// and the header's spend falls to nothing.
+#[test]
+fn the_demo_is_contained_from_its_first_alert_in_six_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("incident.sqlite");
+    let path = journal.to_str().unwrap();
+    let mut c = Console::start(home.path(), &["demo", "--instant", "--journal", path]);
+    c.wait_for("GPU instances launched by admin-ops");
+    c.wait_for("attacker compute ≈ $");
+    let mut keys = 0;
+    let mut press = |c: &mut Console, k: &str| {
+        keys += k.chars().count();
+        c.keys(k);
+    };
+    press(&mut c, "c");
+    c.wait_for(&format!("Contain {LEAKED_KEY}"));
+    press(&mut c, &LEAKED_KEY[LEAKED_KEY.len() - 4..]);
+    press(&mut c, "y");
+    c.wait_for("Done: Contain");
+    c.wait_for("attacker compute stopped ($0/h)");
+    assert_eq!(keys, 6);
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    let records = Journal::open_existing(&journal)
+        .unwrap()
+        .read_all()
+        .unwrap();
+    let state = warroom::state::IncidentState::from_records(&records);
+    let attackers: Vec<_> = state
+        .instances
+        .values()
+        .filter(|i| i.launched_by == "admin-ops")
+        .collect();
+    assert!(attackers.len() >= 50);
+    assert!(
+        attackers
+            .iter()
+            .all(|i| !i.state.is_running() && i.isolated && i.snapshotted)
+    );
+    assert_eq!(state.spend_per_hour(), 0.0);
+}
