@@ -571,3 +571,104 @@ async fn key_status_async(sdk: &aws_config::SdkConfig, user: &str) -> String {
         .as_str()
         .to_string()
 }
+
+/// The containment benchmark (`benches/README.md`), not a test: `cargo test --test it
+/// contain::bench -- --ignored --nocapture`. Times warroom's plan over 50 instances in three
+/// regions against moto — planned, confirmed, every call journaled — and, on a second moto
+/// with the same breach, the same playbook written by hand with boto3
+/// (`benches/contain_peer.py`); prints both and their ratio.
+#[test]
+#[ignore = "a benchmark: run it on purpose"]
+fn bench_a_plan_over_fifty_instances_in_three_regions() {
+    let regions = ["us-east-1", "eu-west-1", "ap-southeast-1"];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rounds = 3;
+    let (mut ours, mut peers) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let moto = Moto::start();
+        let sdk = rt.block_on(moto.sdk_config());
+        let b = rt.block_on(async {
+            let mut b = breach::make(&sdk, &regions[..1], 17).await;
+            // Two more regions, 17 and 16: the breach helper makes one user, so the
+            // instances elsewhere are launched alike and added to its trail.
+            for (region, n) in [(regions[1], 17), (regions[2], 16)] {
+                let more = breach::more_instances(&sdk, region, n, &b.leaked_key).await;
+                b.trail.extend(more.1);
+                b.instances.push((region.to_string(), more.0));
+            }
+            b
+        });
+        assert_eq!(b.attacker_instances().count(), 50);
+        let bench = Bench {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        Journal::open(&bench.path())
+            .unwrap()
+            .append(&opening_records(&b))
+            .unwrap();
+        let state = IncidentState::from_records(&bench.records());
+        let plan =
+            contain::default_plan(&Subject::Key(b.leaked_key.clone()), &state, Utc::now()).unwrap();
+        let api = Arc::new(AwsResponder::new(
+            &sdk,
+            BTreeMap::new(),
+            Arc::new(Notify::new()),
+        ));
+        let start = std::time::Instant::now();
+        rt.block_on(bench.run(api, plan)).unwrap();
+        ours.push(start.elapsed().as_secs_f64());
+        rt.block_on(async {
+            for (region, id) in b.attacker_instances() {
+                assert_eq!(breach::instance(&sdk, region, id).await.0, "stopped");
+            }
+        });
+
+        let peer_moto = Moto::start();
+        let peer_sdk = rt.block_on(peer_moto.sdk_config());
+        let p = rt.block_on(async {
+            let mut p = breach::make(&peer_sdk, &regions[..1], 17).await;
+            for (region, n) in [(regions[1], 17), (regions[2], 16)] {
+                let more = breach::more_instances(&peer_sdk, region, n, &p.leaked_key).await;
+                p.instances.push((region.to_string(), more.0));
+                p.ingress.extend(more.2);
+            }
+            p
+        });
+        let spec = serde_json::json!({
+            "user": LEAKED_USER, "key": p.leaked_key, "backdoor": BACKDOOR,
+            "instances": p.instances.iter().cloned().collect::<BTreeMap<_, _>>(),
+            "ingress": p.ingress,
+        });
+        let file = bench.dir.path().join("breach.json");
+        std::fs::write(&file, spec.to_string()).unwrap();
+        let out = std::process::Command::new(crate::support::python::venv().join("bin/python"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/benches/contain_peer.py"
+            ))
+            .arg(&peer_moto.endpoint)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        peers.push(
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<f64>()
+                .unwrap(),
+        );
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (w, p) = (median(&mut ours), median(&mut peers));
+    println!(
+        "containment of 50 instances in 3 regions against moto, median of {rounds}: warroom {w:.2} s (runs {ours:?}), boto3 by hand {p:.2} s (runs {peers:?}); warroom/boto3 = {:.2}",
+        w / p
+    );
+}

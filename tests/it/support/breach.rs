@@ -62,8 +62,9 @@ struct Trail {
 
 impl Trail {
     fn record(&mut self, source: &str, name: &str, region: &str, request: Value, response: Value) {
+        static EVENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         self.at += Duration::seconds(7);
-        let n = self.events.len();
+        let n = EVENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.events.push(json!({
             "eventVersion": "1.09",
             "userIdentity": {
@@ -124,111 +125,8 @@ pub async fn make(sdk: &aws_config::SdkConfig, regions: &[&str], per_region: i32
     let mut instances = Vec::new();
     let mut ingress = Vec::new();
     for region in regions {
-        let ec2 = ec2_in(sdk, region);
-        ec2.import_key_pair()
-            .key_name("node-key")
-            .public_key_material(aws_smithy_types::Blob::new(
-                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKVNyhglMLsdbRMs3tYjey7ZHj9yH8sZcRdElNZJPJ8G node",
-            ))
-            .send()
-            .await
-            .unwrap();
-        trail.record(
-            "ec2",
-            "ImportKeyPair",
-            region,
-            json!({"keyName": "node-key"}),
-            json!({"keyName": "node-key"}),
-        );
-        let vpc = ec2
-            .describe_vpcs()
-            .send()
-            .await
-            .unwrap()
-            .vpcs()
-            .first()
-            .and_then(|v| v.vpc_id().map(str::to_string))
-            .unwrap();
-        let group = ec2
-            .create_security_group()
-            .group_name("node-ssh")
-            .description("ssh")
-            .vpc_id(&vpc)
-            .send()
-            .await
-            .unwrap()
-            .group_id()
-            .unwrap()
-            .to_string();
-        trail.record(
-            "ec2",
-            "CreateSecurityGroup",
-            region,
-            json!({"groupName": "node-ssh", "groupDescription": "ssh", "vpcId": vpc}),
-            json!({"_return": true, "groupId": group}),
-        );
-        let rules = ec2
-            .authorize_security_group_ingress()
-            .group_id(&group)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(22)
-                    .to_port(22)
-                    .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let rule = rules.security_group_rules()[0]
-            .security_group_rule_id()
-            .unwrap()
-            .to_string();
-        trail.record(
-            "ec2",
-            "AuthorizeSecurityGroupIngress",
-            region,
-            json!({"groupId": group, "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}}),
-            json!({"_return": true, "securityGroupRuleSet": {"items": [{"groupId": group, "securityGroupRuleId": rule, "isEgress": false}]}}),
-        );
-        ingress.push((region.to_string(), group.clone(), rule));
-        let run = ec2
-            .run_instances()
-            .image_id("ami-12c6146b")
-            .instance_type(InstanceType::from(GPU))
-            .min_count(per_region)
-            .max_count(per_region)
-            .key_name("node-key")
-            .security_group_ids(&group)
-            .send()
-            .await
-            .unwrap();
-        let ids: Vec<String> = run
-            .instances()
-            .iter()
-            .map(|i| i.instance_id().unwrap().to_string())
-            .collect();
-        let items: Vec<Value> = run
-            .instances()
-            .iter()
-            .map(|i| {
-                json!({
-                    "instanceId": i.instance_id(),
-                    "instanceType": GPU,
-                    "vpcId": i.vpc_id(),
-                    "instanceState": {"code": 0, "name": "pending"},
-                    "groupSet": {"items": [{"groupId": group, "groupName": "node-ssh"}]},
-                })
-            })
-            .collect();
-        trail.record(
-            "ec2",
-            "RunInstances",
-            region,
-            json!({"instancesSet": {"items": [{"imageId": "ami-12c6146b", "minCount": per_region, "maxCount": per_region, "keyName": "node-key"}]}, "instanceType": GPU}),
-            json!({"reservationId": run.reservation_id(), "instancesSet": {"items": items}}),
-        );
+        let (ids, opened) = launch_in(sdk, region, per_region, &mut trail).await;
+        ingress.push(opened);
         instances.push((region.to_string(), ids));
     }
     // The back door: a user with one of everything IAM makes a user keep.
@@ -373,6 +271,139 @@ pub async fn make(sdk: &aws_config::SdkConfig, regions: &[&str], per_region: i32
         bystander_instance,
         trail: trail.events,
     }
+}
+
+/// In `region`: the attacker's key pair, a group open to the world on SSH, and `n`
+/// instances in it; recorded in `trail`. Returns the instances and the ingress rule.
+async fn launch_in(
+    sdk: &aws_config::SdkConfig,
+    region: &str,
+    per_region: i32,
+    trail: &mut Trail,
+) -> (Vec<String>, (String, String, String)) {
+    let ec2 = ec2_in(sdk, region);
+    ec2.import_key_pair()
+        .key_name("node-key")
+        .public_key_material(aws_smithy_types::Blob::new(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKVNyhglMLsdbRMs3tYjey7ZHj9yH8sZcRdElNZJPJ8G node",
+        ))
+        .send()
+        .await
+        .unwrap();
+    trail.record(
+        "ec2",
+        "ImportKeyPair",
+        region,
+        json!({"keyName": "node-key"}),
+        json!({"keyName": "node-key"}),
+    );
+    let vpc = ec2
+        .describe_vpcs()
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .first()
+        .and_then(|v| v.vpc_id().map(str::to_string))
+        .unwrap();
+    let group = ec2
+        .create_security_group()
+        .group_name("node-ssh")
+        .description("ssh")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    trail.record(
+        "ec2",
+        "CreateSecurityGroup",
+        region,
+        json!({"groupName": "node-ssh", "groupDescription": "ssh", "vpcId": vpc}),
+        json!({"_return": true, "groupId": group}),
+    );
+    let rules = ec2
+        .authorize_security_group_ingress()
+        .group_id(&group)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rule = rules.security_group_rules()[0]
+        .security_group_rule_id()
+        .unwrap()
+        .to_string();
+    trail.record(
+        "ec2",
+        "AuthorizeSecurityGroupIngress",
+        region,
+        json!({"groupId": group, "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}}),
+        json!({"_return": true, "securityGroupRuleSet": {"items": [{"groupId": group, "securityGroupRuleId": rule, "isEgress": false}]}}),
+    );
+    let opened = (region.to_string(), group.clone(), rule);
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(InstanceType::from(GPU))
+        .min_count(per_region)
+        .max_count(per_region)
+        .key_name("node-key")
+        .security_group_ids(&group)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = run
+        .instances()
+        .iter()
+        .map(|i| i.instance_id().unwrap().to_string())
+        .collect();
+    let items: Vec<Value> = run
+        .instances()
+        .iter()
+        .map(|i| {
+            json!({
+                "instanceId": i.instance_id(),
+                "instanceType": GPU,
+                "vpcId": i.vpc_id(),
+                "instanceState": {"code": 0, "name": "pending"},
+                "groupSet": {"items": [{"groupId": group, "groupName": "node-ssh"}]},
+            })
+        })
+        .collect();
+    trail.record(
+        "ec2",
+        "RunInstances",
+        region,
+        json!({"instancesSet": {"items": [{"imageId": "ami-12c6146b", "minCount": per_region, "maxCount": per_region, "keyName": "node-key"}]}, "instanceType": GPU}),
+        json!({"reservationId": run.reservation_id(), "instancesSet": {"items": items}}),
+    );
+    (ids, opened)
+}
+
+/// `n` more instances of the attacker in `region`, with their key pair and open group, and
+/// the trail of it signed with `key`.
+pub async fn more_instances(
+    sdk: &aws_config::SdkConfig,
+    region: &str,
+    n: i32,
+    key: &str,
+) -> (Vec<String>, Vec<Value>, Vec<(String, String, String)>) {
+    let mut trail = Trail {
+        at: Utc::now() - Duration::minutes(20),
+        key: key.to_string(),
+        events: Vec::new(),
+    };
+    let (ids, opened) = launch_in(sdk, region, n, &mut trail).await;
+    (ids, trail.events, vec![opened])
 }
 
 /// An instance's state and groups, as moto has them now.
