@@ -9,7 +9,8 @@
 //!   `time_to_contain_seconds`, `duration_seconds` (start to resolution, or to the last
 //!   record while still open), `ongoing`, `blast_radius` (`principals`, `access_keys`,
 //!   `source_ips`, `regions`, `resources`: each `{name, created, calls}`), `spend_per_hour`
-//!   (open compute alerts, USD) and `peak_spend_per_hour` (every compute alert).
+//!   (what the open compute alerts' instances cost now, USD) and `peak_spend_per_hour` (what
+//!   they cost with all of them running; each launch counted once).
 //! - `timeline`: `{at, actor, kind, what, seq, event_id}` in time order; `seq` is the
 //!   journal record, `event_id` the CloudTrail event, whichever the line comes from.
 //! - `actions`: `{id, what, calls: [{service, operation, region, params}], origin,
@@ -306,11 +307,7 @@ fn summary(state: &IncidentState, suspicious: &[&Arc<CloudTrailEvent>]) -> Summa
         ongoing,
         blast_radius: blast_radius(state, suspicious),
         spend_per_hour: state.spend_per_hour(),
-        peak_spend_per_hour: state
-            .alerts
-            .iter()
-            .filter_map(|a| a.alert.spend_per_hour)
-            .sum(),
+        peak_spend_per_hour: state.peak_spend_per_hour(),
     }
 }
 

@@ -412,6 +412,128 @@ mod tests {
         );
     }
 
+    /// An AWS that answers lists from a script and keeps the calls it was asked to make.
+    struct Scripted {
+        answers: Vec<(&'static str, Value)>,
+        made: std::sync::Mutex<Vec<String>>,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::respond::ResponseApi for Scripted {
+        async fn call(&self, call: &ApiCall) -> Result<Value, crate::respond::ApiError> {
+            self.made
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", call.operation, call.params));
+            if call.operation == "DeleteLoginProfile" {
+                return Err(crate::respond::ApiError::new("NoSuchEntity", "no password"));
+            }
+            Ok(self
+                .answers
+                .iter()
+                .find(|(op, _)| *op == call.operation)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(json!({})))
+        }
+    }
+
+    fn run(api: &Scripted, action: &Action) -> Result<String, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(crate::respond::execute(
+            api,
+            &plan(action),
+            &|_| {},
+            &|_, _| {},
+        ))
+    }
+
+    #[test]
+    fn deleting_a_user_removes_each_dependant_first_then_the_user() {
+        let api = Scripted {
+            answers: vec![
+                (
+                    "ListAccessKeys",
+                    json!({"AccessKeyMetadata": [{"AccessKeyId": "AKIA1"}, {"AccessKeyId": "AKIA2"}]}),
+                ),
+                (
+                    "ListAttachedUserPolicies",
+                    json!({"AttachedPolicies": [{"PolicyArn": "arn:p"}]}),
+                ),
+                (
+                    "ListMFADevices",
+                    json!({"MFADevices": [{"SerialNumber": "arn:mfa"}]}),
+                ),
+            ],
+            made: Default::default(),
+        };
+        let done = run(&api, &Action::DeleteUser { user: "svc".into() }).unwrap();
+        let made = api.made.lock().unwrap().clone();
+        let ops: Vec<&str> = made.iter().map(|m| m.split(' ').next().unwrap()).collect();
+        assert_eq!(
+            ops,
+            [
+                "ListAccessKeys",
+                "DeleteAccessKey",
+                "DeleteAccessKey",
+                "DeleteLoginProfile",
+                "ListUserPolicies",
+                "ListAttachedUserPolicies",
+                "DetachUserPolicy",
+                "ListGroupsForUser",
+                "ListMFADevices",
+                "DeactivateMFADevice",
+                "DeleteVirtualMFADevice",
+                "ListSigningCertificates",
+                "ListSSHPublicKeys",
+                "DeleteUser",
+            ]
+        );
+        assert!(made[2].contains("AKIA2"), "{made:?}");
+        assert!(
+            done.contains("iam:DeleteAccessKey ×2") && done.contains("nothing to do"),
+            "{done}"
+        );
+    }
+
+    #[test]
+    fn isolating_makes_the_quarantine_group_only_when_the_vpc_has_none() {
+        let instance = json!({"Reservations": [{"Instances": [{"VpcId": "vpc-1", "SecurityGroups": [{"GroupId": "sg-web"}]}]}]});
+        let action = Action::IsolateInstance {
+            instance_id: "i-1".into(),
+            region: "eu-west-1".into(),
+        };
+        let fresh = Scripted {
+            answers: vec![
+                ("DescribeInstances", instance.clone()),
+                ("DescribeSecurityGroups", json!({"SecurityGroups": []})),
+                ("CreateSecurityGroup", json!({"GroupId": "sg-q"})),
+            ],
+            made: Default::default(),
+        };
+        run(&fresh, &action).unwrap();
+        let made = fresh.made.lock().unwrap().clone();
+        assert_eq!(made.len(), 5, "{made:?}");
+        assert!(made[2].starts_with("CreateSecurityGroup") && made[2].contains("vpc-1"));
+        assert!(made[3].starts_with("RevokeSecurityGroupEgress") && made[3].contains("sg-q"));
+        assert!(made[4].contains(r#""Groups":["sg-q"]"#), "{made:?}");
+        let existing = Scripted {
+            answers: vec![
+                ("DescribeInstances", instance),
+                (
+                    "DescribeSecurityGroups",
+                    json!({"SecurityGroups": [{"GroupId": "sg-old"}]}),
+                ),
+            ],
+            made: Default::default(),
+        };
+        run(&existing, &action).unwrap();
+        let made = existing.made.lock().unwrap().clone();
+        assert_eq!(made.len(), 3, "{made:?}");
+        assert!(made[2].contains(r#""Groups":["sg-old"]"#), "{made:?}");
+    }
+
     #[test]
     fn deny_all_is_an_explicit_deny_of_everything() {
         let calls = plan(&Action::DenyAll { user: "u".into() });

@@ -175,6 +175,37 @@ impl IncidentState {
         known.then_some(total)
     }
 
+    /// The most the compute alerts' launches cost at once: every instance they started
+    /// while running, each launch counted once (for the postmortem; the detections' own
+    /// figures stand in for alerts whose events are not loaded).
+    pub fn peak_spend_per_hour(&self) -> f64 {
+        let mut seen = HashSet::new();
+        let mut total = 0.0;
+        for a in self
+            .alerts
+            .iter()
+            .filter(|a| a.alert.spend_per_hour.is_some())
+        {
+            let mut known = false;
+            for id in &a.alert.event_ids {
+                if self.event(id).is_some() {
+                    known = true;
+                }
+                if !seen.insert(id.as_str()) {
+                    continue;
+                }
+                total += self
+                    .launched_by_event(id)
+                    .filter_map(InstanceView::hourly)
+                    .sum::<f64>();
+            }
+            if !known {
+                total += a.alert.spend_per_hour.unwrap_or_default();
+            }
+        }
+        total
+    }
+
     /// What an alert's launches cost now. The detection's own figure (at the time it
     /// fired) stands in when its events are not loaded.
     pub fn alert_spend(&self, a: &Alert) -> Option<f64> {
