@@ -178,6 +178,16 @@ fn substitute(params: &Value, bound: &Bindings, item: Option<&Value>) -> Result<
     })
 }
 
+/// The strings of a JSON list (`InstanceIds`, `Groups`, …); anything else is no strings.
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
 /// The value at `path` (`/A/*/B`): a list where the path has a `*`; `None` when absent.
 pub fn select(answer: &Value, path: &str) -> Option<Value> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

@@ -15,7 +15,7 @@ mod text;
 pub mod time;
 
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
-pub use call::{Bindings, Guard, select};
+pub use call::{Bindings, Guard, select, strings};
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
 pub use fuzzy::Query;

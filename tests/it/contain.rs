@@ -327,15 +327,7 @@ fn live_console(
 }
 
 fn key_status(rt: &tokio::runtime::Runtime, sdk: &aws_config::SdkConfig, user: &str) -> String {
-    rt.block_on(async {
-        let iam = aws_sdk_iam::Client::new(sdk);
-        let keys = iam.list_access_keys().user_name(user).send().await.unwrap();
-        keys.access_key_metadata()[0]
-            .status()
-            .unwrap()
-            .as_str()
-            .to_string()
-    })
+    rt.block_on(key_status_async(sdk, user))
 }
 
 #[test]

@@ -22,14 +22,7 @@ pub fn param<'a>(call: &'a ApiCall, name: &str) -> Result<&'a str, ApiError> {
 
 /// A list of strings (`InstanceIds`, `Groups`, …).
 pub fn strings(call: &ApiCall, name: &str) -> Vec<String> {
-    call.params
-        .get(name)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect()
+    crate::model::strings(&call.params[name])
 }
 
 pub fn api_error(f: AwsFailure) -> ApiError {
@@ -37,6 +30,17 @@ pub fn api_error(f: AwsFailure) -> ApiError {
         f.code.clone().unwrap_or_else(|| format!("{:?}", f.kind)),
         f.message,
     )
+}
+
+/// A call whose answer is only that it was done.
+pub fn acked<T, E>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    call: &ApiCall,
+) -> Result<Value, ApiError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    result.map(|_| serde_json::json!({})).map_err(failed(call))
 }
 
 /// The SDK's error as the API reported it, named by the call.

@@ -2,7 +2,7 @@
 //! attacker's instances can be in any region, watched or not). Answers are the API's own
 //! JSON shape, which the plans' bindings read.
 
-use super::calls::{failed, param, strings};
+use super::calls::{acked, failed, param, strings};
 use crate::model::ApiCall;
 use crate::respond::ApiError;
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
@@ -114,12 +114,14 @@ impl Ec2Clients {
                     .ip_protocol("-1")
                     .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
                     .build();
-                ec2.revoke_security_group_egress()
-                    .group_id(param(call, "GroupId")?)
-                    .ip_permissions(everything)
-                    .send()
-                    .await
-                    .map_err(failed(call))?;
+                acked(
+                    ec2.revoke_security_group_egress()
+                        .group_id(param(call, "GroupId")?)
+                        .ip_permissions(everything)
+                        .send()
+                        .await,
+                    call,
+                )?;
                 json!({"Return": true})
             }
             "ModifyInstanceAttribute" => {
@@ -177,20 +179,24 @@ impl Ec2Clients {
                 json!({"TerminatingInstances": out.terminating_instances().iter().map(state_change).collect::<Vec<_>>()})
             }
             "RevokeSecurityGroupIngress" => {
-                ec2.revoke_security_group_ingress()
-                    .group_id(param(call, "GroupId")?)
-                    .set_security_group_rule_ids(Some(strings(call, "SecurityGroupRuleIds")))
-                    .send()
-                    .await
-                    .map_err(failed(call))?;
+                acked(
+                    ec2.revoke_security_group_ingress()
+                        .group_id(param(call, "GroupId")?)
+                        .set_security_group_rule_ids(Some(strings(call, "SecurityGroupRuleIds")))
+                        .send()
+                        .await,
+                    call,
+                )?;
                 json!({"Return": true})
             }
             "DeleteKeyPair" => {
-                ec2.delete_key_pair()
-                    .key_name(param(call, "KeyName")?)
-                    .send()
-                    .await
-                    .map_err(failed(call))?;
+                acked(
+                    ec2.delete_key_pair()
+                        .key_name(param(call, "KeyName")?)
+                        .send()
+                        .await,
+                    call,
+                )?;
                 json!({"Return": true})
             }
             op => {

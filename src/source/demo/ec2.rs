@@ -2,7 +2,7 @@
 //! key pairs it makes, and the answers EC2 gives the responder — including the awkward
 //! ones (an instance already terminated, a quarantine group that already exists).
 
-use crate::model::{ApiCall, InstanceState, Launched};
+use crate::model::{ApiCall, InstanceState, Launched, strings};
 use crate::respond::ApiError;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -51,6 +51,13 @@ fn not_found(id: &str) -> ApiError {
     ApiError::new(
         "InvalidInstanceID.NotFound",
         format!("The instance ID '{id}' does not exist"),
+    )
+}
+
+fn no_group(id: &str) -> ApiError {
+    ApiError::new(
+        "InvalidGroup.NotFound",
+        format!("The security group '{id}' does not exist"),
     )
 }
 
@@ -246,29 +253,15 @@ impl Ec2 {
             }
             "RevokeSecurityGroupEgress" => {
                 let id = str_param(call, "GroupId")?;
-                let g = self.groups.get_mut(id).ok_or_else(|| {
-                    ApiError::new(
-                        "InvalidGroup.NotFound",
-                        format!("The security group '{id}' does not exist"),
-                    )
-                })?;
+                let g = self.groups.get_mut(id).ok_or_else(|| no_group(id))?;
                 g.egress_open = false;
                 Ok((json!({"Return": true}), json!({"_return": true})))
             }
             "ModifyInstanceAttribute" => {
                 let id = str_param(call, "InstanceId")?.to_string();
-                let groups: Vec<String> = call.params["Groups"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect();
+                let groups = strings(&call.params["Groups"]);
                 if let Some(g) = groups.iter().find(|g| !self.groups.contains_key(*g)) {
-                    return Err(ApiError::new(
-                        "InvalidGroup.NotFound",
-                        format!("The security group '{g}' does not exist"),
-                    ));
+                    return Err(no_group(g));
                 }
                 let i = self.instances.get_mut(&id).ok_or_else(|| not_found(&id))?;
                 if i.state == InstanceState::Terminated {
@@ -337,18 +330,8 @@ impl Ec2 {
             }
             "RevokeSecurityGroupIngress" => {
                 let id = str_param(call, "GroupId")?;
-                let g = self.groups.get_mut(id).ok_or_else(|| {
-                    ApiError::new(
-                        "InvalidGroup.NotFound",
-                        format!("The security group '{id}' does not exist"),
-                    )
-                })?;
-                let rules: Vec<&str> = call.params["SecurityGroupRuleIds"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
+                let g = self.groups.get_mut(id).ok_or_else(|| no_group(id))?;
+                let rules = strings(&call.params["SecurityGroupRuleIds"]);
                 for r in &rules {
                     if !g.ingress.iter().any(|x| x == r) {
                         return Err(ApiError::new(
@@ -357,7 +340,7 @@ impl Ec2 {
                         ));
                     }
                 }
-                g.ingress.retain(|x| !rules.contains(&x.as_str()));
+                g.ingress.retain(|x| !rules.contains(x));
                 Ok((json!({"Return": true}), json!({"_return": true})))
             }
             "DeleteKeyPair" => {

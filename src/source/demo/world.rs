@@ -335,14 +335,8 @@ impl DemoWorld {
                 let json = e.json();
                 let params = &json["requestParameters"];
                 if let Some(id) = params["instanceId"].as_str() {
-                    let groups = params["groups"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect();
-                    st.ec2.observe_groups(id, groups);
+                    st.ec2
+                        .observe_groups(id, crate::model::strings(&params["groups"]));
                 }
             }
             RecordBody::Event(e) if e.event_name == "PutRolePolicy" && e.error_code.is_none() => {
