@@ -397,16 +397,7 @@ delay = "DELAY"
 "#;
 
 fn policy_requests(journal: &std::path::Path) -> Vec<(String, &'static str)> {
-    Journal::open_existing(journal)
-        .unwrap()
-        .read_all()
-        .unwrap()
-        .iter()
-        .filter_map(|r| match &r.body {
-            RecordBody::Action(s) => Some((r.actor.clone(), s.step.name())),
-            _ => None,
-        })
-        .collect()
+    crate::slack::steps(&crate::slack::records(journal))
 }
 
 #[test]

@@ -692,3 +692,48 @@ async fn a_console_on_the_same_journal_shows_what_slack_did_live() {
     console.keys("q");
     assert!(console.wait_exit().success());
 }
+
+/// The whole playbook from the incident channel: `/warroom contain` plans for the worst open
+/// alert's key and posts the numbered steps; one signed click runs them all in the demo
+/// account, each step journaled, and the thread hears of the steps, not of every call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_proposed_and_confirmed_from_slack_contains_the_demo_account() {
+    let (_dir, journal, slack, served) = demo_bridge(false).await;
+    let (status, text) = served.command(ALICE, "contain", "").await;
+    assert_eq!(status, 200);
+    assert!(
+        text.contains(&format!("Contain {LEAKED_KEY}")) && text.contains("steps in order"),
+        "{text}"
+    );
+    let all = wait_for(&journal, "the plan's request", |all| steps(all).len() == 1);
+    let value = last_requested(&all);
+    served.click(ALICE, "warroom-confirm", &value, "").await;
+    let all = wait_for(&journal, "the plan's end", |all| {
+        steps(all)
+            .iter()
+            .any(|(_, s)| *s == "succeeded" || *s == "failed")
+    });
+    let last = steps(&all).last().unwrap().1;
+    assert_eq!(last, "succeeded", "{:#?}", steps(&all));
+    let state = warroom::state::IncidentState::from_records(&all);
+    let running = state
+        .instances
+        .values()
+        .filter(|i| i.launched_by == "admin-ops" && i.state.is_running())
+        .count();
+    assert_eq!(running, 0, "every attacker instance stopped");
+    let posts = slack.delivered();
+    let progress = posts
+        .iter()
+        .filter(|p| p.text.starts_with("In progress"))
+        .count();
+    let calls = all
+        .iter()
+        .filter(|r| matches!(&r.body, RecordBody::Action(s) if matches!(s.step, Step::Progress { made: Some(_), .. })))
+        .count();
+    assert!(calls > 300, "{calls} calls journaled one by one");
+    assert!(
+        progress < calls / 2,
+        "{progress} thread messages for {calls} calls: steps, not calls"
+    );
+}

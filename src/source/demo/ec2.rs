@@ -173,6 +173,14 @@ impl Ec2 {
         }
     }
 
+    /// An instance of `region` (EC2 knows an instance only in its own region).
+    fn instance_in(&self, id: &str, region: &str) -> Result<&Instance, ApiError> {
+        self.instances
+            .get(id)
+            .filter(|i| i.region == region)
+            .ok_or_else(|| not_found(id))
+    }
+
     /// Answers an EC2 call as EC2 would, changing the account. Also returns what
     /// CloudTrail records as the call's `responseElements`.
     pub fn answer(
@@ -185,11 +193,7 @@ impl Ec2 {
         match call.operation.as_str() {
             "DescribeInstances" => {
                 let id = first_id(call)?;
-                let i = self
-                    .instances
-                    .get(&id)
-                    .filter(|i| i.region == region)
-                    .ok_or_else(|| not_found(&id))?;
+                let i = self.instance_in(&id, &region)?;
                 Ok((
                     json!({"Reservations": [{"Instances": [{
                         "InstanceId": id,
@@ -293,11 +297,7 @@ impl Ec2 {
             }
             op @ ("StopInstances" | "TerminateInstances") => {
                 let id = first_id(call)?;
-                let i = self
-                    .instances
-                    .get(&id)
-                    .filter(|i| i.region == region)
-                    .ok_or_else(|| not_found(&id))?;
+                let i = self.instance_in(&id, &region)?;
                 let before = i.state;
                 let to = if op == "StopInstances" {
                     if before == InstanceState::Terminated {
