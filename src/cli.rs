@@ -58,6 +58,48 @@ pub enum Subcommand {
     Export(ExportArgs),
     /// Check a journal's hash chain; name the first record edited, removed or reordered.
     Verify(VerifyArgs),
+    /// Infrastructure as code: check CloudFormation templates before they are deployed.
+    #[command(subcommand)]
+    Iac(IacCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum IacCommand {
+    /// Check CloudFormation templates (JSON or YAML) against rules named as AWS Config
+    /// names them; exit 1 when a violation at or above --fail-on is found, 2 when a file
+    /// cannot be read.
+    Check(IacCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IacCheckArgs {
+    /// Template files, or directories to search for `.yaml`, `.yml`, `.json`, `.template`.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: IacFormat,
+    /// The least level that fails the check (exit 1).
+    #[arg(long, value_enum, default_value = "failure")]
+    pub fail_on: IacLevel,
+    /// Run only these rules (rule IDs, AWS Config rule names or cfn_nag IDs; repeatable).
+    #[arg(long = "rule", value_name = "RULE")]
+    pub only: Vec<String>,
+    /// Do not run these rules (as for --rule; repeatable).
+    #[arg(long = "skip", value_name = "RULE")]
+    pub skip: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IacFormat {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IacLevel {
+    Warning,
+    Failure,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@
 /// Lowest first. A module may use modules of strictly lower layers (and itself).
 pub const LAYERS: &[&[&str]] = &[
     &["model", "clock", "paths", "logging", "layers"],
-    &["config", "journal", "state", "replay"],
+    &["config", "journal", "state", "replay", "iac"],
     &["vocabulary", "detect"],
     &["respond"],
     &["source"],

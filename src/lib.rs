@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod detect;
 pub mod export;
+pub mod iac;
 pub mod journal;
 pub mod layers;
 pub mod logging;

@@ -26,9 +26,23 @@ pub struct Config {
     pub slack: SlackConfig,
     #[serde(default)]
     pub detect: DetectConfig,
+    #[serde(default)]
+    pub iac: IacConfig,
     /// Unattended responses: `[[policy]]` tables. None unless configured.
     #[serde(default, rename = "policy")]
     pub policies: Vec<crate::model::ResponsePolicy>,
+}
+
+/// `warroom iac check`: which rules run (the command line adds to these).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IacConfig {
+    /// Run only these rules (IDs, AWS Config rule names or cfn_nag IDs); empty: all.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Never run these.
+    #[serde(default)]
+    pub skip: Vec<String>,
 }
 
 /// The detections: which Sigma rules run and how alerts are grouped.

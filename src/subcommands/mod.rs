@@ -4,6 +4,7 @@ mod console;
 mod demo;
 mod detect;
 mod export;
+mod iac;
 mod live;
 mod query;
 mod replay;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Subcommand::Query(args) => query::query(args),
         Subcommand::Detect(args) => detect::detect(&config, args),
         Subcommand::Export(args) => export::export(args),
+        Subcommand::Iac(crate::cli::IacCommand::Check(args)) => iac::check(&config, args),
     }
 }
 

@@ -423,3 +423,148 @@ fn export_writes_the_postmortem_in_every_format_and_says_when_the_journal_was_ta
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).contains("/nonexistent/j.sqlite does not exist"));
 }
+
+const ORDERS: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub '${AWS::StackName}-orders'
+      BillingMode: PAY_PER_REQUEST
+  Sessions:
+    Type: AWS::DynamoDB::Table
+    Metadata:
+      cfn_nag:
+        rules_to_suppress:
+          - id: W74
+            reason: holds nothing but opaque session IDs
+    Properties:
+      TableName: sessions
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: 0.0.0.0/0
+";
+
+#[test]
+fn iac_check_finds_violations_with_their_line_honours_suppressions_and_sets_the_exit_code() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = home.path().join("infra");
+    std::fs::create_dir_all(repo.join("stacks")).unwrap();
+    std::fs::write(repo.join("stacks/orders.yaml"), ORDERS).unwrap();
+    // A broken file is named with its line; the good one is still checked.
+    std::fs::write(
+        repo.join("stacks/broken.yaml"),
+        "Resources:\n  A:\n    Type: [oops\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("README.md"), "# not a template\n").unwrap();
+    let repo_arg = repo.to_str().unwrap();
+
+    let out = warroom(home.path(), &["iac", "check", repo_arg]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("orders.yaml:3: FAILURE DYNAMODB_TABLE_ENCRYPTION_ENABLED (cfn_nag W74): AWS::DynamoDB::Table Orders"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SSEEnabled: true"),
+        "the fix as code: {stdout}"
+    );
+    assert!(!stdout.contains("Sessions"), "suppressed: {stdout}");
+    assert!(
+        stdout.contains("orders.yaml:17: WARNING EC2_SECURITY_GROUP_INGRESS_OPEN_TO_WORLD_RULE"),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("broken.yaml:4:") && stderr.contains("flow sequence at line 3"),
+        "{stderr}"
+    );
+
+    // Warnings alone pass unless asked to fail.
+    let only_warnings = warroom(home.path(), &["iac", "check", repo_arg, "--skip", "W74"]);
+    assert_eq!(
+        only_warnings.status.code(),
+        Some(2),
+        "the unreadable file still counts"
+    );
+    std::fs::remove_file(repo.join("stacks/broken.yaml")).unwrap();
+    let only_warnings = warroom(
+        home.path(),
+        &[
+            "iac",
+            "check",
+            repo_arg,
+            "--skip",
+            "dynamodb-table-encryption-enabled",
+        ],
+    );
+    assert_eq!(
+        only_warnings.status.code(),
+        Some(0),
+        "{}",
+        text(&only_warnings.stdout)
+    );
+    let strict = warroom(
+        home.path(),
+        &[
+            "iac",
+            "check",
+            repo_arg,
+            "--skip",
+            "W74",
+            "--fail-on",
+            "warning",
+        ],
+    );
+    assert_eq!(strict.status.code(), Some(1));
+
+    // SARIF for code hosts: the result on its file and line, the rule with its fix.
+    let sarif = warroom(
+        home.path(),
+        &["iac", "check", repo_arg, "--format", "sarif"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let orders = results
+        .iter()
+        .find(|r| r["ruleId"] == "DYNAMODB_TABLE_ENCRYPTION_ENABLED")
+        .unwrap();
+    assert_eq!(
+        orders["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+    assert!(
+        orders["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("stacks/orders.yaml")
+    );
+    let rule =
+        &v["runs"][0]["tool"]["driver"]["rules"][orders["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "DYNAMODB_TABLE_ENCRYPTION_ENABLED");
+
+    let unknown = warroom(
+        home.path(),
+        &["iac", "check", repo_arg, "--rule", "NO_SUCH_RULE"],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no rule is called NO_SUCH_RULE"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
