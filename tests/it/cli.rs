@@ -556,6 +556,23 @@ fn iac_check_finds_violations_with_their_line_honours_suppressions_and_sets_the_
     let rule =
         &v["runs"][0]["tool"]["driver"]["rules"][orders["ruleIndex"].as_u64().unwrap() as usize];
     assert_eq!(rule["id"], "DYNAMODB_TABLE_ENCRYPTION_ENABLED");
+    // Valid against the standard's own schema, checked by the Python `jsonschema` package.
+    let file = home.path().join("out.sarif");
+    std::fs::write(&file, &sarif.stdout).unwrap();
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif/sarif-schema-2.1.0.json"
+    );
+    let check = Command::new(crate::support::python::venv().join("bin/python"))
+        .args([
+            "-c",
+            "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+            file.to_str().unwrap(),
+            schema,
+        ])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
 
     let unknown = warroom(
         home.path(),
