@@ -35,6 +35,10 @@ pub struct Cli {
     /// The Slack Web API's base URL (a proxy, or a stand-in for tests). Also SLACK_API_URL.
     #[arg(long, global = true, value_name = "URL")]
     pub slack_api_url: Option<String>,
+    /// An infrastructure repository (CloudFormation templates): a finding's detail shows its
+    /// template, line and the fix as a patch. Repeatable; adds to `[iac] repos`.
+    #[arg(long = "iac-repo", global = true, value_name = "DIR")]
+    pub iac_repos: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Subcommand,
 }

@@ -43,6 +43,9 @@ pub struct IacConfig {
     /// Never run these.
     #[serde(default)]
     pub skip: Vec<String>,
+    /// The team's infrastructure repositories: a finding leads to its template there.
+    #[serde(default)]
+    pub repos: Vec<PathBuf>,
 }
 
 /// The detections: which Sigma rules run and how alerts are grouped.

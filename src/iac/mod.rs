@@ -1,6 +1,7 @@
 //! Infrastructure as code: CloudFormation templates checked before they are deployed, by
 //! rules named as AWS Config names the same checks after deployment.
 
+pub mod locate;
 pub mod rules;
 pub mod sarif;
 pub mod template;
@@ -147,23 +148,7 @@ impl Report {
 /// parsed is reported with its line and reason; the others are still checked.
 pub fn check(paths: &[PathBuf], selection: &Selection) -> Report {
     let mut report = Report::default();
-    let mut files: Vec<PathBuf> = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file() && template::looks_like_template(e.path()))
-                .filter(|e| !e.path().components().any(|c| c.as_os_str() == ".git"))
-                .map(|e| e.into_path())
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    for f in files {
+    for f in template_files(paths) {
         match std::fs::read_to_string(&f) {
             Err(e) => report.problems.push(TemplateError {
                 path: f.display().to_string(),
@@ -183,6 +168,28 @@ pub fn check(paths: &[PathBuf], selection: &Selection) -> Report {
         }
     }
     report
+}
+
+/// The files under `paths` that may be templates: files as given, directories walked for
+/// `.yaml`, `.yml`, `.json`, `.template` (`.git` left out), in order.
+pub fn template_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file() && template::looks_like_template(e.path()))
+                .filter(|e| !e.path().components().any(|c| c.as_os_str() == ".git"))
+                .map(|e| e.into_path())
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files
 }
 
 /// One line per violation, for a terminal.

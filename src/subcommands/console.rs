@@ -28,6 +28,39 @@ pub(super) struct Console {
     pub journal_writes: bool,
     /// Shown as the console opens (rules that could not be loaded).
     pub warning: Option<String>,
+    /// The infrastructure code findings lead to.
+    pub code: Arc<crate::iac::locate::Code>,
+}
+
+/// The templates of the configured infrastructure repositories (`[iac] repos`,
+/// `--iac-repo`), and `extra` (the demo's own); a warning naming what could not be read.
+pub(super) fn infrastructure(
+    cli: &crate::cli::Cli,
+    config: &Config,
+    extra: &[(&str, &str)],
+) -> (Arc<crate::iac::locate::Code>, Option<String>) {
+    use crate::iac::locate::Code;
+    let repos: Vec<std::path::PathBuf> = config
+        .iac
+        .repos
+        .iter()
+        .chain(&cli.iac_repos)
+        .cloned()
+        .collect();
+    let (mut code, problems) = Code::load(&repos);
+    if code.is_empty() && !extra.is_empty() {
+        code = Code::from_texts(extra);
+    }
+    let warning = (!problems.is_empty()).then(|| {
+        let first = &problems[0];
+        format!(
+            "{} template{} could not be read ({first}{})",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            if problems.len() > 1 { ", …" } else { "" }
+        )
+    });
+    (Arc::new(code), warning)
 }
 
 /// What runs beside the console: tasks feeding the journal, and the channels of live mode.
@@ -91,6 +124,7 @@ impl Console {
             format!("{}@tui", config.responder()),
             self.clock.now(),
         );
+        app.code = self.code.clone();
         prepare(&mut app)?;
         if let Some(w) = &self.warning {
             app.warn(w);
@@ -188,6 +222,7 @@ pub(super) fn mirror(
     path: &std::path::Path,
     clock: SharedClock,
     role: &str,
+    code: Arc<crate::iac::locate::Code>,
 ) -> anyhow::Result<Option<impl std::future::Future<Output = ()> + Send + 'static>> {
     let (Some(token), Some(channel)) = (&settings.bot_token, &settings.channel) else {
         return Ok(None);
@@ -198,6 +233,7 @@ pub(super) fn mirror(
         MirrorOptions {
             min_alert_severity: settings.mirror_min,
             mentions: settings.users.clone(),
+            code,
         },
     );
     Ok(Some(outbox::run(

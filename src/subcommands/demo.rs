@@ -61,6 +61,8 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         ingest.prime(&all);
         world.restore(&IncidentState::from_records(&all));
     }
+    let (code, iac_warning) =
+        super::console::infrastructure(cli, config, crate::source::demo::scenario::INFRA);
     let console = Console {
         journal,
         state: IncidentState::from_records(&all),
@@ -72,10 +74,17 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         clock: clock.clone(),
         api: Some(world.clone()),
         journal_writes: true,
-        warning,
+        warning: warning.or(iac_warning),
+        code,
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
-    let mirrored = mirror(&settings, &path, clock.clone(), "console")?;
+    let mirrored = mirror(
+        &settings,
+        &path,
+        clock.clone(),
+        "console",
+        console.code.clone(),
+    )?;
     let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());
     let rt = runtime()?;
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {

@@ -119,6 +119,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         lookups,
         responder,
     } = live::sources(&account, live_opts, &state);
+    let (code, iac_warning) = super::console::infrastructure(cli, config, &[]);
     let console = Console {
         journal,
         state,
@@ -130,10 +131,17 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         clock: clock.clone(),
         api: Some(responder),
         journal_writes: true,
-        warning,
+        warning: warning.or(iac_warning),
+        code,
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
-    let mirrored = mirror(&settings, &path, clock.clone(), "console")?;
+    let mirrored = mirror(
+        &settings,
+        &path,
+        clock.clone(),
+        "console",
+        console.code.clone(),
+    )?;
     let identity = account.arn.clone();
     let own_key = account.own_key.clone();
     let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());

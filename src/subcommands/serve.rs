@@ -148,7 +148,13 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
             ))];
             ingest::run(sources, ingest, task.writer(), clock.clone(), &mut side);
         }
-        if let Some(m) = mirror(&settings, &path, clock.clone(), "serve")? {
+        let infra: &[(&str, &str)] = if args.demo {
+            crate::source::demo::scenario::INFRA
+        } else {
+            &[]
+        };
+        let code = super::console::infrastructure(cli, config, infra).0;
+        if let Some(m) = mirror(&settings, &path, clock.clone(), "serve", code)? {
             side.spawn(m);
         }
         if let Some(p) = unattended(config, cli, &path, Some(api_for_policies), clock.clone()) {

@@ -231,6 +231,8 @@ pub struct App {
     pub identity: Option<String>,
     /// The access key the console itself is signed with: acting on it asks twice.
     pub own_key: Option<String>,
+    /// The infrastructure code findings lead to (`--iac-repo`, the demo's own).
+    pub code: std::sync::Arc<crate::iac::locate::Code>,
     /// The Slack channel the incident is mirrored to, when it is.
     pub slack: Option<String>,
     rows_version: u64,
@@ -290,6 +292,7 @@ impl App {
             quit: false,
             sources: BTreeMap::new(),
             identity: None,
+            code: Default::default(),
             own_key: None,
             slack: None,
             rows_version: u64::MAX,

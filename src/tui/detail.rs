@@ -319,6 +319,36 @@ fn finding_lines(view: &View<'_>, f: &Finding, full: bool) -> Vec<Line<'static>>
         )),
         None => out.push(label(view, "Created by", "not in the loaded CloudTrail")),
     }
+    let in_code = view.code.finding(&f.rule, &f.resource_type, &f.resource_id);
+    if let Some(c) = &in_code {
+        let checked = if c.rule.is_empty() {
+            String::new()
+        } else {
+            let nag = if c.cfn_nag.is_empty() {
+                String::new()
+            } else {
+                format!(", cfn_nag {}", c.cfn_nag.join(", "))
+            };
+            format!(" — checked before deploy as {}{nag}", c.rule)
+        };
+        out.push(label(
+            view,
+            "Template",
+            format!("{}:{} ({}){checked}", c.path, c.line, c.logical_id),
+        ));
+    }
+    if let Some(patch) = in_code.as_ref().and_then(|c| c.patch.as_deref()) {
+        out.push(Line::default());
+        out.push(heading(
+            view,
+            format!(
+                "The fix, as a patch to the template ({} copies it)",
+                key(view, KeyAction::Yank)
+            ),
+        ));
+        out.extend(code(view, patch));
+        return out;
+    }
     let guide = guidance::for_rule(&f.rule);
     if full || f.remediation.is_none() {
         if let Some(g) = &guide {

@@ -40,6 +40,7 @@ pub struct View<'a> {
     pub chart: Option<&'a RateChart>,
     pub chart_bar: Option<usize>,
     pub load: Option<&'a LoadStatus>,
+    pub code: &'a crate::iac::locate::Code,
     window: Option<Window>,
 }
 
@@ -76,6 +77,7 @@ impl<'a> View<'a> {
             chart: app.chart.as_ref(),
             chart_bar: app.chart_bar,
             load: app.load.as_ref(),
+            code: &app.code,
             window: app.window(),
         }
     }

@@ -237,3 +237,28 @@ fn the_demo_is_contained_from_its_first_alert_in_six_keys() {
     );
     assert_eq!(state.spend_per_hour(), 0.0);
 }
+
+/// A DynamoDB finding leads to its template in the demo's infrastructure code: the file and
+/// line, the rule that checks it before deploy, and the fix as a patch; `y` copies the patch.
+#[test]
+fn a_finding_shows_its_template_line_and_patch() {
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("incident.sqlite");
+    let mut c = Console::start(
+        home.path(),
+        &["demo", "--instant", "--journal", journal.to_str().unwrap()],
+    );
+    c.wait_for("GPU instances launched by admin-ops");
+    // Findings: the DynamoDB rule first, its first resource `customers` under it.
+    c.keys("2");
+    c.wait_for("dynamodb-table-encryption-enabled");
+    c.keys("j\r");
+    c.wait_for("stacks/orders-api.yaml:15 (CustomersTable)");
+    c.wait_for("checked before deploy as DYNAMODB_TABLE_ENCRYPTION_ENABLED, cfn_nag W74");
+    c.wait_for("+++ b/stacks/orders-api.yaml");
+    c.wait_for("+      SSESpecification:");
+    c.keys("y");
+    c.wait_for("Copied the patch");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}

@@ -464,9 +464,28 @@ pub(super) fn fix_as_code(
     if let Some(a) = &f.annotation {
         b.section(escape(a));
     }
-    b.section(format!("*The fix* {}", escape(&why)))
-        .code(&snippet)
-        .section(creator_line(&f.resource_id, before, opts));
+    match opts.code.finding(&f.rule, &f.resource_type, &f.resource_id) {
+        // In the code: where, under which rule it is checked before deploy, the patch.
+        Some(c) if c.patch.is_some() => {
+            let checked = if c.rule.is_empty() {
+                String::new()
+            } else {
+                format!(", checked before deploy as {}", code(c.rule))
+            };
+            b.section(format!(
+                "*In the code* {} ({}){checked} — {}",
+                code(&format!("{}:{}", c.path, c.line)),
+                escape(&c.logical_id),
+                escape(&why)
+            ))
+            .code(c.patch.as_deref().unwrap_or_default());
+        }
+        _ => {
+            b.section(format!("*The fix* {}", escape(&why)))
+                .code(&snippet);
+        }
+    }
+    b.section(creator_line(&f.resource_id, before, opts));
     Some(ChatMessage::new(
         format!("{} fails {}: fix as code", f.resource_id, f.rule),
         b,

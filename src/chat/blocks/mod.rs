@@ -93,6 +93,8 @@ pub struct MirrorOptions {
     pub min_alert_severity: Severity,
     /// IAM principal name → Slack user ID, for mentions
     pub mentions: BTreeMap<String, String>,
+    /// The infrastructure code a finding's message points into, with the fix as a patch.
+    pub code: std::sync::Arc<crate::iac::locate::Code>,
 }
 
 impl Default for MirrorOptions {
@@ -100,6 +102,7 @@ impl Default for MirrorOptions {
         MirrorOptions {
             min_alert_severity: Severity::Info,
             mentions: BTreeMap::new(),
+            code: Default::default(),
         }
     }
 }

@@ -261,6 +261,7 @@ fn the_thread_gets_a_message_for_each_record_that_matters() {
     let mut j = Journal::new(MirrorOptions {
         min_alert_severity: Severity::Medium,
         mentions: BTreeMap::from([("dana".to_string(), "UDANA42".to_string())]),
+        ..MirrorOptions::default()
     });
     let m = j.says("opened", 0, "demo", opened("Leaked key in a public repo"));
     assert!(
@@ -711,6 +712,7 @@ fn mentions_from_config_are_checked_for_shape() {
             ("dana".to_string(), "U1><!channel".to_string()),
             ("erin".to_string(), "UERIN".to_string()),
         ]),
+        ..MirrorOptions::default()
     };
     assert_eq!(mention(&opts, &["dana".into()]), None);
     assert_eq!(
@@ -1071,4 +1073,31 @@ fn times_carry_dates_only_across_days() {
     assert_eq!(span(t(-24 * 60), t(0)), "11-21 07:37 – 11-22 07:37 UTC");
     assert!(!spans_days([t(0), t(35)].iter()));
     assert!(spans_days([t(-24 * 60), t(0)].iter()));
+}
+
+#[test]
+fn a_finding_whose_template_is_known_carries_its_file_line_and_patch() {
+    let code = crate::iac::locate::Code::from_texts(&[(
+        "stacks/app.yaml",
+        "Resources:\n  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders\n",
+    )]);
+    let mut j = Journal::new(MirrorOptions {
+        code: std::sync::Arc::new(code),
+        ..MirrorOptions::default()
+    });
+    let m = j.says(
+        "finding in the code",
+        6,
+        "aws-config",
+        table_finding("NON_COMPLIANT", None, "dynamodb-table-encryption-enabled"),
+    );
+    assert!(m.contains("`stacks/app.yaml:2` (Orders)"), "{m}");
+    assert!(
+        m.contains("checked before deploy as `DYNAMODB_TABLE_ENCRYPTION_ENABLED`"),
+        "{m}"
+    );
+    assert!(
+        m.contains("+++ b/stacks/app.yaml") && m.contains("+      SSESpecification:"),
+        "{m}"
+    );
 }

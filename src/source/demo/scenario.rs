@@ -35,3 +35,16 @@ pub fn founding_scenario() -> Scenario {
 
 #[cfg(test)]
 mod tests;
+
+/// The demo account's infrastructure code (`examples/demo-infra`), carried in the binary so
+/// a finding leads to its template offline.
+pub const INFRA: &[(&str, &str)] = &[
+    (
+        "stacks/orders-api.yaml",
+        include_str!("../../../examples/demo-infra/stacks/orders-api.yaml"),
+    ),
+    (
+        "stacks/marketing-site.yaml",
+        include_str!("../../../examples/demo-infra/stacks/marketing-site.yaml"),
+    ),
+];

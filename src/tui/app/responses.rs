@@ -392,14 +392,25 @@ impl App {
             Some(Item::Key(i)) => Some(self.state.keys[*i].access_key_id.clone()),
             Some(Item::Event(e)) => Some(e.event_id.to_string()),
             Some(Item::Alert(i)) => Some(self.state.alerts[*i].alert.id.clone()),
-            Some(Item::Finding(i)) => Some(self.state.findings[*i].resource_id.clone()),
+            Some(Item::Finding(i)) => {
+                let f = &self.state.findings[*i];
+                // The patch to the template, when the code is known; else the resource.
+                self.code
+                    .finding(&f.rule, &f.resource_type, &f.resource_id)
+                    .and_then(|c| c.patch)
+                    .or_else(|| Some(f.resource_id.clone()))
+            }
             Some(Item::Rule(r)) => Some(r.clone()),
             Some(Item::Entry(i)) => Some(self.state.timeline[*i].summary.clone()),
             None => None,
         };
         match text {
             Some(t) => {
-                self.flash(Level::Info, format!("Copied {t}"));
+                let shown = match t.lines().count() {
+                    0 | 1 => t.clone(),
+                    n => format!("the patch ({n} lines)"),
+                };
+                self.flash(Level::Info, format!("Copied {shown}"));
                 vec![Effect::Copy(t)]
             }
             None => vec![],
