@@ -180,6 +180,15 @@ fn block_devices_encrypted(devices: Option<&Value>) -> Option<String> {
     })
 }
 
+/// The IAM resources that hold policy documents.
+const IAM_POLICY_HOLDERS: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+];
+
 pub static RULES: &[Rule] = &[
     Rule {
         id: "DYNAMODB_TABLE_ENCRYPTION_ENABLED",
@@ -535,13 +544,7 @@ pub static RULES: &[Rule] = &[
         also: &[],
         level: Level::Failure,
         applies: always,
-        types: &[
-            "AWS::IAM::Policy",
-            "AWS::IAM::ManagedPolicy",
-            "AWS::IAM::Role",
-            "AWS::IAM::User",
-            "AWS::IAM::Group",
-        ],
+        types: IAM_POLICY_HOLDERS,
         title: "IAM policy does not allow every action on every resource",
         check: |p| {
             documents(p)
@@ -559,13 +562,7 @@ pub static RULES: &[Rule] = &[
         also: &[],
         level: Level::Warning,
         applies: always,
-        types: &[
-            "AWS::IAM::Policy",
-            "AWS::IAM::ManagedPolicy",
-            "AWS::IAM::Role",
-            "AWS::IAM::User",
-            "AWS::IAM::Group",
-        ],
+        types: IAM_POLICY_HOLDERS,
         title: "IAM policy does not allow with NotAction",
         check: |p| {
             documents(p)

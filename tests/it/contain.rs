@@ -95,6 +95,22 @@ struct Bench {
 }
 
 impl Bench {
+    /// A journal holding the breach's IAM snapshots and trail, and the default plan for its
+    /// leaked key built from it.
+    fn for_breach(b: &Breach) -> (Bench, Action) {
+        let bench = Bench {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        Journal::open(&bench.path())
+            .unwrap()
+            .append(&opening_records(b))
+            .unwrap();
+        let state = IncidentState::from_records(&bench.records());
+        let plan =
+            contain::default_plan(&Subject::Key(b.leaked_key.clone()), &state, Utc::now()).unwrap();
+        (bench, plan)
+    }
+
     fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("incident.sqlite")
     }
@@ -164,16 +180,7 @@ fn a_plan_stops_at_a_refusal_resumes_and_contains_the_breach_and_nothing_else() 
     rt.block_on(async {
         let sdk = moto.sdk_config().await;
         let b = breach::make(&sdk, &["us-east-1", "eu-west-1"], 2).await;
-        let bench = Bench {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        Journal::open(&bench.path())
-            .unwrap()
-            .append(&opening_records(&b))
-            .unwrap();
-        let state = IncidentState::from_records(&bench.records());
-        let plan = contain::default_plan(&Subject::Key(b.leaked_key.clone()), &state, Utc::now())
-            .unwrap();
+        let (bench, plan) = Bench::for_breach(&b);
         let verbs: Vec<&str> = plan.steps().iter().map(Action::verb).collect();
         // The leaked key and the back door's key first, then the principal.
         assert_eq!(verbs[..4], ["deactivate", "deactivate", "revoke-sessions", "deny-all"]);
@@ -582,16 +589,7 @@ fn bench_a_plan_over_fifty_instances_in_three_regions() {
             b
         });
         assert_eq!(b.attacker_instances().count(), 50);
-        let bench = Bench {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        Journal::open(&bench.path())
-            .unwrap()
-            .append(&opening_records(&b))
-            .unwrap();
-        let state = IncidentState::from_records(&bench.records());
-        let plan =
-            contain::default_plan(&Subject::Key(b.leaked_key.clone()), &state, Utc::now()).unwrap();
+        let (bench, plan) = Bench::for_breach(&b);
         let api = Arc::new(AwsResponder::new(
             &sdk,
             BTreeMap::new(),
