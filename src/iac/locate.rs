@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Code {
     templates: Vec<(Template, String)>,
+    /// Each template's blame, read once when the code is loaded (by template index).
+    blames: Vec<Vec<(std::ops::Range<usize>, super::history::Author)>>,
     /// Where paths are shown from: a template's path relative to its repository.
     roots: Vec<PathBuf>,
 }
@@ -17,6 +19,8 @@ pub struct Code {
 /// A resource found in the code.
 #[derive(Debug, Clone, Copy)]
 pub struct Located<'a> {
+    /// Which of the code's templates.
+    pub index: usize,
     pub template: &'a Template,
     pub text: &'a str,
     pub resource: &'a Resource,
@@ -33,7 +37,19 @@ impl Code {
         for f in super::template_files(repos) {
             match std::fs::read_to_string(&f) {
                 Ok(text) => match template::parse(&f, &text) {
-                    Ok(Some(t)) => code.templates.push((t, text)),
+                    Ok(Some(t)) => {
+                        // Who wrote what is read now, not while a finding is on screen.
+                        let blame = super::history::blame(&f).unwrap_or_else(|e| {
+                            problems.push(TemplateError {
+                                path: f.display().to_string(),
+                                line: 0,
+                                reason: format!("its history could not be read: {e}"),
+                            });
+                            Vec::new()
+                        });
+                        code.templates.push((t, text));
+                        code.blames.push(blame);
+                    }
                     Ok(None) => {}
                     Err(e) => problems.push(e),
                 },
@@ -49,7 +65,7 @@ impl Code {
 
     /// Templates given as text (the demo carries its own).
     pub fn from_texts(files: &[(&str, &str)]) -> Code {
-        let templates = files
+        let templates: Vec<(Template, String)> = files
             .iter()
             .filter_map(|(path, text)| {
                 let t = template::parse(Path::new(path), text).ok()??;
@@ -57,6 +73,7 @@ impl Code {
             })
             .collect();
         Code {
+            blames: vec![Vec::new(); templates.len()],
             templates,
             roots: Vec::new(),
         }
@@ -69,16 +86,20 @@ impl Code {
     /// The template resource of type `resource_type` named `name` (its `…Name` property, or
     /// its logical ID).
     pub fn find(&self, resource_type: &str, name: &str) -> Option<Located<'_>> {
-        self.templates.iter().find_map(|(t, text)| {
-            t.resources
-                .iter()
-                .find(|r| r.resource_type == resource_type && names(r).any(|n| n == name))
-                .map(|resource| Located {
-                    template: t,
-                    text,
-                    resource,
-                })
-        })
+        self.templates
+            .iter()
+            .enumerate()
+            .find_map(|(index, (t, text))| {
+                t.resources
+                    .iter()
+                    .find(|r| r.resource_type == resource_type && names(r).any(|n| n == name))
+                    .map(|resource| Located {
+                        index,
+                        template: t,
+                        text,
+                        resource,
+                    })
+            })
     }
 
     /// A template's path as its repository knows it.
@@ -104,14 +125,25 @@ fn names(r: &Resource) -> impl Iterator<Item = &str> {
 
 /// The rule's fix written into the resource's `Properties` (replacing a block of the same
 /// key), as a unified diff; `None` for JSON templates and resources without `Properties`.
-pub fn patch(at: &Located<'_>, rule: &Rule, shown: &str) -> Option<String> {
-    let lines: Vec<&str> = at.text.lines().collect();
-    let start = at.resource.line.checked_sub(1)?;
-    let indent = |l: &str| l.len() - l.trim_start().len();
+fn indent(l: &str) -> usize {
+    l.len() - l.trim_start().len()
+}
+
+/// The lines (0-based, end excluded) a YAML resource takes: from its logical ID to the next
+/// key at its level.
+pub fn span(text: &str, line: usize) -> Option<std::ops::Range<usize>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = line.checked_sub(1)?;
     let own = indent(lines.get(start)?);
     let end = (start + 1..lines.len())
         .find(|&i| !lines[i].trim().is_empty() && indent(lines[i]) <= own)
         .unwrap_or(lines.len());
+    Some(start..end)
+}
+
+pub fn patch(at: &Located<'_>, rule: &Rule, shown: &str) -> Option<String> {
+    let lines: Vec<&str> = at.text.lines().collect();
+    let std::ops::Range { start, end } = span(at.text, at.resource.line)?;
     let props = (start + 1..end).find(|&i| lines[i].trim_start() == "Properties:")?;
     let child = (props + 1..end)
         .find(|&i| !lines[i].trim().is_empty())
@@ -200,6 +232,8 @@ pub struct InCode {
     pub rule: &'static str,
     pub cfn_nag: &'static [&'static str],
     pub patch: Option<String>,
+    /// Who wrote and last changed the resource's lines, the most recent first.
+    pub authors: Vec<super::history::Author>,
 }
 
 impl Code {
@@ -213,7 +247,14 @@ impl Code {
         let at = self.find(resource_type, resource_id)?;
         let rule = super::rules::find(config_rule);
         let path = self.shown_path(&at.template.path);
+        // What the history cannot tell (no repository, a file changed since the last
+        // commit) leaves the authors unknown rather than the finding unshown.
+        let authors = match (span(at.text, at.resource.line), self.blames.get(at.index)) {
+            (Some(lines), Some(blame)) => super::history::authors(blame, lines),
+            _ => Vec::new(),
+        };
         Some(InCode {
+            authors,
             line: at.resource.line,
             logical_id: at.resource.logical_id.clone(),
             rule: rule.map_or("", |r| r.id),

@@ -1,6 +1,7 @@
 //! Infrastructure as code: CloudFormation templates checked before they are deployed, by
 //! rules named as AWS Config names the same checks after deployment.
 
+pub mod history;
 pub mod locate;
 pub mod rules;
 pub mod sarif;

@@ -336,6 +336,14 @@ fn finding_lines(view: &View<'_>, f: &Finding, full: bool) -> Vec<Line<'static>>
             "Template",
             format!("{}:{} ({}){checked}", c.path, c.line, c.logical_id),
         ));
+        if !c.authors.is_empty() {
+            let who: Vec<String> = c
+                .authors
+                .iter()
+                .map(|a| format!("{} <{}> ({})", a.name, a.email, a.at.format("%Y-%m-%d")))
+                .collect();
+            out.push(label(view, "Written by", who.join(", ")));
+        }
     }
     if let Some(patch) = in_code.as_ref().and_then(|c| c.patch.as_deref()) {
         out.push(Line::default());

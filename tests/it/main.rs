@@ -4,6 +4,7 @@
 mod bridge_safety;
 mod cli;
 mod contain;
+mod iac;
 mod live;
 mod moto_smoke;
 mod pty;

@@ -479,6 +479,21 @@ pub(super) fn fix_as_code(
                 escape(&why)
             ))
             .code(c.patch.as_deref().unwrap_or_default());
+            if !c.authors.is_empty() {
+                // The people who wrote those lines, latest first: they own the fix.
+                let who: Vec<String> = c
+                    .authors
+                    .iter()
+                    .map(|a| {
+                        let names = [a.email.clone(), a.name.clone()];
+                        match mention(opts, &names) {
+                            Some(m) => format!("{} {m}", escape(&a.name)),
+                            None => escape(&a.name),
+                        }
+                    })
+                    .collect();
+                b.section(format!("*Written by* {}", who.join(", ")));
+            }
         }
         _ => {
             b.section(format!("*The fix* {}", escape(&why)))
