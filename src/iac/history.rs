@@ -74,76 +74,37 @@ pub fn authors(blame: &[(Range<usize>, Author)], lines: Range<usize>) -> Vec<Aut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
 
-    fn git(dir: &Path, who: (&str, &str), when: &str, args: &[&str]) {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", who.0)
-            .env("GIT_AUTHOR_EMAIL", who.1)
-            .env("GIT_COMMITTER_NAME", who.0)
-            .env("GIT_COMMITTER_EMAIL", who.1)
-            .env("GIT_AUTHOR_DATE", when)
-            .env("GIT_COMMITTER_DATE", when)
-            .output()
-            .expect("git");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    // Who wrote what, in order, against a repository made for the purpose: tests/it/iac.rs.
+
+    #[test]
+    fn a_file_in_no_repository_has_no_history_and_that_is_not_an_error() {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let file = elsewhere.path().join("x.yaml");
+        std::fs::write(&file, "Resources: {}\n").unwrap();
+        assert!(blame(&file).unwrap().is_empty());
     }
 
     #[test]
-    fn the_authors_of_a_resource_come_from_the_history_latest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        let dana = ("Dana Kim", "dana@example.com");
-        let li = ("Li Wei", "li@example.com");
-        let sam = ("Sam Ortiz", "sam@example.com");
-        git(d, dana, "2026-10-01T10:00:00Z", &["init", "-q"]);
-        let v1 = "Resources:\n  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders\n  Site:\n    Type: AWS::S3::Bucket\n";
-        std::fs::write(d.join("app.yaml"), v1).unwrap();
-        git(d, dana, "2026-10-01T10:00:00Z", &["add", "app.yaml"]);
-        git(
-            d,
-            dana,
-            "2026-10-01T10:00:00Z",
-            &["commit", "-qm", "tables"],
+    fn authors_are_those_of_the_lines_asked_latest_first_once_each() {
+        let at = |d: i64| Utc.timestamp_opt(1_790_000_000 + d * 86_400, 0).unwrap();
+        let who = |n: &str, d| Author {
+            name: n.into(),
+            email: format!("{n}@example.com"),
+            at: at(d),
+        };
+        let blame = vec![
+            (0..2, who("dana", 1)),
+            (2..3, who("li", 5)),
+            (3..5, who("dana", 2)),
+            (5..9, who("sam", 9)),
+        ];
+        let names: Vec<String> = authors(&blame, 1..5).into_iter().map(|a| a.name).collect();
+        assert_eq!(names, ["li", "dana"]);
+        assert_eq!(
+            authors(&blame, 1..5)[1].at,
+            at(2),
+            "a person's latest change counts"
         );
-        // Li changes the table later; Sam only touches the bucket.
-        let v2 = v1.replace(
-            "TableName: orders",
-            "TableName: orders\n      BillingMode: PAY_PER_REQUEST",
-        );
-        std::fs::write(d.join("app.yaml"), &v2).unwrap();
-        git(
-            d,
-            li,
-            "2026-11-20T09:00:00Z",
-            &["commit", "-qam", "on demand"],
-        );
-        let v3 = v2.replace(
-            "AWS::S3::Bucket",
-            "AWS::S3::Bucket\n    DeletionPolicy: Retain",
-        );
-        std::fs::write(d.join("app.yaml"), v3).unwrap();
-        git(
-            d,
-            sam,
-            "2026-11-25T09:00:00Z",
-            &["commit", "-qam", "keep the site"],
-        );
-
-        // The table is lines 2 to 6 (1-based): Orders up to the bucket.
-        let who = authors(&blame(&d.join("app.yaml")).unwrap(), 1..6);
-        let names: Vec<&str> = who.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["Li Wei", "Dana Kim"]);
-        assert_eq!(who[0].email, "li@example.com");
-        // A file outside any repository has no history, and that is not an error.
-        let elsewhere = tempfile::tempdir().unwrap();
-        std::fs::write(elsewhere.path().join("x.yaml"), v1).unwrap();
-        assert!(blame(&elsewhere.path().join("x.yaml")).unwrap().is_empty());
     }
 }
