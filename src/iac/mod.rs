@@ -10,7 +10,7 @@ pub mod template;
 use rules::{Level, RULES, Rule};
 use serde::Serialize;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use template::{Template, TemplateError};
 
 /// One resource that breaks one rule.
@@ -231,14 +231,6 @@ pub fn table(report: &Report) -> String {
         }
     ));
     out
-}
-
-/// Where a template's path is shown relative to (for SARIF's URIs).
-pub fn relative(path: &str, base: &Path) -> String {
-    Path::new(path)
-        .strip_prefix(base)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| path.to_string())
 }
 
 #[cfg(test)]

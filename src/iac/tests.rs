@@ -4,6 +4,7 @@
 
 use super::*;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 #[derive(serde::Deserialize)]
 struct Case {

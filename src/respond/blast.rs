@@ -95,12 +95,7 @@ pub fn acting_for(
                     principals.extend(request_str(params, "userName"));
                 }
                 "CreateAccessKey" => {
-                    keys.extend(
-                        params
-                            .pointer("/responseElements/accessKey/accessKeyId")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
-                    );
+                    keys.extend(new_access_key(params).map(|(k, _)| k.to_string()));
                 }
                 _ => {}
             }
@@ -117,6 +112,15 @@ fn acts_for(e: &CloudTrailEvent, principals: &BTreeSet<String>, keys: &BTreeSet<
         .as_ref()
         .is_some_and(|k| keys.contains(&**k))
         || principals.contains(&e.identity.display())
+}
+
+/// The key a successful `CreateAccessKey` made, and whose it is.
+pub fn new_access_key(params: &Value) -> Option<(&str, Option<&str>)> {
+    let key = params.pointer("/responseElements/accessKey")?;
+    Some((
+        key.get("accessKeyId")?.as_str()?,
+        key.get("userName").and_then(Value::as_str),
+    ))
 }
 
 fn request_str(params: &Value, name: &str) -> Option<String> {
@@ -208,10 +212,7 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
             }
         }
         "CreateAccessKey" => {
-            let key = params
-                .pointer("/responseElements/accessKey/accessKeyId")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let key = new_access_key(params).map(|(k, _)| k.to_string());
             let owner = user().unwrap_or_else(|| e.identity.display());
             let id = key.clone().unwrap_or_else(|| format!("a key of {owner}"));
             let undo = key.clone().map(|k| Action::DeleteKey {

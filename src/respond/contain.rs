@@ -2,7 +2,9 @@
 //! started, then undo what it left behind. Built from the blast radius, so it names every
 //! resource and every call before anything runs; what is already done is left out.
 
-use super::blast::{Subject, Touched, acting_for, active_keys_of, blast_radius, owner_of_key};
+use super::blast::{
+    Subject, Touched, acting_for, active_keys_of, blast_radius, new_access_key, owner_of_key,
+};
 use super::plan::already_done;
 use super::resolve::principal_named;
 use crate::model::{Action, InstanceState, PrincipalRef, Step};
@@ -181,17 +183,11 @@ pub fn proposal(
 /// The user a `CreateAccessKey` in the loaded CloudTrail made `key` for.
 fn created_for(key: &str, state: &IncidentState) -> Option<String> {
     state.events.iter().find_map(|e| {
-        let params = e.params.as_deref()?;
-        let made = params
-            .pointer("/responseElements/accessKey/accessKeyId")?
-            .as_str()?;
-        if e.event_name.as_str() != "CreateAccessKey" || made != key {
+        if e.event_name.as_str() != "CreateAccessKey" {
             return None;
         }
-        params
-            .pointer("/responseElements/accessKey/userName")?
-            .as_str()
-            .map(str::to_string)
+        let (made, user) = new_access_key(e.params.as_deref()?)?;
+        (made == key).then(|| user.map(str::to_string)).flatten()
     })
 }
 

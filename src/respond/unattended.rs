@@ -168,13 +168,17 @@ pub fn to_veto<'a>(state: &'a IncidentState, id: Option<&str>) -> Result<&'a Act
 
 /// "Deactivate access key AKIA… of admin-ops in 1:42 unless vetoed".
 pub fn announcement(action: &Action, runs_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let left = (runs_at - now).num_seconds().max(0);
     format!(
-        "{} in {}:{:02} unless vetoed",
+        "{} in {} unless vetoed",
         action.describe(),
-        left / 60,
-        left % 60
+        time_left(runs_at, now)
     )
+}
+
+/// "1:42": minutes and seconds until `runs_at`.
+pub fn time_left(runs_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let left = (runs_at - now).num_seconds().max(0);
+    format!("{}:{:02}", left / 60, left % 60)
 }
 
 /// Follows the journal at `path` and runs the policies until the journal's tail ends.

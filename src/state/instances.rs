@@ -130,7 +130,11 @@ impl IncidentState {
     /// What the launches behind these events cost now, each event counted once: the
     /// instances they started while they run; a launch whose response named no instances
     /// at the price it asked for; an open spot request nothing yet.
-    fn launches_cost<'a>(&self, event_ids: impl Iterator<Item = &'a String>) -> Option<f64> {
+    fn launches_cost<'a>(
+        &self,
+        event_ids: impl Iterator<Item = &'a String>,
+        cost: fn(&InstanceView) -> f64,
+    ) -> Option<f64> {
         let mut seen = HashSet::new();
         let mut known = false;
         let mut total = 0.0;
@@ -157,10 +161,7 @@ impl IncidentState {
                 .get(id.as_str())
                 .is_some_and(|l| !l.is_empty())
             {
-                total += self
-                    .launched_by_event(id)
-                    .map(InstanceView::costs_now)
-                    .sum::<f64>();
+                total += self.launched_by_event(id).map(cost).sum::<f64>();
             } else if e.event_name.as_str() == "RequestSpotInstances" {
                 // Nothing runs until the request is fulfilled, and then its instances are
                 // known by their own launch.
@@ -176,57 +177,47 @@ impl IncidentState {
     }
 
     /// The most the compute alerts' launches cost at once: every instance they started
-    /// while running, each launch counted once (for the postmortem; the detections' own
-    /// figures stand in for alerts whose events are not loaded).
+    /// as if it ran, each launch counted once (for the postmortem).
     pub fn peak_spend_per_hour(&self) -> f64 {
-        let mut seen = HashSet::new();
-        let mut total = 0.0;
-        for a in self
-            .alerts
-            .iter()
-            .filter(|a| a.alert.spend_per_hour.is_some())
-        {
-            let mut known = false;
-            for id in &a.alert.event_ids {
-                if self.event(id).is_some() {
-                    known = true;
-                }
-                if !seen.insert(id.as_str()) {
-                    continue;
-                }
-                total += self
-                    .launched_by_event(id)
-                    .filter_map(InstanceView::hourly)
-                    .sum::<f64>();
-            }
-            if !known {
-                total += a.alert.spend_per_hour.unwrap_or_default();
-            }
-        }
-        total
+        self.compute_spend(|_| true, |i| i.hourly().unwrap_or(0.0))
     }
 
     /// What an alert's launches cost now. The detection's own figure (at the time it
     /// fired) stands in when its events are not loaded.
     pub fn alert_spend(&self, a: &Alert) -> Option<f64> {
         a.spend_per_hour?;
-        self.launches_cost(a.event_ids.iter()).or(a.spend_per_hour)
+        self.launches_cost(a.event_ids.iter(), InstanceView::costs_now)
+            .or(a.spend_per_hour)
     }
 
     /// The spend rate of every unresolved compute alert's launches now, USD per hour: a
     /// launch behind two alerts counts once.
     pub fn spend_per_hour(&self) -> f64 {
-        let open = || {
+        self.compute_spend(
+            |a| a.status != AlertStatus::Resolved,
+            InstanceView::costs_now,
+        )
+    }
+
+    /// What the launches behind the compute alerts `which` picks cost, each launch once, at
+    /// `cost` per instance; the detections' own figures stand in for alerts whose events are
+    /// not loaded.
+    fn compute_spend(
+        &self,
+        which: fn(&super::AlertView) -> bool,
+        cost: fn(&InstanceView) -> f64,
+    ) -> f64 {
+        let alerts = || {
             self.alerts
                 .iter()
-                .filter(|a| a.status != AlertStatus::Resolved && a.alert.spend_per_hour.is_some())
+                .filter(|a| which(a) && a.alert.spend_per_hour.is_some())
         };
-        let unloaded: f64 = open()
-            .filter(|a| self.launches_cost(a.alert.event_ids.iter()).is_none())
+        let unloaded: f64 = alerts()
+            .filter(|a| self.launches_cost(a.alert.event_ids.iter(), cost).is_none())
             .filter_map(|a| a.alert.spend_per_hour)
             .sum();
         let loaded = self
-            .launches_cost(open().flat_map(|a| a.alert.event_ids.iter()))
+            .launches_cost(alerts().flat_map(|a| a.alert.event_ids.iter()), cost)
             .unwrap_or(0.0);
         loaded + unloaded
     }

@@ -616,8 +616,9 @@ fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
         ));
         spans.push(Span::raw(" "));
     }
-    match &view.flash {
-        Some(f) => {
+    let next_unattended = crate::respond::unattended::pending(view.state).min_by_key(|(_, at)| *at);
+    match (&view.flash, next_unattended) {
+        (Some(f), _) => {
             let color = match f.level {
                 Level::Info => t.ok,
                 Level::Warning => t.warning,
@@ -628,23 +629,14 @@ fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
                 Style::default().fg(color).add_modifier(Modifier::BOLD),
             ));
         }
-        None if crate::respond::unattended::pending(view.state)
-            .next()
-            .is_some() =>
-        {
-            // An unattended response waiting for its time says so until it runs or is vetoed.
-            let now = chrono::Utc::now();
-            let (v, at) = crate::respond::unattended::pending(view.state)
-                .min_by_key(|(_, at)| *at)
-                .expect("checked above");
+        // An unattended response waiting for its time says so until it runs or is vetoed.
+        (None, Some((v, at))) => {
             if let Some(action) = &v.action {
                 // The time and the way to stop it first: the line may be cut at the edge.
-                let left = (at - now).num_seconds().max(0);
                 spans.push(Span::styled(
                     format!(
-                        "in {}:{:02} unless vetoed (:veto) — {} by {}",
-                        left / 60,
-                        left % 60,
+                        "in {} unless vetoed (:veto) — {} by {}",
+                        crate::respond::unattended::time_left(at, chrono::Utc::now()),
                         action.describe(),
                         v.requested_by().unwrap_or_default(),
                     ),
@@ -652,7 +644,7 @@ fn status(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
                 ));
             }
         }
-        None => {
+        (None, None) => {
             for (key, label) in hints(view) {
                 spans.push(Span::styled(
                     key,

@@ -722,7 +722,19 @@ async fn a_plan_proposed_and_confirmed_from_slack_contains_the_demo_account() {
         .filter(|i| i.launched_by == "admin-ops" && i.state.is_running())
         .count();
     assert_eq!(running, 0, "every attacker instance stopped");
-    let posts = slack.delivered();
+    // The thread is counted once the mirror has posted the plan's end.
+    let start = Instant::now();
+    let posts = loop {
+        let posts = slack.delivered();
+        if posts.iter().any(|p| p.text.starts_with("Done: Contain")) {
+            break posts;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the mirror never posted the plan's end"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     let progress = posts
         .iter()
         .filter(|p| p.text.starts_with("In progress"))

@@ -14,9 +14,15 @@ pub fn message_for(
         RecordBody::IncidentOpened(o) => Some(opened(rec, o, before)),
         RecordBody::IncidentChanged(c) => Some(changed(rec, c, before)),
         RecordBody::Note(n) => Some(note(rec, n)),
-        // Each call of a many-call step is in the journal; the thread hears of the steps.
+        // Each call, and each step of a plan, is in the journal; the thread hears that the
+        // plan was asked for, confirmed, and how it ended (with the step that stopped it):
+        // a plan of hundreds of steps must not bury the thread at one message a second.
         RecordBody::Action(ActionStep {
-            step: Step::Progress { made: Some(_), .. },
+            step:
+                Step::Progress { made: Some(_), .. }
+                | Step::Progress {
+                    done_step: Some(_), ..
+                },
             ..
         }) => None,
         RecordBody::Action(s) => Some(action_step(rec, s, before)),
