@@ -85,10 +85,14 @@ pub struct IacCheckArgs {
     /// The least level that fails the check (exit 1).
     #[arg(long, value_enum, default_value = "failure")]
     pub fail_on: IacLevel,
+    /// The team's own rules, written as data: a directory of `.yaml` files (or one file).
+    /// Repeatable; adds to `[iac] rules`.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
     /// Run only these rules (rule IDs, AWS Config rule names or cfn_nag IDs; repeatable).
-    #[arg(long = "rule", value_name = "RULE")]
+    #[arg(long = "only", value_name = "RULE")]
     pub only: Vec<String>,
-    /// Do not run these rules (as for --rule; repeatable).
+    /// Do not run these rules (as for --only; repeatable).
     #[arg(long = "skip", value_name = "RULE")]
     pub skip: Vec<String>,
 }

@@ -33,13 +33,17 @@ pub struct Config {
     pub policies: Vec<crate::model::ResponsePolicy>,
 }
 
-/// `warroom iac check`: which rules run (the command line adds to these).
+/// Templates: the team's own rules, which rules run (the command line adds to these), and
+/// the repositories findings lead into.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IacConfig {
+    /// Directories (or files) of the team's own template rules, written as data.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
     /// Run only these rules (IDs, AWS Config rule names or cfn_nag IDs); empty: all.
     #[serde(default)]
-    pub rules: Vec<String>,
+    pub only: Vec<String>,
     /// Never run these.
     #[serde(default)]
     pub skip: Vec<String>,

@@ -2,7 +2,7 @@
 //! gives it (`TableName: orders`), or its logical ID. And the fix as a patch against that
 //! template, ready to commit.
 
-use super::rules::Rule;
+use super::rules::{Rule, RuleBook};
 use super::template::{self, Resource, Template, TemplateError};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,8 @@ pub struct Code {
     blames: Vec<Vec<(std::ops::Range<usize>, super::history::Author)>>,
     /// Where paths are shown from: a template's path relative to its repository.
     roots: Vec<PathBuf>,
+    /// The rules a finding's Config rule is matched to, for its fix.
+    rules: RuleBook,
 }
 
 /// A resource found in the code.
@@ -27,10 +29,12 @@ pub struct Located<'a> {
 }
 
 impl Code {
-    /// Every template under `repos`; what cannot be read is returned beside.
-    pub fn load(repos: &[PathBuf]) -> (Code, Vec<TemplateError>) {
+    /// Every template under `repos`, findings matched to `rules`; what cannot be read is
+    /// returned beside.
+    pub fn load(repos: &[PathBuf], rules: RuleBook) -> (Code, Vec<TemplateError>) {
         let mut code = Code {
             roots: repos.to_vec(),
+            rules,
             ..Code::default()
         };
         let mut problems = Vec::new();
@@ -76,6 +80,7 @@ impl Code {
             blames: vec![Vec::new(); templates.len()],
             templates,
             roots: Vec::new(),
+            rules: RuleBook::default(),
         }
     }
 
@@ -245,7 +250,7 @@ impl Code {
         resource_id: &str,
     ) -> Option<InCode> {
         let at = self.find(resource_type, resource_id)?;
-        let rule = super::rules::find(config_rule);
+        let rule = self.rules.find(config_rule);
         let path = self.shown_path(&at.template.path);
         // What the history cannot tell (no repository, a file changed since the last
         // commit) leaves the authors unknown rather than the finding unshown.

@@ -1,13 +1,14 @@
 //! Infrastructure as code: CloudFormation templates checked before they are deployed, by
 //! rules named as AWS Config names the same checks after deployment.
 
+pub mod custom;
 pub mod history;
 pub mod locate;
 pub mod rules;
 pub mod sarif;
 pub mod template;
 
-use rules::{Level, RULES, Rule};
+use rules::{Level, Rule, RuleBook};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -43,12 +44,12 @@ impl Selection {
             && !self.skip.iter().any(|n| r.answers_to(n))
     }
 
-    /// Names no rule answers to, for a clear error.
-    pub fn unknown(&self) -> Vec<&str> {
+    /// Names no rule in `book` answers to, for a clear error.
+    pub fn unknown(&self, book: &RuleBook) -> Vec<&str> {
         self.only
             .iter()
             .chain(&self.skip)
-            .filter(|n| rules::find(n).is_none())
+            .filter(|n| book.find(n).is_none())
             .map(String::as_str)
             .collect()
     }
@@ -99,13 +100,13 @@ pub fn judge(rule: &Rule, t: &Template) -> (Outcome, Vec<Violation>) {
     for r in t
         .resources
         .iter()
-        .filter(|r| rule.types.contains(&r.resource_type.as_str()) && (rule.applies)(&r.properties))
+        .filter(|r| rule.types.contains(&r.resource_type.as_str()) && rule.is_about(&r.properties))
     {
         if suppressed(&r.metadata, rule) {
             continue;
         }
         applied = true;
-        if let Some(reason) = (rule.check)(&r.properties) {
+        if let Some(reason) = rule.judge(&r.properties) {
             found.push(Violation {
                 rule: rule.id,
                 config_rule: rule.config_rule,
@@ -145,9 +146,10 @@ impl Report {
 }
 
 /// Every template under `paths` (files as given, directories walked for `.yaml`, `.yml`,
-/// `.json`, `.template`), judged by the selected rules. A file that cannot be read or
-/// parsed is reported with its line and reason; the others are still checked.
-pub fn check(paths: &[PathBuf], selection: &Selection) -> Report {
+/// `.json`, `.template`), judged by the rules of `book` that `selection` picks. A file that
+/// cannot be read or parsed is reported with its line and reason; the others are still
+/// checked.
+pub fn check(paths: &[PathBuf], book: &RuleBook, selection: &Selection) -> Report {
     let mut report = Report::default();
     for f in template_files(paths) {
         match std::fs::read_to_string(&f) {
@@ -161,7 +163,7 @@ pub fn check(paths: &[PathBuf], selection: &Selection) -> Report {
                 Ok(None) => {}
                 Ok(Some(t)) => {
                     report.templates += 1;
-                    for rule in RULES.iter().filter(|r| selection.runs(r)) {
+                    for rule in book.iter().filter(|r| selection.runs(r)) {
                         report.violations.extend(judge(rule, &t).1);
                     }
                 }

@@ -7,7 +7,9 @@
 use serde_json::Value;
 
 /// How bad a violation is: a warning informs, a failure should stop the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Warning,
@@ -28,13 +30,37 @@ pub struct Rule {
     /// that cannot do what the rule asks is not).
     pub applies: fn(&Value) -> bool,
     pub title: &'static str,
-    /// What is wrong with a resource's `Properties`, if anything.
-    pub check: fn(&Value) -> Option<String>,
+    pub check: Check,
     /// The fix, as the template's YAML.
     pub fix: &'static str,
 }
 
+/// How a rule judges a resource's `Properties`.
+pub enum Check {
+    /// warroom's own rules, in Rust: what is wrong, if anything.
+    Code(fn(&Value) -> Option<String>),
+    /// A team's rules, written as data (`--rules DIR`).
+    Data(super::custom::Tests),
+}
+
 impl Rule {
+    /// Whether the rule is about a resource of one of its types with these `Properties`.
+    pub fn is_about(&self, props: &Value) -> bool {
+        (self.applies)(props)
+            && match &self.check {
+                Check::Code(_) => true,
+                Check::Data(tests) => tests.is_about(props),
+            }
+    }
+
+    /// What is wrong with a resource's `Properties`, if anything.
+    pub fn judge(&self, props: &Value) -> Option<String> {
+        match &self.check {
+            Check::Code(check) => check(props),
+            Check::Data(tests) => tests.judge(props),
+        }
+    }
+
     /// Whether `name` (a suppression's, a Config finding's) means this rule.
     pub fn answers_to(&self, name: &str) -> bool {
         let n = name.trim();
@@ -45,7 +71,7 @@ impl Rule {
     }
 }
 
-fn always(_: &Value) -> bool {
+pub(super) fn always(_: &Value) -> bool {
     true
 }
 
@@ -55,7 +81,7 @@ pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// True as CloudFormation takes it: `true` or `"true"`.
-fn truthy(v: Option<&Value>) -> bool {
+pub(super) fn truthy(v: Option<&Value>) -> bool {
     match v {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
@@ -74,7 +100,7 @@ fn must_exist(props: &Value, path: &str) -> Option<String> {
         .then(|| format!("{path} is not set"))
 }
 
-fn list(v: Option<&Value>) -> impl Iterator<Item = &Value> {
+pub(super) fn list(v: Option<&Value>) -> impl Iterator<Item = &Value> {
     let items: Vec<&Value> = match v {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(other) => vec![other],
@@ -199,7 +225,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::DynamoDB::Table"],
         title: "DynamoDB table encrypted at rest",
-        check: |p| must_be_true(p, "SSESpecification.SSEEnabled"),
+        check: Check::Code(|p| must_be_true(p, "SSESpecification.SSEEnabled")),
         fix: "SSESpecification:\n  SSEEnabled: true\n  SSEType: KMS\n",
     },
     Rule {
@@ -211,11 +237,11 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::S3::Bucket"],
         title: "S3 bucket encrypted at rest",
-        check: |p| {
+        check: Check::Code(|p| {
             let configured = list(at(p, "BucketEncryption.ServerSideEncryptionConfiguration"))
                 .any(|c| at(c, "ServerSideEncryptionByDefault.SSEAlgorithm").is_some());
             (!configured).then(|| "BucketEncryption has no default encryption".into())
-        },
+        }),
         fix: "BucketEncryption:\n  ServerSideEncryptionConfiguration:\n    - ServerSideEncryptionByDefault:\n        SSEAlgorithm: aws:kms\n",
     },
     Rule {
@@ -227,7 +253,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::S3::Bucket"],
         title: "S3 bucket blocks public access",
-        check: |p| {
+        check: Check::Code(|p| {
             [
                 "BlockPublicAcls",
                 "BlockPublicPolicy",
@@ -237,7 +263,7 @@ pub static RULES: &[Rule] = &[
             .iter()
             .find(|k| !truthy(at(p, &format!("PublicAccessBlockConfiguration.{k}"))))
             .map(|k| format!("PublicAccessBlockConfiguration.{k} is not true"))
-        },
+        }),
         fix: "PublicAccessBlockConfiguration:\n  BlockPublicAcls: true\n  BlockPublicPolicy: true\n  IgnorePublicAcls: true\n  RestrictPublicBuckets: true\n",
     },
     Rule {
@@ -249,7 +275,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::S3::Bucket"],
         title: "S3 bucket not readable by everyone",
-        check: |p| s3_public_acl(p, &["PublicRead", "PublicReadWrite"]),
+        check: Check::Code(|p| s3_public_acl(p, &["PublicRead", "PublicReadWrite"])),
         fix: "AccessControl: Private\n",
     },
     Rule {
@@ -261,7 +287,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::S3::Bucket"],
         title: "S3 bucket not writable by everyone",
-        check: |p| s3_public_acl(p, &["PublicReadWrite"]),
+        check: Check::Code(|p| s3_public_acl(p, &["PublicReadWrite"])),
         fix: "AccessControl: Private\n",
     },
     Rule {
@@ -273,7 +299,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::S3::BucketPolicy"],
         title: "S3 bucket policy refuses requests without TLS",
-        check: |p| {
+        check: Check::Code(|p| {
             let insecure = |s: &Value| match at(s, "Condition.Bool.aws:SecureTransport") {
                 Some(Value::Bool(b)) => !b,
                 Some(Value::String(v)) => v.eq_ignore_ascii_case("false"),
@@ -282,7 +308,7 @@ pub static RULES: &[Rule] = &[
             let denies = list(at(p, "PolicyDocument.Statement"))
                 .any(|s| s["Effect"] == "Deny" && insecure(s));
             (!denies).then(|| "no Deny statement for aws:SecureTransport false".into())
-        },
+        }),
         fix: "PolicyDocument:\n  Statement:\n    - Effect: Deny\n      Principal: '*'\n      Action: 's3:*'\n      Resource: [!GetAtt Bucket.Arn, !Sub '${Bucket.Arn}/*']\n      Condition:\n        Bool:\n          aws:SecureTransport: false\n",
     },
     Rule {
@@ -295,12 +321,12 @@ pub static RULES: &[Rule] = &[
         types: &["AWS::EC2::Volume"],
         title: "EBS volume encrypted",
         // A volume given a KMS key is encrypted with it.
-        check: |p| {
+        check: Check::Code(|p| {
             if at(p, "KmsKeyId").is_some_and(|k| !k.is_null() && k != "") {
                 return None;
             }
             must_be_true(p, "Encrypted")
-        },
+        }),
         fix: "Encrypted: true\n",
     },
     Rule {
@@ -312,7 +338,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::EC2::Instance"],
         title: "EBS volumes of an instance encrypted",
-        check: |p| block_devices_encrypted(p.get("BlockDeviceMappings")),
+        check: Check::Code(|p| block_devices_encrypted(p.get("BlockDeviceMappings"))),
         fix: "BlockDeviceMappings:\n  - DeviceName: /dev/xvda\n    Ebs:\n      Encrypted: true\n",
     },
     Rule {
@@ -324,7 +350,9 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::EC2::LaunchTemplate"],
         title: "EBS volumes of a launch template encrypted",
-        check: |p| block_devices_encrypted(at(p, "LaunchTemplateData.BlockDeviceMappings")),
+        check: Check::Code(|p| {
+            block_devices_encrypted(at(p, "LaunchTemplateData.BlockDeviceMappings"))
+        }),
         fix: "LaunchTemplateData:\n  BlockDeviceMappings:\n    - DeviceName: /dev/xvda\n      Ebs:\n        Encrypted: true\n",
     },
     Rule {
@@ -336,13 +364,13 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"],
         title: "RDS instance storage encrypted",
-        check: |p| {
+        check: Check::Code(|p| {
             // An Aurora instance's storage is its cluster's, checked on the cluster.
             if p.get("DBClusterIdentifier").is_some() {
                 return None;
             }
             must_be_true(p, "StorageEncrypted")
-        },
+        }),
         fix: "StorageEncrypted: true\n",
     },
     Rule {
@@ -358,7 +386,7 @@ pub static RULES: &[Rule] = &[
             "AWS::DocDB::DBCluster",
         ],
         title: "RDS, Neptune or DocumentDB cluster storage encrypted",
-        check: |p| must_be_true(p, "StorageEncrypted"),
+        check: Check::Code(|p| must_be_true(p, "StorageEncrypted")),
         fix: "StorageEncrypted: true\n",
     },
     Rule {
@@ -370,7 +398,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::DocDB::DBCluster"],
         title: "DocumentDB cluster storage encrypted",
-        check: |p| must_be_true(p, "StorageEncrypted"),
+        check: Check::Code(|p| must_be_true(p, "StorageEncrypted")),
         fix: "StorageEncrypted: true\n",
     },
     Rule {
@@ -382,7 +410,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::EFS::FileSystem"],
         title: "EFS file system encrypted",
-        check: |p| must_be_true(p, "Encrypted"),
+        check: Check::Code(|p| must_be_true(p, "Encrypted")),
         fix: "Encrypted: true\n",
     },
     Rule {
@@ -394,7 +422,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::SNS::Topic"],
         title: "SNS topic encrypted with KMS",
-        check: |p| must_exist(p, "KmsMasterKeyId"),
+        check: Check::Code(|p| must_exist(p, "KmsMasterKeyId")),
         fix: "KmsMasterKeyId: alias/aws/sns\n",
     },
     Rule {
@@ -406,12 +434,12 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::SQS::Queue"],
         title: "SQS queue encrypted with KMS",
-        check: |p| {
+        check: Check::Code(|p| {
             if truthy(p.get("SqsManagedSseEnabled")) {
                 return None;
             }
             must_exist(p, "KmsMasterKeyId")
-        },
+        }),
         fix: "KmsMasterKeyId: alias/aws/sqs\n",
     },
     Rule {
@@ -423,12 +451,12 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::Kinesis::Stream"],
         title: "Kinesis stream encrypted",
-        check: |p| {
+        check: Check::Code(|p| {
             if at(p, "StreamEncryption.EncryptionType").and_then(Value::as_str) != Some("KMS") {
                 return Some("StreamEncryption.EncryptionType is not KMS".into());
             }
             must_exist(p, "StreamEncryption.KeyId")
-        },
+        }),
         fix: "StreamEncryption:\n  EncryptionType: KMS\n  KeyId: alias/aws/kinesis\n",
     },
     Rule {
@@ -443,7 +471,7 @@ pub static RULES: &[Rule] = &[
             "AWS::Elasticsearch::Domain",
         ],
         title: "OpenSearch (or Elasticsearch) domain encrypted at rest",
-        check: |p| must_be_true(p, "EncryptionAtRestOptions.Enabled"),
+        check: Check::Code(|p| must_be_true(p, "EncryptionAtRestOptions.Enabled")),
         fix: "EncryptionAtRestOptions:\n  Enabled: true\n",
     },
     Rule {
@@ -458,7 +486,7 @@ pub static RULES: &[Rule] = &[
             "AWS::Elasticsearch::Domain",
         ],
         title: "OpenSearch (or Elasticsearch) nodes talk encrypted",
-        check: |p| must_be_true(p, "NodeToNodeEncryptionOptions.Enabled"),
+        check: Check::Code(|p| must_be_true(p, "NodeToNodeEncryptionOptions.Enabled")),
         fix: "NodeToNodeEncryptionOptions:\n  Enabled: true\n",
     },
     Rule {
@@ -470,7 +498,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::ElastiCache::ReplicationGroup"],
         title: "ElastiCache replication group encrypted at rest",
-        check: |p| must_be_true(p, "AtRestEncryptionEnabled"),
+        check: Check::Code(|p| must_be_true(p, "AtRestEncryptionEnabled")),
         fix: "AtRestEncryptionEnabled: true\n",
     },
     Rule {
@@ -482,7 +510,7 @@ pub static RULES: &[Rule] = &[
         applies: supports_transit_encryption,
         types: &["AWS::ElastiCache::ReplicationGroup"],
         title: "ElastiCache replication group encrypted in transit",
-        check: |p| must_be_true(p, "TransitEncryptionEnabled"),
+        check: Check::Code(|p| must_be_true(p, "TransitEncryptionEnabled")),
         fix: "TransitEncryptionEnabled: true\n",
     },
     Rule {
@@ -494,7 +522,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::Redshift::Cluster"],
         title: "Redshift cluster encrypted",
-        check: |p| must_be_true(p, "Encrypted"),
+        check: Check::Code(|p| must_be_true(p, "Encrypted")),
         fix: "Encrypted: true\n",
     },
     Rule {
@@ -506,7 +534,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::CloudTrail::Trail"],
         title: "CloudTrail logs encrypted with KMS",
-        check: |p| must_exist(p, "KMSKeyId"),
+        check: Check::Code(|p| must_exist(p, "KMSKeyId")),
         fix: "KMSKeyId: !Ref TrailKey\n",
     },
     Rule {
@@ -518,7 +546,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::CloudTrail::Trail"],
         title: "CloudTrail log file validation on",
-        check: |p| must_be_true(p, "EnableLogFileValidation"),
+        check: Check::Code(|p| must_be_true(p, "EnableLogFileValidation")),
         fix: "EnableLogFileValidation: true\n",
     },
     Rule {
@@ -530,11 +558,11 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::Lambda::Function", "AWS::Serverless::Function"],
         title: "Lambda environment variables encrypted with a customer key",
-        check: |p| {
+        check: Check::Code(|p| {
             let has_env = at(p, "Environment.Variables").is_some_and(|v| !v.is_null());
             (has_env && p.get("KmsKeyArn").is_none())
                 .then(|| "Environment.Variables without KmsKeyArn".into())
-        },
+        }),
         fix: "KmsKeyArn: !GetAtt FunctionKey.Arn\n",
     },
     Rule {
@@ -546,13 +574,13 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: IAM_POLICY_HOLDERS,
         title: "IAM policy does not allow every action on every resource",
-        check: |p| {
+        check: Check::Code(|p| {
             documents(p)
                 .into_iter()
                 .flat_map(|d| allows(Some(d)))
                 .find(|s| has_star(s.get("Action")) && has_star(s.get("Resource")))
                 .map(|_| "a statement allows Action * on Resource *".into())
-        },
+        }),
         fix: "PolicyDocument:\n  Statement:\n    - Effect: Allow\n      Action: [dynamodb:GetItem, dynamodb:PutItem]   # only what is needed\n      Resource: !GetAtt Table.Arn\n",
     },
     Rule {
@@ -564,13 +592,13 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: IAM_POLICY_HOLDERS,
         title: "IAM policy does not allow with NotAction",
-        check: |p| {
+        check: Check::Code(|p| {
             documents(p)
                 .into_iter()
                 .flat_map(|d| allows(Some(d)))
                 .find(|s| s.get("NotAction").is_some())
                 .map(|_| "a statement allows NotAction: everything but a list".into())
-        },
+        }),
         fix: "PolicyDocument:\n  Statement:\n    - Effect: Allow\n      Action: [s3:GetObject]   # name what is allowed\n",
     },
     Rule {
@@ -582,7 +610,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::IAM::Role"],
         title: "IAM role trusts only named principals",
-        check: |p| {
+        check: Check::Code(|p| {
             allows(p.get("AssumeRolePolicyDocument"))
                 .find(|s| {
                     s["Principal"] == "*"
@@ -590,7 +618,7 @@ pub static RULES: &[Rule] = &[
                         || has_star(s.get("Action"))
                 })
                 .map(|_| "the trust policy allows any principal, or any action".into())
-        },
+        }),
         fix: "AssumeRolePolicyDocument:\n  Statement:\n    - Effect: Allow\n      Principal:\n        Service: lambda.amazonaws.com\n      Action: sts:AssumeRole\n",
     },
     Rule {
@@ -602,7 +630,7 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"],
         title: "SSH not open to the whole internet",
-        check: |p| open_ingress(p, Some(22)),
+        check: Check::Code(|p| open_ingress(p, Some(22))),
         fix: "SecurityGroupIngress:\n  - IpProtocol: tcp\n    FromPort: 22\n    ToPort: 22\n    CidrIp: 10.0.0.0/16   # a bastion or VPN range, not 0.0.0.0/0\n",
     },
     Rule {
@@ -614,12 +642,85 @@ pub static RULES: &[Rule] = &[
         applies: always,
         types: &["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"],
         title: "Security group not open to the whole internet",
-        check: |p| open_ingress(p, None),
+        check: Check::Code(|p| open_ingress(p, None)),
         fix: "SecurityGroupIngress:\n  - IpProtocol: tcp\n    FromPort: 443\n    ToPort: 443\n    CidrIp: 10.0.0.0/16   # the callers, not 0.0.0.0/0\n",
     },
 ];
 
-/// The rule that `name` means (an ID, another name for it, a Config rule, a cfn_nag ID).
+/// The warroom rule that `name` means (an ID, another name for it, a Config rule, a cfn_nag
+/// ID).
 pub fn find(name: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.answers_to(name))
+}
+
+/// The rules in force: warroom's own, and a team's (`--rules DIR`, `[iac] rules`).
+#[derive(Clone)]
+pub struct RuleBook {
+    rules: Vec<&'static Rule>,
+}
+
+impl Default for RuleBook {
+    fn default() -> Self {
+        RuleBook {
+            rules: RULES.iter().collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RuleBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.rules.iter().map(|r| r.id))
+            .finish()
+    }
+}
+
+impl PartialEq for RuleBook {
+    fn eq(&self, other: &Self) -> bool {
+        self.rules.len() == other.rules.len()
+            && self
+                .rules
+                .iter()
+                .zip(&other.rules)
+                .all(|(a, b)| std::ptr::eq(*a, *b))
+    }
+}
+
+impl RuleBook {
+    /// warroom's rules and those in `dirs`. A team rule whose name another rule answers
+    /// to is refused (a suppression or a finding must mean one rule); what cannot be read
+    /// is returned beside, the rest loaded.
+    pub fn load(dirs: &[std::path::PathBuf]) -> (RuleBook, Vec<super::template::TemplateError>) {
+        let mut book = RuleBook::default();
+        let (team, mut problems) = super::custom::load(dirs);
+        for rule in team {
+            let names = std::iter::once(rule.id)
+                .chain(rule.config_rule)
+                .chain(rule.cfn_nag.iter().copied());
+            let taken: Vec<&str> = names.filter(|n| book.find(n).is_some()).collect();
+            if taken.is_empty() {
+                book.rules.push(Box::leak(Box::new(rule)));
+            } else {
+                problems.push(super::template::TemplateError {
+                    path: "--rules".into(),
+                    line: 0,
+                    reason: format!(
+                        "rule {}: {} already names another rule",
+                        rule.id,
+                        taken.join(", ")
+                    ),
+                });
+            }
+        }
+        (book, problems)
+    }
+
+    /// The rule that `name` means, warroom's first.
+    pub fn find(&self, name: &str) -> Option<&'static Rule> {
+        self.rules.iter().copied().find(|r| r.answers_to(name))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'static Rule> + '_ {
+        self.rules.iter().copied()
+    }
 }

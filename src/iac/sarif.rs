@@ -2,11 +2,12 @@
 //! about.
 
 use super::Report;
-use super::rules::{Level, RULES};
+use super::rules::{Level, RuleBook};
 use serde_json::{Value, json};
 
-pub fn sarif(report: &Report) -> Value {
-    let rules: Vec<Value> = RULES
+/// The report as one SARIF run; `book`'s rules are the tool's rules.
+pub fn sarif(report: &Report, book: &RuleBook) -> Value {
+    let rules: Vec<Value> = book
         .iter()
         .map(|r| {
             json!({
@@ -29,7 +30,7 @@ pub fn sarif(report: &Report) -> Value {
         .map(|v| {
             json!({
                 "ruleId": v.rule,
-                "ruleIndex": RULES.iter().position(|r| r.id == v.rule).unwrap_or(0),
+                "ruleIndex": book.iter().position(|r| r.id == v.rule).unwrap_or(0),
                 "level": level(v.level),
                 "message": {"text": format!("{} {}: {} — {}", v.resource_type, v.logical_id, v.title, v.reason)},
                 "locations": [{

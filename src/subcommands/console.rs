@@ -47,14 +47,16 @@ pub(super) fn infrastructure(
         .chain(&cli.iac_repos)
         .cloned()
         .collect();
-    let (mut code, problems) = Code::load(&repos);
+    let (rules, mut problems) = crate::iac::rules::RuleBook::load(&config.iac.rules);
+    let (mut code, unread) = Code::load(&repos, rules);
+    problems.extend(unread);
     if code.is_empty() && !extra.is_empty() {
         code = Code::from_texts(extra);
     }
     let warning = (!problems.is_empty()).then(|| {
         let first = &problems[0];
         format!(
-            "{} template{} could not be read ({first}{})",
+            "{} file{} of templates or rules could not be read ({first}{})",
             problems.len(),
             if problems.len() == 1 { "" } else { "s" },
             if problems.len() > 1 { ", …" } else { "" }

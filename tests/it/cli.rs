@@ -576,7 +576,7 @@ fn iac_check_finds_violations_with_their_line_honours_suppressions_and_sets_the_
 
     let unknown = warroom(
         home.path(),
-        &["iac", "check", repo_arg, "--rule", "NO_SUCH_RULE"],
+        &["iac", "check", repo_arg, "--only", "NO_SUCH_RULE"],
     );
     assert!(!unknown.status.success());
     assert!(
@@ -584,4 +584,70 @@ fn iac_check_finds_violations_with_their_line_honours_suppressions_and_sets_the_
         "{}",
         text(&unknown.stderr)
     );
+
+    // A team's own rule, written as data, judges beside warroom's, and its suppressions
+    // work; a broken rules file is named and the check still runs, with exit 2.
+    let team = home.path().join("team-rules");
+    std::fs::create_dir_all(&team).unwrap();
+    std::fs::write(team.join("tables.yaml"), TEAM_RULES).unwrap();
+    let with_team = warroom(
+        home.path(),
+        &[
+            "iac",
+            "check",
+            repo_arg,
+            "--rules",
+            team.to_str().unwrap(),
+            "--only",
+            "TEAM_DYNAMODB_PITR",
+            "--format",
+            "json",
+        ],
+    );
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&with_team.stdout).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["rule"], "TEAM_DYNAMODB_PITR");
+    assert_eq!(found[0]["logical_id"], "Orders");
+    assert_eq!(found[0]["line"], 3);
+    assert_eq!(
+        with_team.status.code(),
+        Some(0),
+        "a warning does not fail by default"
+    );
+    std::fs::write(
+        team.join("broken.yaml"),
+        "rules:\n  - id: B\n    title: t\n",
+    )
+    .unwrap();
+    let broken = warroom(
+        home.path(),
+        &["iac", "check", repo_arg, "--rules", team.to_str().unwrap()],
+    );
+    assert_eq!(broken.status.code(), Some(1), "the violations still count");
+    let stderr = text(&broken.stderr);
+    assert!(
+        stderr.contains("broken.yaml") && stderr.contains("missing field `types`"),
+        "{stderr}"
+    );
+    assert!(
+        text(&broken.stdout).contains("WARNING TEAM_DYNAMODB_PITR"),
+        "the good rules file still runs"
+    );
 }
+
+/// A team rule: on-demand tables keep point-in-time recovery (Orders is one; Sessions,
+/// provisioned, is not what the rule is about).
+const TEAM_RULES: &str = "rules:
+  - id: TEAM_DYNAMODB_PITR
+    title: Tables can be restored to a point in time
+    level: warning
+    types: [AWS::DynamoDB::Table]
+    when:
+      - { path: BillingMode, equals: PAY_PER_REQUEST }
+    require:
+      - path: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled
+        equals: true
+    fix: |
+      PointInTimeRecoverySpecification:
+        PointInTimeRecoveryEnabled: true
+";

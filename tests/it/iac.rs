@@ -70,7 +70,7 @@ fn a_finding_names_who_wrote_its_template_latest_first_and_mentions_them() {
         &["commit", "-qam", "keep the site"],
     );
 
-    let (code, problems) = Code::load(&[d.to_path_buf()]);
+    let (code, problems) = Code::load(&[d.to_path_buf()], Default::default());
     assert!(problems.is_empty(), "{problems:?}");
     let found = code
         .finding(
