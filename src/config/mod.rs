@@ -50,6 +50,10 @@ pub struct IacConfig {
     /// The team's infrastructure repositories: a finding leads to its template there.
     #[serde(default)]
     pub repos: Vec<PathBuf>,
+    /// Stack name → the template it is deployed from (a path in a repository), for stacks
+    /// not named as their template's file.
+    #[serde(default)]
+    pub stacks: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// The detections: which Sigma rules run and how alerts are grouped.

@@ -4,6 +4,7 @@
 
 use super::rules::{Rule, RuleBook};
 use super::template::{self, Resource, Template, TemplateError};
+use crate::model::{CloudTrailEvent, Finding, StackResource};
 use std::path::{Path, PathBuf};
 
 /// The templates of the team's infrastructure repositories, with their text.
@@ -16,6 +17,9 @@ pub struct Code {
     roots: Vec<PathBuf>,
     /// The rules a finding's Config rule is matched to, for its fix.
     rules: RuleBook,
+    /// Stack name → its template's path in a repository (`[iac] stacks`), for stacks not
+    /// named as their template.
+    stacks: std::collections::BTreeMap<String, PathBuf>,
 }
 
 /// A resource found in the code.
@@ -81,7 +85,14 @@ impl Code {
             templates,
             roots: Vec::new(),
             rules: RuleBook::default(),
+            stacks: Default::default(),
         }
+    }
+
+    /// Which template each stack was deployed from, where its name does not say.
+    pub fn with_stacks(mut self, stacks: std::collections::BTreeMap<String, PathBuf>) -> Code {
+        self.stacks = stacks;
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -91,20 +102,49 @@ impl Code {
     /// The template resource of type `resource_type` named `name` (its `…Name` property, or
     /// its logical ID).
     pub fn find(&self, resource_type: &str, name: &str) -> Option<Located<'_>> {
-        self.templates
-            .iter()
-            .enumerate()
-            .find_map(|(index, (t, text))| {
-                t.resources
-                    .iter()
-                    .find(|r| r.resource_type == resource_type && names(r).any(|n| n == name))
-                    .map(|resource| Located {
-                        index,
-                        template: t,
-                        text,
-                        resource,
-                    })
+        self.templates.iter().enumerate().find_map(|(i, t)| {
+            located(i, t, |r| {
+                r.resource_type == resource_type && names(r).any(|n| n == name)
             })
+        })
+    }
+
+    /// The resource CloudFormation knows as `at.logical_id` of stack `at.stack`: in the
+    /// template `[iac] stacks` maps the stack to, or the one named as the stack
+    /// (`orders.yaml` for stack `orders`), or else the only template with that logical ID
+    /// and type.
+    pub fn find_in_stack(&self, resource_type: &str, at: &StackResource) -> Option<Located<'_>> {
+        let holding = |(i, t)| {
+            located(i, t, |r: &Resource| {
+                r.resource_type == resource_type && r.logical_id == at.logical_id
+            })
+        };
+        let all = || self.templates.iter().enumerate();
+        let mapped = self.stacks.get(&at.stack);
+        let of_stack = |t: &Template| match mapped {
+            Some(p) => t.path.ends_with(p),
+            None => t.path.file_stem().is_some_and(|s| s == at.stack.as_str()),
+        };
+        all()
+            .filter(|(_, (t, _))| of_stack(t))
+            .find_map(holding)
+            .or_else(|| {
+                let mut anywhere = all().filter_map(holding);
+                let only = anywhere.next()?;
+                anywhere.next().is_none().then_some(only)
+            })
+    }
+
+    /// The resource a stack's tags or a name lead to, the stack first.
+    pub fn locate(
+        &self,
+        resource_type: &str,
+        name: &str,
+        stack: Option<&StackResource>,
+    ) -> Option<Located<'_>> {
+        stack
+            .and_then(|s| self.find_in_stack(resource_type, s))
+            .or_else(|| self.find(resource_type, name))
     }
 
     /// A template's path as its repository knows it.
@@ -116,6 +156,21 @@ impl Code {
             .display()
             .to_string()
     }
+}
+
+/// The first resource of template `index` that `wanted`.
+fn located(
+    index: usize,
+    (template, text): &(Template, String),
+    wanted: impl Fn(&Resource) -> bool,
+) -> Option<Located<'_>> {
+    let resource = template.resources.iter().find(|r| wanted(r))?;
+    Some(Located {
+        index,
+        template,
+        text,
+        resource,
+    })
 }
 
 /// What a resource is called: the string values of its `…Name` properties, and its
@@ -234,6 +289,7 @@ pub struct InCode {
     pub path: String,
     pub line: usize,
     pub logical_id: String,
+    pub resource_type: String,
     pub rule: &'static str,
     pub cfn_nag: &'static [&'static str],
     pub patch: Option<String>,
@@ -242,15 +298,47 @@ pub struct InCode {
 }
 
 impl Code {
-    /// The finding of Config rule `config_rule` on `resource_type` `resource_id`, in the code.
-    pub fn finding(
-        &self,
-        config_rule: &str,
-        resource_type: &str,
-        resource_id: &str,
-    ) -> Option<InCode> {
-        let at = self.find(resource_type, resource_id)?;
-        let rule = self.rules.find(config_rule);
+    /// A finding's resource in the code: by the stack CloudFormation says made it (the
+    /// finding's own, or `tagged`, read from the tags of the call that created it), else
+    /// by its name.
+    pub fn finding(&self, f: &Finding, tagged: Option<&StackResource>) -> Option<InCode> {
+        let stack = f.stack.as_ref().or(tagged);
+        let at = self.locate(&f.resource_type, &f.resource_id, stack)?;
+        Some(self.in_code(&at, self.rules.find(&f.rule)))
+    }
+
+    /// What a CloudTrail call was about, in the code: each resource its request names (a
+    /// table, bucket, group, function, role, user, queue, topic, key, trail) that a
+    /// template makes, once. Only what the event keeps in memory is read, so this is cheap
+    /// enough for a screen.
+    pub fn touched_by(&self, e: &CloudTrailEvent) -> Vec<InCode> {
+        let request = e.params.as_deref().and_then(|p| p.get("requestParameters"));
+        let named = NAMED_BY
+            .iter()
+            .filter_map(|(key, ty)| Some((*ty, request?.get(*key)?.as_str()?.to_string())));
+        let created = e.created.iter().flat_map(|name| {
+            CREATES
+                .iter()
+                .filter(|(call, _)| *call == &*e.event_name)
+                .map(move |(_, ty)| (*ty, name.to_string()))
+        });
+        let mut out: Vec<InCode> = Vec::new();
+        for (ty, name) in named.chain(created) {
+            if let Some(at) = self.find(ty, &name) {
+                let c = self.in_code(&at, None);
+                if !out
+                    .iter()
+                    .any(|o| o.path == c.path && o.logical_id == c.logical_id)
+                {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    /// A resource found in the code, with `rule`'s fix as a patch when there is a rule.
+    fn in_code(&self, at: &Located<'_>, rule: Option<&Rule>) -> InCode {
         let path = self.shown_path(&at.template.path);
         // What the history cannot tell (no repository, a file changed since the last
         // commit) leaves the authors unknown rather than the finding unshown.
@@ -258,33 +346,154 @@ impl Code {
             (Some(lines), Some(blame)) => super::history::authors(blame, lines),
             _ => Vec::new(),
         };
-        Some(InCode {
+        InCode {
             authors,
             line: at.resource.line,
             logical_id: at.resource.logical_id.clone(),
+            resource_type: at.resource.resource_type.clone(),
             rule: rule.map_or("", |r| r.id),
             cfn_nag: rule.map_or(&[], |r| r.cfn_nag),
-            patch: rule.and_then(|r| patch(&at, r, &path)),
+            patch: rule.and_then(|r| patch(at, r, &path)),
             path,
-        })
+        }
     }
 }
+
+/// The request parameters that name a resource, and the type of what they name.
+const NAMED_BY: &[(&str, &str)] = &[
+    ("tableName", "AWS::DynamoDB::Table"),
+    ("bucketName", "AWS::S3::Bucket"),
+    ("groupId", "AWS::EC2::SecurityGroup"),
+    ("groupName", "AWS::EC2::SecurityGroup"),
+    ("functionName", "AWS::Lambda::Function"),
+    ("roleName", "AWS::IAM::Role"),
+    ("userName", "AWS::IAM::User"),
+    ("queueUrl", "AWS::SQS::Queue"),
+    ("topicArn", "AWS::SNS::Topic"),
+    ("keyId", "AWS::KMS::Key"),
+    ("trailName", "AWS::CloudTrail::Trail"),
+    ("dBInstanceIdentifier", "AWS::RDS::DBInstance"),
+];
+
+/// The calls whose `created` name is a resource of a type (beside their parameters).
+const CREATES: &[(&str, &str)] = &[
+    ("CreateTable", "AWS::DynamoDB::Table"),
+    ("CreateBucket", "AWS::S3::Bucket"),
+    ("CreateSecurityGroup", "AWS::EC2::SecurityGroup"),
+    ("CreateFunction20150331", "AWS::Lambda::Function"),
+    ("CreateRole", "AWS::IAM::Role"),
+    ("CreateUser", "AWS::IAM::User"),
+];
+
 #[cfg(test)]
-mod demo_tests {
+mod finding_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A DynamoDB encryption finding on table `name`.
+    pub(crate) fn unencrypted(name: &str, stack: Option<(&str, &str)>) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule": "dynamodb-table-encryption-enabled",
+            "rule_description": "", "resource_type": "AWS::DynamoDB::Table",
+            "resource_id": name, "region": "us-east-1", "compliance": "NON_COMPLIANT",
+            "stack": stack.map(|(s, l)| serde_json::json!({"stack": s, "logical_id": l})),
+        }))
+        .unwrap()
+    }
+
     #[test]
     fn the_demo_infrastructure_holds_the_flagged_tables() {
-        let code = super::Code::from_texts(crate::source::demo::scenario::INFRA);
+        let code = Code::from_texts(crate::source::demo::scenario::INFRA);
         assert!(!code.is_empty());
         for t in ["orders", "customers", "sessions-v2"] {
             let c = code
-                .finding(
-                    "dynamodb-table-encryption-enabled",
-                    "AWS::DynamoDB::Table",
-                    t,
-                )
+                .finding(&unencrypted(t, None), None)
                 .unwrap_or_else(|| panic!("{t}"));
             assert_eq!(c.rule, "DYNAMODB_TABLE_ENCRYPTION_ENABLED");
             assert!(c.patch.unwrap().contains("+      SSESpecification:"));
         }
+    }
+
+    #[test]
+    fn a_call_leads_to_the_resources_it_touched_in_the_code() {
+        let template = "Resources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupName: web\n      GroupDescription: web\n  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders\n";
+        let code = Code::from_texts(&[("stacks/web.yaml", template)]);
+        let opened = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"AuthorizeSecurityGroupIngress","eventSource":"ec2.amazonaws.com","requestParameters":{"groupName":"web","ipPermissions":{}}}"#;
+        let e = CloudTrailEvent::from_json(opened).unwrap();
+        let touched = code.touched_by(&e);
+        assert_eq!(touched.len(), 1, "{touched:?}");
+        assert_eq!(
+            (
+                touched[0].path.as_str(),
+                touched[0].line,
+                touched[0].logical_id.as_str()
+            ),
+            ("stacks/web.yaml", 2, "Web")
+        );
+        assert_eq!(touched[0].patch, None, "no rule, no patch");
+        // A group of the same name made elsewhere is another type's name: not this table.
+        let other = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"AuthorizeSecurityGroupIngress","eventSource":"ec2.amazonaws.com","requestParameters":{"groupName":"orders"}}"#;
+        assert!(
+            code.touched_by(&CloudTrailEvent::from_json(other).unwrap())
+                .is_empty()
+        );
+    }
+
+    const TABLE: &str = "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n";
+
+    #[test]
+    fn a_stack_leads_to_its_template_where_the_name_cannot() {
+        // Two templates, each a table called `Table` with no name: CloudFormation named
+        // them (`orders-Table-1X2Y`), so only the stack says which is which.
+        let code = Code::from_texts(&[
+            ("stacks/orders.yaml", TABLE),
+            ("stacks/billing.yaml", TABLE),
+        ]);
+        let physical = "orders-Table-1X2Y";
+        assert_eq!(code.finding(&unencrypted(physical, None), None), None);
+        let by_stack = code
+            .finding(&unencrypted(physical, Some(("billing", "Table"))), None)
+            .unwrap();
+        assert_eq!(by_stack.path, "stacks/billing.yaml");
+        // Tags read from the creating call serve as well; the finding's own stack wins.
+        let tagged = StackResource {
+            stack: "orders".into(),
+            logical_id: "Table".into(),
+        };
+        let c = code
+            .finding(&unencrypted(physical, None), Some(&tagged))
+            .unwrap();
+        assert_eq!(c.path, "stacks/orders.yaml");
+        let c = code
+            .finding(
+                &unencrypted(physical, Some(("billing", "Table"))),
+                Some(&tagged),
+            )
+            .unwrap();
+        assert_eq!(c.path, "stacks/billing.yaml");
+        // A stack named unlike its template: the configured map, or else the only template
+        // holding that logical ID.
+        let prod = StackResource {
+            stack: "prod-orders".into(),
+            logical_id: "Table".into(),
+        };
+        assert_eq!(
+            code.finding(&unencrypted(physical, None), Some(&prod)),
+            None,
+            "two hold it"
+        );
+        let mapped = code.clone().with_stacks(BTreeMap::from([(
+            "prod-orders".to_string(),
+            PathBuf::from("stacks/orders.yaml"),
+        )]));
+        let c = mapped
+            .finding(&unencrypted(physical, None), Some(&prod))
+            .unwrap();
+        assert_eq!(c.path, "stacks/orders.yaml");
+        let one = Code::from_texts(&[("stacks/orders.yaml", TABLE)]);
+        assert!(
+            one.finding(&unencrypted(physical, None), Some(&prod))
+                .is_some()
+        );
     }
 }

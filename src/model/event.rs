@@ -616,6 +616,45 @@ impl CloudTrailEvent {
     pub fn failed(&self) -> bool {
         self.error_code.is_some()
     }
+
+    /// The stack and logical ID CloudFormation tagged what this call created with
+    /// (`aws:cloudformation:stack-name`, `aws:cloudformation:logical-id`), wherever the
+    /// request carries its tags (`tags`, `Tags`, `tagSpecificationSet.items[].tags`…).
+    pub fn cloudformation_stack(&self) -> Option<super::StackResource> {
+        let json = self.json();
+        let mut stack = None;
+        let mut logical_id = None;
+        tags_in(json.get("requestParameters")?, &mut |k, v| match k {
+            "aws:cloudformation:stack-name" => stack = Some(v.to_string()),
+            "aws:cloudformation:logical-id" => logical_id = Some(v.to_string()),
+            _ => {}
+        });
+        Some(super::StackResource {
+            stack: stack?,
+            logical_id: logical_id?,
+        })
+    }
+}
+
+/// Every tag (`{key, value}` or `{Key, Value}`) anywhere under `v`, and tag maps
+/// (`"tags": {"k": "v"}`, as Lambda writes them).
+fn tags_in(v: &Value, found: &mut dyn FnMut(&str, &str)) {
+    match v {
+        Value::Object(m) => {
+            let pair = |a: &str, b: &str| Some((m.get(a)?.as_str()?, m.get(b)?.as_str()?));
+            if let Some((k, v)) = pair("key", "value").or_else(|| pair("Key", "Value")) {
+                found(k, v);
+            }
+            for (k, child) in m {
+                match child {
+                    Value::String(s) if k.starts_with("aws:cloudformation:") => found(k, s),
+                    _ => tags_in(child, found),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| tags_in(c, found)),
+        _ => {}
+    }
 }
 
 /// A stable identifier for an event that has none, so that de-duplication still works.
@@ -647,6 +686,39 @@ mod tests {
         assert_eq!(e.identity.display(), "christophe");
         assert_eq!(e.service(), "iam");
         assert!(e.error_code.is_none());
+    }
+
+    #[test]
+    fn the_stack_a_resource_came_from_is_read_from_its_tags() {
+        // RunInstances as CloudFormation calls it: tags in a tag specification.
+        let run = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"RunInstances","requestParameters":{"tagSpecificationSet":{"items":[{"resourceType":"instance","tags":[{"key":"aws:cloudformation:stack-name","value":"web"},{"key":"team","value":"x"},{"key":"aws:cloudformation:logical-id","value":"WebServer"}]}]}}}"#;
+        let stack = CloudTrailEvent::from_json(run)
+            .unwrap()
+            .cloudformation_stack()
+            .unwrap();
+        assert_eq!(
+            (stack.stack.as_str(), stack.logical_id.as_str()),
+            ("web", "WebServer")
+        );
+        // DynamoDB's `Tags` with capitals; Lambda's tag map.
+        let table = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"CreateTable","requestParameters":{"tableName":"orders","tags":[{"Key":"aws:cloudformation:logical-id","Value":"Orders"},{"Key":"aws:cloudformation:stack-name","Value":"shop"}]}}"#;
+        let stack = CloudTrailEvent::from_json(table)
+            .unwrap()
+            .cloudformation_stack();
+        assert_eq!(stack.unwrap().logical_id, "Orders");
+        let function = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"CreateFunction20150331","requestParameters":{"tags":{"aws:cloudformation:stack-name":"api","aws:cloudformation:logical-id":"Handler"}}}"#;
+        let stack = CloudTrailEvent::from_json(function)
+            .unwrap()
+            .cloudformation_stack();
+        assert_eq!(stack.unwrap().stack, "api");
+        // Half a pair is no stack.
+        let half = r#"{"eventTime":"2026-01-01T00:00:00Z","eventName":"CreateTable","requestParameters":{"tags":[{"Key":"aws:cloudformation:stack-name","Value":"shop"}]}}"#;
+        assert_eq!(
+            CloudTrailEvent::from_json(half)
+                .unwrap()
+                .cloudformation_stack(),
+            None
+        );
     }
 
     #[test]

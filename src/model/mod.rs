@@ -153,6 +153,17 @@ pub struct Finding {
     pub guidance: Option<String>,
     #[serde(default)]
     pub evaluated_at: Option<DateTime<Utc>>,
+    /// The CloudFormation stack that made the resource, where known: the way to its
+    /// template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackResource>,
+}
+
+/// Where CloudFormation says a resource comes from: its stack, and its logical ID there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StackResource {
+    pub stack: String,
+    pub logical_id: String,
 }
 
 impl Finding {

@@ -663,6 +663,12 @@ impl IncidentState {
             .map(|e| &e.0)
     }
 
+    /// The stack CloudFormation tagged a resource with, read from the call that created
+    /// it.
+    pub fn tagged_stack(&self, resource_name: &str) -> Option<crate::model::StackResource> {
+        self.creator_of(resource_name)?.cloudformation_stack()
+    }
+
     /// The outbox message that mirrors record `seq`, if any.
     pub fn chat_for(&self, seq: i64) -> Option<&ChatView> {
         self.chat_by_source.get(&seq).map(|&i| &self.chat[i])

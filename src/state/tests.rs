@@ -250,6 +250,7 @@ fn findings_group_by_rule_and_resolution_is_noted() {
             remediation: None,
             guidance: None,
             evaluated_at: None,
+            stack: None,
         })
     };
     let mut f = Feed::new();

@@ -49,6 +49,7 @@ pub(super) fn infrastructure(
         .collect();
     let (rules, mut problems) = crate::iac::rules::RuleBook::load(&config.iac.rules);
     let (mut code, unread) = Code::load(&repos, rules);
+    code = code.with_stacks(config.iac.stacks.clone());
     problems.extend(unread);
     if code.is_empty() && !extra.is_empty() {
         code = Code::from_texts(extra);

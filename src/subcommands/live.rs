@@ -44,6 +44,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         others_every: poll * 4,
         lookback,
         securityhub_min: min,
+        stacks: !config.iac.repos.is_empty() || !cli.iac_repos.is_empty(),
         ..Default::default()
     };
     let rt = runtime()?;

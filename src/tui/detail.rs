@@ -272,6 +272,48 @@ fn alert_lines(view: &View<'_>, i: usize, full: bool) -> Vec<Line<'static>> {
                 None => out.push(muted(view, format!("  {id} (not loaded)"))),
             }
         }
+        out.extend(alert_in_code(view, a));
+    }
+    out
+}
+
+/// Events of an alert read for the resources they touch: enough for what it did.
+const ALERT_EVENTS_IN_CODE: usize = 50;
+
+/// The resources the alert's calls touched that the team's templates make: where, and who
+/// wrote them, so a changed resource leads to the code and its owners.
+fn alert_in_code(view: &View<'_>, a: &crate::model::Alert) -> Vec<Line<'static>> {
+    let mut found: Vec<crate::iac::locate::InCode> = Vec::new();
+    for e in a
+        .event_ids
+        .iter()
+        .take(ALERT_EVENTS_IN_CODE)
+        .filter_map(|id| view.state.event(id))
+    {
+        for c in view.code.touched_by(e) {
+            if !found.contains(&c) {
+                found.push(c);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Line::default(), heading(view, "In the code")];
+    for c in found {
+        let who = if c.authors.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = c.authors.iter().map(|a| a.name.as_str()).collect();
+            format!(" — written by {}", names.join(", "))
+        };
+        out.push(plain(
+            view,
+            format!(
+                "  {}:{}  {} ({}){who}",
+                c.path, c.line, c.logical_id, c.resource_type
+            ),
+        ));
     }
     out
 }
@@ -319,7 +361,9 @@ fn finding_lines(view: &View<'_>, f: &Finding, full: bool) -> Vec<Line<'static>>
         )),
         None => out.push(label(view, "Created by", "not in the loaded CloudTrail")),
     }
-    let in_code = view.code.finding(&f.rule, &f.resource_type, &f.resource_id);
+    let in_code = view
+        .code
+        .finding(f, view.state.tagged_stack(&f.resource_id).as_ref());
     if let Some(c) = &in_code {
         let checked = if c.rule.is_empty() {
             String::new()

@@ -70,6 +70,7 @@ fn finding(rule: &str, id: &str, remediation: Option<&str>) -> RecordBody {
         remediation: remediation.map(str::to_string),
         guidance: None,
         evaluated_at: None,
+        stack: None,
     })
 }
 

@@ -72,13 +72,20 @@ fn a_finding_names_who_wrote_its_template_latest_first_and_mentions_them() {
 
     let (code, problems) = Code::load(&[d.to_path_buf()], Default::default());
     assert!(problems.is_empty(), "{problems:?}");
-    let found = code
-        .finding(
-            "dynamodb-table-encryption-enabled",
-            "AWS::DynamoDB::Table",
-            "orders",
-        )
-        .expect("the table in the code");
+    let finding = Finding {
+        rule: "dynamodb-table-encryption-enabled".into(),
+        rule_description: "Checks that DynamoDB tables are encrypted".into(),
+        resource_type: "AWS::DynamoDB::Table".into(),
+        resource_id: "orders".into(),
+        region: "us-east-1".into(),
+        compliance: "NON_COMPLIANT".into(),
+        annotation: None,
+        remediation: None,
+        guidance: None,
+        evaluated_at: None,
+        stack: None,
+    };
+    let found = code.finding(&finding, None).expect("the table in the code");
     assert_eq!((found.path.as_str(), found.line), ("stacks/orders.yaml", 2));
     let names: Vec<&str> = found.authors.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Li Wei", "Dana Kim"], "Sam only touched the bucket");
@@ -90,18 +97,7 @@ fn a_finding_names_who_wrote_its_template_latest_first_and_mentions_them() {
         code: Arc::new(code),
         ..MirrorOptions::default()
     };
-    let finding = RecordBody::Finding(Finding {
-        rule: "dynamodb-table-encryption-enabled".into(),
-        rule_description: "Checks that DynamoDB tables are encrypted".into(),
-        resource_type: "AWS::DynamoDB::Table".into(),
-        resource_id: "orders".into(),
-        region: "us-east-1".into(),
-        compliance: "NON_COMPLIANT".into(),
-        annotation: None,
-        remediation: None,
-        guidance: None,
-        evaluated_at: None,
-    });
+    let finding = RecordBody::Finding(finding);
     let rec = Record {
         seq: 1,
         at: chrono::Utc::now(),
@@ -116,4 +112,77 @@ fn a_finding_names_who_wrote_its_template_latest_first_and_mentions_them() {
         text.contains("*Written by* Li Wei <@U0LIWEI>, Dana Kim"),
         "{text}"
     );
+}
+
+/// Two stacks deployed from one template file each, both with an unnamed table
+/// `Table`: CloudFormation names them, so only the stack says which template made which.
+const STACK_TABLE: &str = "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Sub '${AWS::StackName}-data'\n      BillingMode: PAY_PER_REQUEST\n      AttributeDefinitions:\n        - AttributeName: id\n          AttributeType: S\n      KeySchema:\n        - AttributeName: id\n          KeyType: HASH\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n";
+
+#[tokio::test]
+async fn a_deployed_stack_leads_a_finding_to_its_template() {
+    use warroom::source::aws::stacks::StackIndex;
+    let moto = crate::support::moto::Moto::start();
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk_config().await);
+    for stack in ["billing", "orders"] {
+        cfn.create_stack()
+            .stack_name(stack)
+            .template_body(STACK_TABLE)
+            .send()
+            .await
+            .unwrap();
+    }
+    let listed = cfn
+        .list_stack_resources()
+        .stack_name("orders")
+        .send()
+        .await
+        .unwrap();
+    let physical = |logical: &str| {
+        listed
+            .stack_resource_summaries()
+            .iter()
+            .find(|r| r.logical_resource_id() == Some(logical))
+            .and_then(|r| r.physical_resource_id())
+            .unwrap()
+            .to_string()
+    };
+    let (table, group) = (physical("Table"), physical("Web"));
+    assert!(group.starts_with("sg-"), "{group}");
+
+    let mut index = StackIndex::new(cfn.clone(), std::time::Duration::from_secs(60));
+    let found = index.stack_of(&group).await.unwrap().unwrap();
+    assert_eq!(
+        (found.stack.as_str(), found.logical_id.as_str()),
+        ("orders", "Web")
+    );
+    assert_eq!(index.stack_of("sg-not-deployed").await.unwrap(), None);
+
+    // The finding on the orders table, told its stack, is found in orders.yaml, not in
+    // billing.yaml, though both hold a `Table`.
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join("stacks")).unwrap();
+    for f in ["billing", "orders"] {
+        std::fs::write(repo.path().join(format!("stacks/{f}.yaml")), STACK_TABLE).unwrap();
+    }
+    let (code, problems) = Code::load(&[repo.path().to_path_buf()], Default::default());
+    assert_eq!(problems.len(), 0, "{problems:?}");
+    let finding = Finding {
+        rule: "dynamodb-table-encryption-enabled".into(),
+        rule_description: String::new(),
+        resource_type: "AWS::DynamoDB::Table".into(),
+        resource_id: table.clone(),
+        region: crate::support::moto::REGION.into(),
+        compliance: "NON_COMPLIANT".into(),
+        annotation: None,
+        remediation: None,
+        guidance: None,
+        evaluated_at: None,
+        stack: index.stack_of(&table).await.unwrap(),
+    };
+    let at = code.finding(&finding, None).expect("found by its stack");
+    assert_eq!(
+        (at.path.as_str(), at.logical_id.as_str()),
+        ("stacks/orders.yaml", "Table")
+    );
+    assert!(at.patch.unwrap().contains("+      SSESpecification:"));
 }

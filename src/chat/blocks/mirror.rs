@@ -470,7 +470,10 @@ pub(super) fn fix_as_code(
     if let Some(a) = &f.annotation {
         b.section(escape(a));
     }
-    match opts.code.finding(&f.rule, &f.resource_type, &f.resource_id) {
+    match opts
+        .code
+        .finding(f, before.tagged_stack(&f.resource_id).as_ref())
+    {
         // In the code: where, under which rule it is checked before deploy, the patch.
         Some(c) if c.patch.is_some() => {
             let checked = if c.rule.is_empty() {

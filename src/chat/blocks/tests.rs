@@ -164,6 +164,7 @@ fn table_finding(compliance: &str, remediation: Option<&str>, rule: &str) -> Rec
         remediation: remediation.map(str::to_string),
         guidance: None,
         evaluated_at: Some(t(0)),
+        stack: None,
     })
 }
 

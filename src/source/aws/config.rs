@@ -75,6 +75,7 @@ impl ConfigSource {
                 remediation: documents.get(rule).cloned(),
                 guidance: None,
                 evaluated_at: None,
+                stack: None,
             };
             let results = self.non_compliant_results(rule).await?;
             findings.extend(results.iter().filter_map(|r| finding(&template, r)));
@@ -362,6 +363,7 @@ fn finding(template: &Finding, result: &sdk::EvaluationResult) -> Option<Finding
         resource_id: qualifier.resource_id()?.to_string(),
         annotation: result.annotation().map(str::to_string),
         evaluated_at: result.result_recorded_time().and_then(utc),
+        stack: None,
         ..template.clone()
     })
 }

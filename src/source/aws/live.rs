@@ -10,6 +10,7 @@ use super::iam::{IamSource, IamTracker};
 use super::pace::Pacer;
 use super::responder::AwsResponder;
 use super::securityhub;
+use super::stacks::StackIndex;
 use super::trails::{TrailTracker, trail_health};
 use crate::model::{Alert, Finding, NewRecord, RecordBody, Severity, SourceStatus};
 use crate::source::{Outlet, Source, SourceReport};
@@ -32,6 +33,9 @@ pub struct LiveOptions {
     pub securityhub_min: Severity,
     /// Pages one CloudTrail poll or pivot may read per region.
     pub max_pages: usize,
+    /// Whether findings are told which CloudFormation stack made their resource (read
+    /// when infrastructure repositories are configured: the way from a finding to code).
+    pub stacks: bool,
 }
 
 impl Default for LiveOptions {
@@ -42,6 +46,7 @@ impl Default for LiveOptions {
             lookback: chrono::Duration::hours(6),
             securityhub_min: Severity::High,
             max_pages: 400,
+            stacks: false,
         }
     }
 }
@@ -168,7 +173,12 @@ pub fn sources(account: &Account, opts: LiveOptions, known: &IncidentState) -> L
         let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone());
         config_sources.insert(region.clone(), config.clone());
         let (every, findings) = (opts.others_every, known.findings.clone());
-        sources.push(source(move |out| poll_config(config, every, out, findings)));
+        let stacks = opts
+            .stacks
+            .then(|| StackIndex::new(aws_sdk_cloudformation::Client::new(&sdk), every));
+        sources.push(source(move |out| {
+            poll_config(config, stacks, every, out, findings)
+        }));
         let hub = aws_sdk_securityhub::Client::new(&sdk);
         let (region, min, last) = (region.clone(), opts.securityhub_min, known_findings.clone());
         sources.push(source(move |out| {
@@ -245,7 +255,13 @@ async fn poll_iam(
 /// Non-compliant findings by `(rule, resource)`: what the journal last said.
 type FindingMap = HashMap<(String, String), Finding>;
 
-async fn poll_config(source: ConfigSource, every: Duration, ch: Outlet, known: Vec<Finding>) {
+async fn poll_config(
+    source: ConfigSource,
+    mut stacks: Option<StackIndex>,
+    every: Duration,
+    ch: Outlet,
+    known: Vec<Finding>,
+) {
     let mut health = Health::new(format!("config:{}", source.region()), &ch);
     let mut last: FindingMap = known
         .into_iter()
@@ -254,15 +270,32 @@ async fn poll_config(source: ConfigSource, every: Duration, ch: Outlet, known: V
         .collect();
     loop {
         match source.non_compliant().await {
-            Ok(findings) => {
+            Ok(mut findings) => {
                 let count = findings.len();
+                // The stacks are a way to the code, not the findings: without them the
+                // findings still go in, and the status line says why they are missing.
+                let stacks_note = match &mut stacks {
+                    Some(index) => match with_stacks(index, &mut findings).await {
+                        Ok(()) => String::new(),
+                        Err(f) => format!("; stacks unknown: {f}"),
+                    },
+                    None => String::new(),
+                };
                 health.send("aws-config", finding_changes(&mut last, findings));
-                health.ok(format!("{count} non-compliant resources"));
+                health.ok(format!("{count} non-compliant resources{stacks_note}"));
             }
             Err(f) => health.failed(&f),
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// Each non-compliant finding told the stack its resource was deployed by, if any.
+async fn with_stacks(index: &mut StackIndex, findings: &mut [Finding]) -> Result<(), AwsFailure> {
+    for f in findings.iter_mut().filter(|f| f.is_non_compliant()) {
+        f.stack = index.stack_of(&f.resource_id).await?;
+    }
+    Ok(())
 }
 
 /// New or changed findings, and resources no longer non-compliant (recorded COMPLIANT).
@@ -398,6 +431,7 @@ mod tests {
             remediation: None,
             guidance: None,
             evaluated_at: None,
+            stack: None,
         }
     }
 

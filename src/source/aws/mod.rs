@@ -12,5 +12,6 @@ pub mod live;
 pub mod pace;
 pub mod responder;
 pub mod securityhub;
+pub mod stacks;
 pub mod time;
 pub mod trails;

@@ -396,7 +396,7 @@ impl App {
                 let f = &self.state.findings[*i];
                 // The patch to the template, when the code is known; else the resource.
                 self.code
-                    .finding(&f.rule, &f.resource_type, &f.resource_id)
+                    .finding(f, self.state.tagged_stack(&f.resource_id).as_ref())
                     .and_then(|c| c.patch)
                     .or_else(|| Some(f.resource_id.clone()))
             }

@@ -244,6 +244,7 @@ async fn non_compliant_resources_come_with_descriptions_and_remediation_document
             remediation: doc.map(str::to_string),
             guidance: None,
             evaluated_at: DateTime::from_timestamp(at, 0),
+            stack: None,
         };
     let versioning = "Buckets keep every version";
     let document = Some("AWS-ConfigureS3BucketVersioning");

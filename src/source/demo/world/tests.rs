@@ -110,6 +110,7 @@ fn tiny() -> Scenario {
             remediation: Some("AWS-DisableS3BucketPublicReadWrite".into()),
             guidance: None,
             evaluated_at: None,
+            stack: None,
         }],
         remediations: vec![(
             "s3-bucket-public-read-prohibited".into(),
