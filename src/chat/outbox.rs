@@ -65,45 +65,31 @@ impl Outbox {
         &self.state
     }
 
-    /// Folds one record; returns the message to queue for it, if it deserves one that is
-    /// not queued yet. Records already folded are ignored.
-    pub fn observe(
-        &mut self,
-        rec: &Record,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Option<NewRecord> {
+    /// Folds one record; returns the messages to queue for it (its thread message and the
+    /// direct messages beside it), if it deserves some not queued yet. Records already
+    /// folded are ignored.
+    pub fn observe(&mut self, rec: &Record, at: chrono::DateTime<chrono::Utc>) -> Vec<NewRecord> {
         if rec.seq <= self.state.last_seq {
-            return None;
+            return Vec::new();
         }
-        let message = blocks::message_for(rec, &self.state, &self.options);
+        let messages = deserved(rec, &self.state, &self.options);
         self.state.apply(rec);
         if matches!(rec.body, RecordBody::ChatQueued(_)) {
             self.queued_any = true;
         }
-        let message = message.filter(|_| self.state.chat_for(rec.seq).is_none())?;
-        let root = !self.queued_any;
-        self.queued_any = true;
-        Some(NewRecord::new(
-            at,
-            ACTOR,
-            RecordBody::ChatQueued(ChatQueued {
-                message_id: format!("msg-{}", rec.seq),
-                source_seq: rec.seq,
-                summary: message.summary,
-                text: message.text,
-                blocks: message.blocks,
-                root,
-            }),
-        ))
+        if self.state.chat_for(rec.seq).is_some() {
+            return Vec::new();
+        }
+        queue(messages, rec.seq, &mut self.queued_any, at)
     }
 
     /// Rebuilds from the whole journal and queues what deserves a message and has none:
     /// run when this process starts delivering, since another may have queued some.
     pub fn resync(&mut self, all: &[Record], at: chrono::DateTime<chrono::Utc>) -> Vec<NewRecord> {
-        let queued: HashSet<i64> = all
+        let queued: HashSet<&str> = all
             .iter()
             .filter_map(|r| match &r.body {
-                RecordBody::ChatQueued(q) => Some(q.source_seq),
+                RecordBody::ChatQueued(q) => Some(q.message_id.as_str()),
                 _ => None,
             })
             .collect();
@@ -111,23 +97,10 @@ impl Outbox {
         self.state = IncidentState::default();
         let mut out = Vec::new();
         for rec in all {
-            let message = blocks::message_for(rec, &self.state, &self.options);
+            let mut messages = deserved(rec, &self.state, &self.options);
             self.state.apply(rec);
-            if let Some(m) = message.filter(|_| !queued.contains(&rec.seq)) {
-                out.push(NewRecord::new(
-                    at,
-                    ACTOR,
-                    RecordBody::ChatQueued(ChatQueued {
-                        message_id: format!("msg-{}", rec.seq),
-                        source_seq: rec.seq,
-                        summary: m.summary,
-                        text: m.text,
-                        blocks: m.blocks,
-                        root: !any_queued,
-                    }),
-                ));
-                any_queued = true;
-            }
+            messages.retain(|m| !queued.contains(m.id.as_str()));
+            out.extend(queue(messages, rec.seq, &mut any_queued, at));
         }
         self.queued_any = any_queued;
         out
@@ -142,6 +115,64 @@ impl Outbox {
     }
 }
 
+/// One message a record deserves: where it goes and what it says.
+struct Deserved {
+    id: String,
+    message: blocks::ChatMessage,
+    to: Option<String>,
+}
+
+/// The messages record `rec` deserves: its reply in the thread, and any direct messages.
+/// Their IDs derive from the record, so two processes queue each once.
+fn deserved(rec: &Record, before: &IncidentState, options: &MirrorOptions) -> Vec<Deserved> {
+    let Some(message) = blocks::message_for(rec, before, options) else {
+        return Vec::new();
+    };
+    let direct = blocks::direct_recipients(rec, before, options);
+    let mut out = vec![Deserved {
+        id: format!("msg-{}", rec.seq),
+        message: message.clone(),
+        to: None,
+    }];
+    out.extend(direct.into_iter().enumerate().map(|(i, to)| Deserved {
+        id: format!("dm-{}-{i}", rec.seq),
+        message: message.clone(),
+        to: Some(to),
+    }));
+    out
+}
+
+/// The outbox records for `messages`; the first thread message of all is the root.
+fn queue(
+    messages: Vec<Deserved>,
+    source_seq: i64,
+    queued_any: &mut bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewRecord> {
+    messages
+        .into_iter()
+        .map(|m| {
+            let root = m.to.is_none() && !*queued_any;
+            if m.to.is_none() {
+                *queued_any = true;
+            }
+            NewRecord::new(
+                at,
+                ACTOR,
+                RecordBody::ChatQueued(ChatQueued {
+                    message_id: m.id,
+                    source_seq,
+                    summary: m.message.summary,
+                    text: m.message.text,
+                    blocks: m.message.blocks,
+                    root,
+                    to: m.to,
+                }),
+            )
+        })
+        .collect()
+}
+
 /// How long to wait before trying a message again.
 pub fn backoff(failure: &SlackFailure, attempt: u32, max: Duration) -> Duration {
     let exponential = Duration::from_secs(1u64 << attempt.saturating_sub(1).min(16)).min(max);
@@ -153,6 +184,8 @@ pub fn backoff(failure: &SlackFailure, attempt: u32, max: Duration) -> Duration 
         SlackFailure::Temporary(_) => exponential,
         // A refusal needs a person to fix the configuration: ask again now and then.
         SlackFailure::Refused(_) => max,
+        // Never retried: the message is dropped.
+        SlackFailure::NoRecipient(_) => max,
     }
 }
 
@@ -187,6 +220,7 @@ pub async fn run(
         not_before: HashMap::new(),
         thread: None,
         pacer: Pacer::new(1.0),
+        users: HashMap::new(),
     };
     mirror.outbox = Outbox::new(mirror.config.options.clone());
     mirror.pacer = Pacer::new(mirror.config.per_second);
@@ -229,6 +263,8 @@ struct Mirror {
     /// The thread's root, as this process learnt it when delivering it.
     thread: Option<String>,
     pacer: Pacer,
+    /// Slack user IDs by e-mail, as looked up for direct messages.
+    users: HashMap<String, String>,
 }
 
 impl Mirror {
@@ -236,10 +272,9 @@ impl Mirror {
         let now = self.clock.now();
         let mut queue = Vec::new();
         for r in records {
-            if let Some(q) = self.outbox.observe(r, now)
-                && self.holding
-            {
-                queue.push(q);
+            let deserved = self.outbox.observe(r, now);
+            if self.holding {
+                queue.extend(deserved);
             }
         }
         self.writer.append(queue);
@@ -290,33 +325,31 @@ impl Mirror {
             return;
         };
         let message = &view.message;
-        let thread = if message.root {
-            None
-        } else {
-            match self
-                .outbox
-                .state()
-                .thread
-                .as_ref()
-                .map(|(_, ts)| ts.clone())
-                .or(self.thread.clone())
-            {
-                Some(ts) => Some(ts),
-                // The root is not delivered yet, and nothing goes before it.
-                None if self.outbox.state().chat.iter().any(|c| c.message.root) => return,
-                None => None,
+        self.pacer.wait().await;
+        let outcome = match &message.to {
+            // A direct message: to the user, looked up by e-mail when that is all we have.
+            Some(to) => match self.recipient(to).await {
+                Ok(user) => {
+                    self.api
+                        .post(&user, None, &message.text, &message.blocks)
+                        .await
+                }
+                Err(f) => Err(f),
+            },
+            None => {
+                let Some(thread) = self.thread_for(message) else {
+                    return;
+                };
+                self.api
+                    .post(
+                        &self.config.channel,
+                        thread.as_deref(),
+                        &message.text,
+                        &message.blocks,
+                    )
+                    .await
             }
         };
-        self.pacer.wait().await;
-        let outcome = self
-            .api
-            .post(
-                &self.config.channel,
-                thread.as_deref(),
-                &message.text,
-                &message.blocks,
-            )
-            .await;
         let delivery = match outcome {
             Ok(ts) => {
                 self.sent_here.insert(message.message_id.clone());
@@ -324,9 +357,18 @@ impl Mirror {
                     self.thread = Some(ts.clone());
                 }
                 Delivery::Sent {
-                    channel: self.config.channel.clone(),
+                    channel: message
+                        .to
+                        .clone()
+                        .unwrap_or_else(|| self.config.channel.clone()),
                     ts,
                 }
+            }
+            Err(SlackFailure::NoRecipient(error)) => {
+                // Nobody to write to: said once in the journal, and the queue moves on.
+                tracing::warn!(message = %message.message_id, "slack message dropped: {error}");
+                self.sent_here.insert(message.message_id.clone());
+                Delivery::Dropped { error }
             }
             Err(failure) => {
                 let attempt = self.attempts.entry(message.message_id.clone()).or_insert(0);
@@ -350,6 +392,40 @@ impl Mirror {
                 delivery,
             }),
         )]);
+    }
+
+    /// The thread a reply goes into (`Some(None)` for the root itself); `None` while the
+    /// root is not delivered, since nothing goes before it.
+    fn thread_for(&self, message: &ChatQueued) -> Option<Option<String>> {
+        if message.root {
+            return Some(None);
+        }
+        match self
+            .outbox
+            .state()
+            .thread
+            .as_ref()
+            .map(|(_, ts)| ts.clone())
+            .or(self.thread.clone())
+        {
+            Some(ts) => Some(Some(ts)),
+            None if self.outbox.state().chat.iter().any(|c| c.message.root) => None,
+            None => Some(None),
+        }
+    }
+
+    /// The Slack user a direct message goes to: `to` itself when it is a user ID, else the
+    /// user with that e-mail (asked once per process).
+    async fn recipient(&mut self, to: &str) -> Result<String, SlackFailure> {
+        if !to.contains('@') {
+            return Ok(to.to_string());
+        }
+        if let Some(id) = self.users.get(to) {
+            return Ok(id.clone());
+        }
+        let id = self.api.user_by_email(to).await?;
+        self.users.insert(to.to_string(), id.clone());
+        Ok(id)
     }
 }
 

@@ -23,7 +23,19 @@ pub enum SlackFailure {
     /// request changes nothing until someone fixes the configuration.
     #[error("{0}")]
     Refused(String),
+    /// A direct message's recipient is not someone Slack can write to (no user has the
+    /// e-mail, the user is gone): it never will be.
+    #[error("{0}")]
+    NoRecipient(String),
 }
+
+/// Slack API errors that mean a direct message has nobody to go to.
+const NO_RECIPIENT: &[&str] = &[
+    "users_not_found",
+    "user_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+];
 
 type Connector = SlackClientHyperConnector<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
@@ -124,6 +136,23 @@ impl SlackApi {
             .map_err(classify)
     }
 
+    /// The Slack user with this e-mail address (`users.lookupByEmail`).
+    pub async fn user_by_email(&self, email: &str) -> Result<String, SlackFailure> {
+        let session = self.client.open_session(&self.token);
+        session
+            .users_lookup_by_email(&SlackApiUsersLookupByEmailRequest::new(EmailAddress(
+                email.to_string(),
+            )))
+            .await
+            .map(|r| r.user.id.to_string())
+            .map_err(|e| match classify(e) {
+                SlackFailure::NoRecipient(_) => {
+                    SlackFailure::NoRecipient(format!("no Slack user has the e-mail {email}"))
+                }
+                other => other,
+            })
+    }
+
     /// The members of a user group (`S…`).
     pub async fn group_members(&self, group: &str) -> Result<Vec<String>, SlackFailure> {
         let session = self.client.open_session(&self.token);
@@ -140,6 +169,9 @@ fn classify(e: SlackClientError) -> SlackFailure {
         SlackClientError::RateLimitError(r) => SlackFailure::RateLimited {
             retry_after: r.retry_after,
         },
+        SlackClientError::ApiError(api) if NO_RECIPIENT.contains(&api.code.as_str()) => {
+            SlackFailure::NoRecipient(format!("Slack has no such recipient: {}", api.code))
+        }
         SlackClientError::ApiError(api) if REFUSALS.contains(&api.code.as_str()) => {
             SlackFailure::Refused(format!("Slack refused: {}", api.code))
         }

@@ -54,6 +54,18 @@ pub struct IacConfig {
     /// not named as their template's file.
     #[serde(default)]
     pub stacks: std::collections::BTreeMap<String, PathBuf>,
+    /// Who hears of a finding whose template is known: the incident thread, or also each
+    /// of the people who wrote its lines, by direct message.
+    #[serde(default)]
+    pub notify: IacNotify,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IacNotify {
+    #[default]
+    Thread,
+    Committers,
 }
 
 /// The detections: which Sigma rules run and how alerts are grouped.

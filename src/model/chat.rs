@@ -20,6 +20,10 @@ pub struct ChatQueued {
     /// The first message of the incident: the others are replies in its thread.
     #[serde(default)]
     pub root: bool,
+    /// A direct message to this person (a Slack user ID, or an e-mail to look the user up
+    /// by) rather than a reply in the thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 /// What became of one attempt to deliver a queued message.
@@ -35,6 +39,10 @@ pub enum Delivery {
         attempt: u32,
         error: String,
         retry_in_secs: u64,
+    },
+    /// Never to be delivered: a direct message to someone Slack does not know.
+    Dropped {
+        error: String,
     },
 }
 

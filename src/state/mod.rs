@@ -125,8 +125,17 @@ impl ActionView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChatState {
     Queued,
-    Retrying { attempt: u32, error: String },
-    Sent { ts: String },
+    Retrying {
+        attempt: u32,
+        error: String,
+    },
+    Sent {
+        ts: String,
+    },
+    /// Given up on, for good (a direct message to someone Slack does not know).
+    Dropped {
+        error: String,
+    },
 }
 
 /// One message of the outbox.
@@ -316,7 +325,10 @@ impl IncidentState {
                 if !self.chat_index.contains_key(&q.message_id) {
                     self.chat_index
                         .insert(q.message_id.clone(), self.chat.len());
-                    self.chat_by_source.insert(q.source_seq, self.chat.len());
+                    // The thread's message stands for its record; direct messages beside it.
+                    if q.to.is_none() {
+                        self.chat_by_source.insert(q.source_seq, self.chat.len());
+                    }
                     self.chat.push(ChatView {
                         message: q.clone(),
                         state: ChatState::Queued,
@@ -337,6 +349,9 @@ impl IncidentState {
                             }
                             Delivery::Retrying { attempt, error, .. } => ChatState::Retrying {
                                 attempt: *attempt,
+                                error: error.clone(),
+                            },
+                            Delivery::Dropped { error } => ChatState::Dropped {
                                 error: error.clone(),
                             },
                         };
@@ -678,7 +693,7 @@ impl IncidentState {
     pub fn undelivered(&self) -> impl Iterator<Item = &ChatView> {
         self.chat
             .iter()
-            .filter(|c| !matches!(c.state, ChatState::Sent { .. }))
+            .filter(|c| !matches!(c.state, ChatState::Sent { .. } | ChatState::Dropped { .. }))
     }
 
     /// Whether an access key is known to be unusable.

@@ -346,6 +346,7 @@ fn the_outbox_tracks_each_message_to_its_delivery_and_finds_the_thread() {
             text: "t".into(),
             blocks: serde_json::json!([]),
             root,
+            to: None,
         })
     };
     let delivery = |id: &str, d: Delivery| {

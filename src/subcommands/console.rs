@@ -226,6 +226,7 @@ pub(super) fn mirror(
     clock: SharedClock,
     role: &str,
     code: Arc<crate::iac::locate::Code>,
+    notify: crate::config::IacNotify,
 ) -> anyhow::Result<Option<impl std::future::Future<Output = ()> + Send + 'static>> {
     let (Some(token), Some(channel)) = (&settings.bot_token, &settings.channel) else {
         return Ok(None);
@@ -237,6 +238,7 @@ pub(super) fn mirror(
             min_alert_severity: settings.mirror_min,
             mentions: settings.users.clone(),
             code,
+            notify_committers: notify == crate::config::IacNotify::Committers,
         },
     );
     Ok(Some(outbox::run(

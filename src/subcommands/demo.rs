@@ -84,6 +84,7 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         clock.clone(),
         "console",
         console.code.clone(),
+        config.iac.notify,
     )?;
     let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());
     let rt = runtime()?;

@@ -142,6 +142,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         clock.clone(),
         "console",
         console.code.clone(),
+        config.iac.notify,
     )?;
     let identity = account.arn.clone();
     let own_key = account.own_key.clone();

@@ -154,7 +154,14 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
             &[]
         };
         let code = super::console::infrastructure(cli, config, infra).0;
-        if let Some(m) = mirror(&settings, &path, clock.clone(), "serve", code)? {
+        if let Some(m) = mirror(
+            &settings,
+            &path,
+            clock.clone(),
+            "serve",
+            code,
+            config.iac.notify,
+        )? {
             side.spawn(m);
         }
         if let Some(p) = unattended(config, cli, &path, Some(api_for_policies), clock.clone()) {

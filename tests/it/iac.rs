@@ -31,6 +31,56 @@ fn git(dir: &Path, who: (&str, &str), when: &str, args: &[&str]) {
 
 #[test]
 fn a_finding_names_who_wrote_its_template_latest_first_and_mentions_them() {
+    let (_repo, code) = orders_repo();
+    let finding = orders_finding();
+    let found = code.finding(&finding, None).expect("the table in the code");
+    assert_eq!((found.path.as_str(), found.line), ("stacks/orders.yaml", 2));
+    let names: Vec<&str> = found.authors.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Li Wei", "Dana Kim"], "Sam only touched the bucket");
+
+    // The thread's message: the file and line, the patch, and the authors, mentioned when
+    // their Slack user is known (by e-mail here).
+    let opts = MirrorOptions {
+        mentions: BTreeMap::from([("li@example.com".to_string(), "U0LIWEI".to_string())]),
+        code: Arc::new(code),
+        ..MirrorOptions::default()
+    };
+    let rec = Record {
+        seq: 1,
+        at: chrono::Utc::now(),
+        actor: "aws-config".into(),
+        body: RecordBody::Finding(finding),
+    };
+    let m = message_for(&rec, &IncidentState::default(), &opts).expect("a message");
+    let text = serde_json::to_string(&m.blocks).unwrap();
+    assert!(text.contains("stacks/orders.yaml:2"), "{text}");
+    assert!(text.contains("+      SSESpecification:"), "{text}");
+    assert!(
+        text.contains("*Written by* Li Wei <@U0LIWEI>, Dana Kim"),
+        "{text}"
+    );
+}
+
+/// The DynamoDB encryption finding on the `orders` table.
+fn orders_finding() -> Finding {
+    Finding {
+        rule: "dynamodb-table-encryption-enabled".into(),
+        rule_description: "Checks that DynamoDB tables are encrypted".into(),
+        resource_type: "AWS::DynamoDB::Table".into(),
+        resource_id: "orders".into(),
+        region: "us-east-1".into(),
+        compliance: "NON_COMPLIANT".into(),
+        annotation: None,
+        remediation: None,
+        guidance: None,
+        evaluated_at: None,
+        stack: None,
+    }
+}
+
+/// A repository made here: Dana wrote the orders table, Li changed its billing later, Sam
+/// touched only the bucket beside it.
+fn orders_repo() -> (tempfile::TempDir, Code) {
     let repo = tempfile::tempdir().unwrap();
     let d = repo.path();
     let dana = ("Dana Kim", "dana@example.com");
@@ -72,45 +122,88 @@ fn a_finding_names_who_wrote_its_template_latest_first_and_mentions_them() {
 
     let (code, problems) = Code::load(&[d.to_path_buf()], Default::default());
     assert!(problems.is_empty(), "{problems:?}");
-    let finding = Finding {
-        rule: "dynamodb-table-encryption-enabled".into(),
-        rule_description: "Checks that DynamoDB tables are encrypted".into(),
-        resource_type: "AWS::DynamoDB::Table".into(),
-        resource_id: "orders".into(),
-        region: "us-east-1".into(),
-        compliance: "NON_COMPLIANT".into(),
-        annotation: None,
-        remediation: None,
-        guidance: None,
-        evaluated_at: None,
-        stack: None,
-    };
-    let found = code.finding(&finding, None).expect("the table in the code");
-    assert_eq!((found.path.as_str(), found.line), ("stacks/orders.yaml", 2));
-    let names: Vec<&str> = found.authors.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["Li Wei", "Dana Kim"], "Sam only touched the bucket");
+    (repo, code)
+}
 
-    // The thread's message: the file and line, the patch, and the authors, mentioned when
-    // their Slack user is known (by e-mail here).
-    let opts = MirrorOptions {
-        mentions: BTreeMap::from([("li@example.com".to_string(), "U0LIWEI".to_string())]),
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committers_get_the_finding_by_direct_message() {
+    use crate::support::slack_api::FakeSlack;
+    use warroom::chat::outbox::{self, MirrorConfig};
+    use warroom::chat::slack::SlackApi;
+    use warroom::config::secret::Secret;
+    use warroom::journal::Journal;
+    use warroom::model::{Delivery, NewRecord};
+
+    let (_repo, code) = orders_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("incident.sqlite");
+    Journal::open(&journal)
+        .unwrap()
+        .append(&[NewRecord::new(
+            chrono::Utc::now(),
+            "aws-config",
+            RecordBody::Finding(orders_finding()),
+        )])
+        .unwrap();
+    // Li is found by e-mail; nobody in the workspace has Dana's.
+    let slack = FakeSlack::start().await;
+    slack.add_user("li@example.com", "U0LIWEI");
+    let options = MirrorOptions {
         code: Arc::new(code),
+        notify_committers: true,
         ..MirrorOptions::default()
     };
-    let finding = RecordBody::Finding(finding);
-    let rec = Record {
-        seq: 1,
-        at: chrono::Utc::now(),
-        actor: "aws-config".into(),
-        body: finding,
+    let mut config = MirrorConfig::new("C0INCIDENT", options);
+    config.per_second = 20.0;
+    let api = SlackApi::new(&slack.url, &Secret::new("xoxb-test-token")).unwrap();
+    let task = tokio::spawn(outbox::run(
+        journal.clone(),
+        api,
+        config,
+        Arc::new(warroom::clock::SystemClock),
+        "test".into(),
+    ));
+    let deliveries = || -> Vec<(String, Delivery)> {
+        Journal::open(&journal)
+            .unwrap()
+            .read_all()
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| match r.body {
+                RecordBody::ChatDelivery(d) => Some((d.message_id, d.delivery)),
+                _ => None,
+            })
+            .collect()
     };
-    let m = message_for(&rec, &IncidentState::default(), &opts).expect("a message");
-    let text = serde_json::to_string(&m.blocks).unwrap();
-    assert!(text.contains("stacks/orders.yaml:2"), "{text}");
-    assert!(text.contains("+      SSESpecification:"), "{text}");
-    assert!(
-        text.contains("*Written by* Li Wei <@U0LIWEI>, Dana Kim"),
-        "{text}"
+    let start = std::time::Instant::now();
+    while deliveries().len() < 3 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{:?}",
+            deliveries()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    task.abort();
+
+    let posts = slack.delivered();
+    let channels: Vec<&str> = posts.iter().map(|p| p.channel.as_str()).collect();
+    assert_eq!(channels, ["C0INCIDENT", "U0LIWEI"], "the thread, then Li");
+    assert_eq!(posts[1].thread_ts, None, "a direct message is no reply");
+    let dm = serde_json::to_string(&posts[1].blocks).unwrap();
+    assert!(dm.contains("+      SSESpecification:"), "the patch: {dm}");
+    assert!(dm.contains("stacks/orders.yaml:2"), "{dm}");
+    assert_eq!(slack.lookups(), ["li@example.com", "dana@example.com"]);
+    let dana = deliveries()
+        .into_iter()
+        .find(|(id, _)| id == "dm-1-1")
+        .expect("Dana's message, answered");
+    assert_eq!(
+        dana.1,
+        Delivery::Dropped {
+            error: "no Slack user has the e-mail dana@example.com".into()
+        },
+        "said once, never retried"
     );
 }
 

@@ -444,6 +444,46 @@ pub(super) fn finding(
     }
 }
 
+/// Who hears of record `rec` by direct message besides the thread: with
+/// `notify_committers`, the people who wrote the template lines of a finding that gets the
+/// fix as code, the most recent first, at most [`COMMITTERS_TOLD`] of them — each as the
+/// Slack user `[slack.users]` maps them to, or else their e-mail, to be looked up.
+pub fn direct_recipients(
+    rec: &Record,
+    before: &IncidentState,
+    opts: &MirrorOptions,
+) -> Vec<String> {
+    let RecordBody::Finding(f) = &rec.body else {
+        return Vec::new();
+    };
+    if !opts.notify_committers || finding(f, before, opts).is_none() || !f.is_non_compliant() {
+        return Vec::new();
+    }
+    let Some(c) = opts
+        .code
+        .finding(f, before.tagged_stack(&f.resource_id).as_ref())
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for a in &c.authors {
+        let names = [a.email.clone(), a.name.clone()];
+        let to = match slack_user(opts, &names) {
+            Some(id) => id.to_string(),
+            None if a.email.contains('@') => a.email.clone(),
+            None => continue,
+        };
+        if !out.contains(&to) {
+            out.push(to);
+        }
+    }
+    out.truncate(COMMITTERS_TOLD);
+    out
+}
+
+/// The recent committers a finding is sent to directly: the people who own the lines now.
+pub const COMMITTERS_TOLD: usize = 5;
+
 /// A finding no remediation can fix: the fix as code, and who to ask to apply it.
 pub(super) fn fix_as_code(
     f: &Finding,

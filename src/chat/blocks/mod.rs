@@ -15,8 +15,8 @@ mod text;
 use answers::*;
 pub use answers::{alerts, blast, findings, help, keys, pivot, status, timeline};
 use kit::*;
-pub use mirror::message_for;
 use mirror::*;
+pub use mirror::{direct_recipients, message_for};
 pub use prompt::{confirm_prompt, error};
 pub use text::escape;
 use text::*;
@@ -95,6 +95,9 @@ pub struct MirrorOptions {
     pub mentions: BTreeMap<String, String>,
     /// The infrastructure code a finding's message points into, with the fix as a patch.
     pub code: std::sync::Arc<crate::iac::locate::Code>,
+    /// Whether a finding's message also goes, as a direct message, to the people who
+    /// wrote its template's lines (`[iac] notify = "committers"`).
+    pub notify_committers: bool,
 }
 
 impl Default for MirrorOptions {
@@ -103,6 +106,7 @@ impl Default for MirrorOptions {
             min_alert_severity: Severity::Info,
             mentions: BTreeMap::new(),
             code: Default::default(),
+            notify_committers: false,
         }
     }
 }

@@ -630,6 +630,7 @@ fn the_thread_gets_a_message_for_each_record_that_matters() {
             text: "x".into(),
             blocks: json!([]),
             root: true,
+            to: None,
         }),
     );
     j.silent(

@@ -141,9 +141,14 @@ pub(super) fn and_more(n: usize) -> Option<String> {
 /// A Slack user mention for a principal, when the configuration maps it. IDs are
 /// checked for shape so a bad config entry cannot inject markup.
 pub(super) fn mention(opts: &MirrorOptions, names: &[String]) -> Option<String> {
+    slack_user(opts, names).map(|id| format!("<@{id}>"))
+}
+
+/// The Slack user ID the configuration maps one of `names` to, checked for shape.
+pub(super) fn slack_user<'a>(opts: &'a MirrorOptions, names: &[String]) -> Option<&'a str> {
     names
         .iter()
         .filter_map(|n| opts.mentions.get(n))
         .find(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
-        .map(|id| format!("<@{id}>"))
+        .map(String::as_str)
 }

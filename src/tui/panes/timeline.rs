@@ -132,5 +132,6 @@ fn slack_state(state: &IncidentState, seq: i64) -> String {
         Some(ChatState::Queued) => "queued".into(),
         Some(ChatState::Retrying { attempt, .. }) => format!("retry {attempt}"),
         Some(ChatState::Sent { .. }) => "sent".into(),
+        Some(ChatState::Dropped { .. }) => "dropped".into(),
     }
 }

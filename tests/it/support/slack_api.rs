@@ -73,6 +73,10 @@ struct Recorded {
     responses: Vec<(String, Value)>,
     /// How many messages were delivered: the next `ts` follows from it.
     delivered: u64,
+    /// The workspace's people, by e-mail: what `users.lookupByEmail` finds.
+    users: std::collections::BTreeMap<String, String>,
+    /// The e-mails `users.lookupByEmail` was asked about, in order.
+    lookups: Vec<String>,
 }
 
 impl FakeSlack {
@@ -120,6 +124,18 @@ impl FakeSlack {
             }
         }
         self.recorded().script.extend(answers);
+    }
+
+    /// Adds a member of the workspace, found by `users.lookupByEmail`.
+    pub fn add_user(&self, email: &str, id: &str) {
+        self.recorded()
+            .users
+            .insert(email.to_string(), id.to_string());
+    }
+
+    /// The e-mails looked up so far, in order.
+    pub fn lookups(&self) -> Vec<String> {
+        self.recorded().lookups.clone()
     }
 
     /// Every chat.postMessage received so far (including failed ones), in arrival order.
@@ -217,11 +233,13 @@ fn serve(listener: TcpListener, app: Router, stopped: oneshot::Receiver<()>) {
 async fn api_method(
     State(state): State<Arc<Mutex<Recorded>>>,
     Path(method): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match method.as_str() {
         "chat.postMessage" => chat_post_message(&state, &headers, &body),
+        "users.lookupByEmail" => lookup_by_email(&state, &headers, query.as_deref()),
         // What Slack answers for a method it does not have: here, one the fake lacks.
         _ => slack_json(json!({"ok": false, "error": "unknown_method"})),
     }
@@ -258,6 +276,27 @@ fn chat_post_message(state: &Mutex<Recorded>, headers: &HeaderMap, body: &[u8]) 
     };
     recorded.posts.push(post);
     response
+}
+
+/// `users.lookupByEmail`: a GET with `email` in the query, answered as Slack does.
+fn lookup_by_email(state: &Mutex<Recorded>, headers: &HeaderMap, query: Option<&str>) -> Response {
+    if !header_text(headers, header::AUTHORIZATION).starts_with("Bearer ") {
+        return slack_json(json!({"ok": false, "error": "not_authed"}));
+    }
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+    let Some((_, email)) = fields.into_iter().find(|(k, _)| k == "email") else {
+        return slack_json(json!({"ok": false, "error": "invalid_arguments"}));
+    };
+    let mut recorded = lock(state);
+    recorded.lookups.push(email.clone());
+    match recorded.users.get(&email) {
+        Some(id) => slack_json(json!({"ok": true, "user": {
+            "id": id, "team_id": super::slack_sign::TEAM_ID, "name": email.split('@').next(),
+            "deleted": false, "is_bot": false, "profile": {"email": email},
+        }})),
+        None => slack_json(json!({"ok": false, "error": "users_not_found"})),
+    }
 }
 
 /// What Slack says to a call it will not post, checked in Slack's order.
