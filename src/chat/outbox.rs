@@ -197,6 +197,14 @@ pub async fn run(
     clock: SharedClock,
     owner: String,
 ) {
+    // A finding's message names who wrote its template: the history is read first.
+    let code = config.options.code.clone();
+    if tokio::task::spawn_blocking(move || code.wait_for_history())
+        .await
+        .is_err()
+    {
+        tracing::warn!("slack mirror: the templates' history was not read");
+    }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let (journal, tail) = match (Journal::open(&path), Journal::open(&path)) {
         (Ok(j), Ok(t)) => (j, t),

@@ -8,11 +8,12 @@ use crate::model::{CloudTrailEvent, Finding, StackResource};
 use std::path::{Path, PathBuf};
 
 /// The templates of the team's infrastructure repositories, with their text.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Code {
     templates: Vec<(Template, String)>,
-    /// Each template's blame, read once when the code is loaded (by template index).
-    blames: Vec<Vec<(std::ops::Range<usize>, super::history::Author)>>,
+    /// Each template's blame (by template index), read once, after the templates: the
+    /// console opens without waiting for a large repository's history.
+    blames: std::sync::OnceLock<Vec<Blame>>,
     /// Where paths are shown from: a template's path relative to its repository.
     roots: Vec<PathBuf>,
     /// The rules a finding's Config rule is matched to, for its fix.
@@ -21,6 +22,22 @@ pub struct Code {
     /// named as their template.
     stacks: std::collections::BTreeMap<String, PathBuf>,
 }
+
+impl Default for Code {
+    /// No templates, so no history to wait for.
+    fn default() -> Self {
+        Code {
+            templates: Vec::new(),
+            blames: std::sync::OnceLock::from(Vec::new()),
+            roots: Vec::new(),
+            rules: RuleBook::default(),
+            stacks: Default::default(),
+        }
+    }
+}
+
+/// Who committed each run of a template's lines.
+type Blame = Vec<(std::ops::Range<usize>, super::history::Author)>;
 
 /// A resource found in the code.
 #[derive(Debug, Clone, Copy)]
@@ -33,31 +50,28 @@ pub struct Located<'a> {
 }
 
 impl Code {
-    /// Every template under `repos`, findings matched to `rules`; what cannot be read is
-    /// returned beside.
+    /// Every template under `repos` with its history, findings matched to `rules`; what
+    /// cannot be read is returned beside.
     pub fn load(repos: &[PathBuf], rules: RuleBook) -> (Code, Vec<TemplateError>) {
+        let (code, mut problems) = Code::load_templates(repos, rules);
+        problems.extend(code.read_history());
+        (code, problems)
+    }
+
+    /// The templates under `repos`, their history still to read ([`Code::read_history`]).
+    pub fn load_templates(repos: &[PathBuf], rules: RuleBook) -> (Code, Vec<TemplateError>) {
         let mut code = Code {
             roots: repos.to_vec(),
             rules,
+            // Set by `read_history`, which the caller runs when it suits it.
+            blames: std::sync::OnceLock::new(),
             ..Code::default()
         };
         let mut problems = Vec::new();
         for f in super::template_files(repos) {
             match std::fs::read_to_string(&f) {
                 Ok(text) => match template::parse(&f, &text) {
-                    Ok(Some(t)) => {
-                        // Who wrote what is read now, not while a finding is on screen.
-                        let blame = super::history::blame(&f).unwrap_or_else(|e| {
-                            problems.push(TemplateError {
-                                path: f.display().to_string(),
-                                line: 0,
-                                reason: format!("its history could not be read: {e}"),
-                            });
-                            Vec::new()
-                        });
-                        code.templates.push((t, text));
-                        code.blames.push(blame);
-                    }
+                    Ok(Some(t)) => code.templates.push((t, text)),
                     Ok(None) => {}
                     Err(e) => problems.push(e),
                 },
@@ -71,6 +85,37 @@ impl Code {
         (code, problems)
     }
 
+    /// Reads who wrote each template's lines, once; what cannot be read leaves that
+    /// template's authors unknown and is returned.
+    pub fn read_history(&self) -> Vec<TemplateError> {
+        let mut problems = Vec::new();
+        let blames = self
+            .templates
+            .iter()
+            .map(|(t, _)| {
+                // A history that trips the git library up costs its authors, not the
+                // console: whoever waits for the history is never left waiting.
+                let read = std::panic::catch_unwind(|| super::history::blame(&t.path))
+                    .unwrap_or_else(|_| Err("the git library failed on it".into()));
+                read.unwrap_or_else(|e| {
+                    problems.push(TemplateError {
+                        path: t.path.display().to_string(),
+                        line: 0,
+                        reason: format!("its history could not be read: {e}"),
+                    });
+                    Vec::new()
+                })
+            })
+            .collect();
+        let _ = self.blames.set(blames);
+        problems
+    }
+
+    /// Waits until the history is read (by another thread), so what is said names authors.
+    pub fn wait_for_history(&self) {
+        self.blames.wait();
+    }
+
     /// Templates given as text (the demo carries its own).
     pub fn from_texts(files: &[(&str, &str)]) -> Code {
         let templates: Vec<(Template, String)> = files
@@ -81,7 +126,7 @@ impl Code {
             })
             .collect();
         Code {
-            blames: vec![Vec::new(); templates.len()],
+            blames: std::sync::OnceLock::from(vec![Vec::new(); templates.len()]),
             templates,
             roots: Vec::new(),
             rules: RuleBook::default(),
@@ -342,7 +387,8 @@ impl Code {
         let path = self.shown_path(&at.template.path);
         // What the history cannot tell (no repository, a file changed since the last
         // commit) leaves the authors unknown rather than the finding unshown.
-        let authors = match (span(at.text, at.resource.line), self.blames.get(at.index)) {
+        let blame = self.blames.get().and_then(|b| b.get(at.index));
+        let authors = match (span(at.text, at.resource.line), blame) {
             (Some(lines), Some(blame)) => super::history::authors(blame, lines),
             _ => Vec::new(),
         };

@@ -32,15 +32,21 @@ pub(super) struct Console {
     pub code: Arc<crate::iac::locate::Code>,
 }
 
-/// The templates of the configured infrastructure repositories (`[iac] repos`,
-/// `--iac-repo`), and `extra` (the demo's own); a warning naming what could not be read.
-pub(super) fn infrastructure(
-    cli: &crate::cli::Cli,
-    config: &Config,
-    extra: &[(&str, &str)],
-) -> (Arc<crate::iac::locate::Code>, Option<String>) {
+/// The infrastructure code findings lead to: the configured repositories (`[iac] repos`,
+/// `--iac-repo`), or, for the demo when none is, the demo account's own.
+pub(super) struct Infrastructure {
+    pub code: Arc<crate::iac::locate::Code>,
+    /// What could not be read, in a line for the console.
+    pub warning: Option<String>,
+    /// The demo's repository, written for this run and removed with it.
+    _demo: Option<tempfile::TempDir>,
+}
+
+/// Reads the templates now and their history on a thread of its own, so the console opens
+/// at once; whoever must name authors waits for it (`Code::wait_for_history`).
+pub(super) fn infrastructure(cli: &crate::cli::Cli, config: &Config, demo: bool) -> Infrastructure {
     use crate::iac::locate::Code;
-    let repos: Vec<std::path::PathBuf> = config
+    let mut repos: Vec<std::path::PathBuf> = config
         .iac
         .repos
         .iter()
@@ -48,12 +54,29 @@ pub(super) fn infrastructure(
         .cloned()
         .collect();
     let (rules, mut problems) = crate::iac::rules::RuleBook::load(&config.iac.rules);
-    let (mut code, unread) = Code::load(&repos, rules);
-    code = code.with_stacks(config.iac.stacks.clone());
-    problems.extend(unread);
-    if code.is_empty() && !extra.is_empty() {
-        code = Code::from_texts(extra);
+    let mut demo_repo = None;
+    if demo && repos.is_empty() {
+        match demo_repository() {
+            Ok((dir, root)) => {
+                repos.push(root);
+                demo_repo = Some(dir);
+            }
+            Err(e) => tracing::warn!("{e}"),
+        }
     }
+    let (mut code, unread) = Code::load_templates(&repos, rules);
+    problems.extend(unread);
+    if code.is_empty() && demo {
+        // No repository could be written: the templates without their history.
+        code = Code::from_texts(crate::source::demo::scenario::INFRA);
+    }
+    let code = Arc::new(code.with_stacks(config.iac.stacks.clone()));
+    let reading = code.clone();
+    std::thread::spawn(move || {
+        for p in reading.read_history() {
+            tracing::warn!("{p}");
+        }
+    });
     let warning = (!problems.is_empty()).then(|| {
         let first = &problems[0];
         format!(
@@ -63,7 +86,21 @@ pub(super) fn infrastructure(
             if problems.len() > 1 { ", …" } else { "" }
         )
     });
-    (Arc::new(code), warning)
+    Infrastructure {
+        code,
+        warning,
+        _demo: demo_repo,
+    }
+}
+
+/// The demo account's repository, with its history, in a directory removed when dropped.
+fn demo_repository() -> anyhow::Result<(tempfile::TempDir, std::path::PathBuf)> {
+    let dir = tempfile::Builder::new()
+        .prefix("warroom-demo-infra-")
+        .tempdir()?;
+    let root =
+        crate::source::demo::infra::write_repository(dir.path()).map_err(anyhow::Error::msg)?;
+    Ok((dir, root))
 }
 
 /// What runs beside the console: tasks feeding the journal, and the channels of live mode.

@@ -61,8 +61,8 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         ingest.prime(&all);
         world.restore(&IncidentState::from_records(&all));
     }
-    let (code, iac_warning) =
-        super::console::infrastructure(cli, config, crate::source::demo::scenario::INFRA);
+    // Kept to the end: the demo's repository lives as long as the demo.
+    let infra = super::console::infrastructure(cli, config, true);
     let console = Console {
         journal,
         state: IncidentState::from_records(&all),
@@ -74,8 +74,8 @@ pub(super) fn demo(cli: &Cli, config: &Config, args: &DemoArgs) -> anyhow::Resul
         clock: clock.clone(),
         api: Some(world.clone()),
         journal_writes: true,
-        warning: warning.or(iac_warning),
-        code,
+        warning: warning.or(infra.warning.clone()),
+        code: infra.code.clone(),
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
     let mirrored = mirror(

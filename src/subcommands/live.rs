@@ -120,7 +120,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         lookups,
         responder,
     } = live::sources(&account, live_opts, &state);
-    let (code, iac_warning) = super::console::infrastructure(cli, config, &[]);
+    let infra = super::console::infrastructure(cli, config, false);
     let console = Console {
         journal,
         state,
@@ -132,8 +132,8 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         clock: clock.clone(),
         api: Some(responder),
         journal_writes: true,
-        warning: warning.or(iac_warning),
-        code,
+        warning: warning.or(infra.warning.clone()),
+        code: infra.code.clone(),
     };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
     let mirrored = mirror(

@@ -44,7 +44,7 @@ pub(super) fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::R
                 journal_writes: false,
                 // Its alerts are the journaled ones: no detection runs.
                 warning: None,
-                code: super::console::infrastructure(cli, config, &[]).0,
+                code: super::console::infrastructure(cli, config, false).code,
             };
             let (speed, play) = (args.speed, args.play);
             console.run_with(
@@ -83,7 +83,7 @@ pub(super) fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::R
                 api: None,
                 journal_writes: false,
                 warning,
-                code: super::console::infrastructure(cli, config, &[]).0,
+                code: super::console::infrastructure(cli, config, false).code,
             };
             let (loader, problems) = loader::start(
                 source.clone(),

@@ -148,12 +148,8 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
             ))];
             ingest::run(sources, ingest, task.writer(), clock.clone(), &mut side);
         }
-        let infra: &[(&str, &str)] = if args.demo {
-            crate::source::demo::scenario::INFRA
-        } else {
-            &[]
-        };
-        let code = super::console::infrastructure(cli, config, infra).0;
+        let infra = super::console::infrastructure(cli, config, args.demo);
+        let code = infra.code.clone();
         if let Some(m) = mirror(
             &settings,
             &path,

@@ -239,7 +239,8 @@ fn the_demo_is_contained_from_its_first_alert_in_six_keys() {
 }
 
 /// A DynamoDB finding leads to its template in the demo's infrastructure code: the file and
-/// line, the rule that checks it before deploy, and the fix as a patch; `y` copies the patch.
+/// line, the rule that checks it before deploy, who wrote it, and the fix as a patch; `y`
+/// copies the patch.
 #[test]
 fn a_finding_shows_its_template_line_and_patch() {
     let home = tempfile::tempdir().unwrap();
@@ -255,6 +256,8 @@ fn a_finding_shows_its_template_line_and_patch() {
     c.keys("j\r");
     c.wait_for("stacks/orders-api.yaml:15 (CustomersTable)");
     c.wait_for("checked before deploy as DYNAMODB_TABLE_ENCRYPTION_ENABLED, cfn_nag W74");
+    // Who wrote those lines, from the demo repository's history, the latest first.
+    c.wait_for("Li Wei <li.wei@tideline.example> (2026-10-20), Dana Kim");
     c.wait_for("+++ b/stacks/orders-api.yaml");
     c.wait_for("+      SSESpecification:");
     c.keys("y");

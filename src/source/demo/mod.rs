@@ -1,6 +1,7 @@
 //! The embedded demo: the founding scenario played by a small simulated AWS.
 
 mod ec2;
+pub mod infra;
 pub mod play;
 pub mod scenario;
 pub mod script;
