@@ -20,14 +20,6 @@ pub const STARTER: &[(&str, &str)] = &[
         include_str!("../../rules/cloudtrail-bedrock-model-access-enabled.yml"),
     ),
     (
-        "cloudtrail-config-recording-stopped.yml",
-        include_str!("../../rules/cloudtrail-config-recording-stopped.yml"),
-    ),
-    (
-        "cloudtrail-ec2-ami-shared.yml",
-        include_str!("../../rules/cloudtrail-ec2-ami-shared.yml"),
-    ),
-    (
         "cloudtrail-ec2-get-password-data.yml",
         include_str!("../../rules/cloudtrail-ec2-get-password-data.yml"),
     ),
@@ -40,16 +32,8 @@ pub const STARTER: &[(&str, &str)] = &[
         include_str!("../../rules/cloudtrail-ec2-instance-credentials-whoami.yml"),
     ),
     (
-        "cloudtrail-ec2-security-group-admin-port-open-to-world.yml",
-        include_str!("../../rules/cloudtrail-ec2-security-group-admin-port-open-to-world.yml"),
-    ),
-    (
         "cloudtrail-ec2-serial-console-access.yml",
         include_str!("../../rules/cloudtrail-ec2-serial-console-access.yml"),
-    ),
-    (
-        "cloudtrail-ec2-snapshot-shared.yml",
-        include_str!("../../rules/cloudtrail-ec2-snapshot-shared.yml"),
     ),
     (
         "cloudtrail-ec2-user-data-modified.yml",
@@ -58,10 +42,6 @@ pub const STARTER: &[(&str, &str)] = &[
     (
         "cloudtrail-ec2-user-data-read.yml",
         include_str!("../../rules/cloudtrail-ec2-user-data-read.yml"),
-    ),
-    (
-        "cloudtrail-guardduty-disabled.yml",
-        include_str!("../../rules/cloudtrail-guardduty-disabled.yml"),
     ),
     (
         "cloudtrail-iam-identity-provider-changed.yml",
@@ -84,16 +64,8 @@ pub const STARTER: &[(&str, &str)] = &[
         include_str!("../../rules/cloudtrail-lambda-layer-attached.yml"),
     ),
     (
-        "cloudtrail-lambda-public-invoke-permission.yml",
-        include_str!("../../rules/cloudtrail-lambda-public-invoke-permission.yml"),
-    ),
-    (
         "cloudtrail-organizations-leave.yml",
         include_str!("../../rules/cloudtrail-organizations-leave.yml"),
-    ),
-    (
-        "cloudtrail-rds-snapshot-shared.yml",
-        include_str!("../../rules/cloudtrail-rds-snapshot-shared.yml"),
     ),
     (
         "cloudtrail-rolesanywhere-trust-anchor-changed.yml",

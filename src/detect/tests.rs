@@ -253,23 +253,23 @@ const TECHNIQUES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "aws.exfiltration.ec2-security-group-open-port-22-ingress",
-        &["sigma:cloudtrail-ec2-security-group-admin-port-open-to-world"],
-        "AuthorizeSecurityGroupIngress",
+        &["network-exposure"],
+        "port 22 of security group",
     ),
     (
         "aws.exfiltration.ec2-share-ami",
-        &["sigma:cloudtrail-ec2-ami-shared"],
-        "ModifyImageAttribute",
+        &["resource-exposed"],
+        "shared image",
     ),
     (
         "aws.exfiltration.ec2-share-ebs-snapshot",
-        &["sigma:cloudtrail-ec2-snapshot-shared"],
-        "ModifySnapshotAttribute",
+        &["resource-exposed"],
+        "shared EBS snapshot",
     ),
     (
         "aws.exfiltration.rds-share-snapshot",
-        &["sigma:cloudtrail-rds-snapshot-shared"],
-        "ModifyDBSnapshotAttribute",
+        &["resource-exposed"],
+        "shared database snapshot",
     ),
     (
         "aws.impact.bedrock-invoke-model",
@@ -321,8 +321,8 @@ const TECHNIQUES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "aws.persistence.lambda-backdoor-function",
-        &["sigma:cloudtrail-lambda-public-invoke-permission"],
-        "AddPermission",
+        &["resource-exposed"],
+        "opened function",
     ),
     (
         "aws.persistence.lambda-layer-extension",

@@ -3,13 +3,21 @@
 
 mod access_denied;
 mod caller_identity;
+mod code_change;
+mod compromise;
 mod console_login;
+mod destruction;
+mod discovery;
+mod evasion;
 mod expensive_launch;
+mod exposure;
 mod launch_burst;
+mod network;
 mod new_source;
 mod persistence;
 mod root_use;
 mod sigma;
+mod signal;
 mod trail_tampering;
 mod unusual_region;
 
@@ -31,6 +39,13 @@ pub fn all(rules: Option<Arc<RuleSet>>) -> Vec<Box<dyn Detection>> {
         Box::new(trail_tampering::TrailTampering),
         Box::new(root_use::RootUse),
         Box::new(console_login::ConsoleLoginWithoutMfa),
+        Box::new(compromise::Compromise),
+        Box::new(exposure::Exposure),
+        Box::new(destruction::Destruction),
+        Box::new(evasion::Evasion),
+        Box::new(network::NetworkExposure),
+        Box::<discovery::Discovery>::default(),
+        Box::new(code_change::CodeChange),
     ];
     if let Some(rules) = rules {
         all.push(Box::new(sigma::SigmaAlerts::new(rules)));

@@ -24,7 +24,8 @@ fn subject_of(params: &Value) -> String {
 
 impl Detection for Persistence {
     fn observe(&mut self, e: &CloudTrailEvent, cx: &mut Context<'_>) {
-        if e.failed() {
+        // What a stack or a service makes is its template's, judged before deploy.
+        if e.failed() || super::signal::by_a_service(e) {
             return;
         }
         let params = e
@@ -34,7 +35,12 @@ impl Detection for Persistence {
             .unwrap_or(&Value::Null);
         let text = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default();
         let target = text("userName");
-        let caller = e.identity.user_name.as_deref().unwrap_or_default();
+        // A user is themselves through a role session named after them, too (SSO, a
+        // federated sign-in): changing one's own password is no way back in.
+        let caller = match &*e.identity.kind {
+            "AssumedRole" => e.identity.session_name.as_deref().unwrap_or_default(),
+            _ => e.identity.user_name.as_deref().unwrap_or_default(),
+        };
         let what = match e.event_name.as_str() {
             "CreateAccessKey" if !target.is_empty() && target != caller => {
                 format!("an access key for {target}")

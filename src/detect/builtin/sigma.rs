@@ -47,10 +47,17 @@ impl Detection for SigmaAlerts {
                 .is_some_and(|a| a.explanation.is_empty())
                 .then(|| {
                     let what = rule.description.as_deref().unwrap_or(&rule.title).trim();
-                    format!(
-                        "{what} — {principal} called {} from {}",
-                        e.event_name, e.source_ip
-                    )
+                    match &e.error_code {
+                        // A refused call did nothing: said first, whatever the rule says.
+                        Some(code) => format!(
+                            "Attempted, and refused by AWS ({code}): {what} — {principal} called {} from {}",
+                            e.event_name, e.source_ip
+                        ),
+                        None => format!(
+                            "{what} — {principal} called {} from {}",
+                            e.event_name, e.source_ip
+                        ),
+                    }
                 });
             cx.report(&id, explain);
         }

@@ -48,6 +48,7 @@ mod tests {
                 "expensive-launch",
                 "key-new-source",
                 "launch-burst",
+                "network-exposure",
                 "persistence",
                 "recon-caller-identity"
             ])
