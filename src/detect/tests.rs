@@ -782,3 +782,53 @@ fn splitting_the_principals_among_threads_changes_no_alert() {
         );
     }
 }
+
+/// The labelled corpus (`tests/data/detection-corpus`): single events, each marked malicious
+/// or benign. Every malicious one must raise an alert, and no benign one may; the figures
+/// (`--nocapture`) are the recall and false alarms by theme.
+#[test]
+fn the_labelled_corpus_is_caught_and_its_near_misses_are_not() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/detection-corpus/cases.json"
+    );
+    let corpus: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let detections = detections();
+    let mut failures = Vec::new();
+    let mut by_theme: std::collections::BTreeMap<&str, [usize; 4]> = Default::default();
+    for case in corpus["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let theme = case["theme"].as_str().unwrap();
+        let malicious = case["malicious"].as_bool().unwrap();
+        let e = Arc::new(CloudTrailEvent::from_value(&case["event"]).unwrap());
+        let alerts = detections.run_over(&[e], &Verdicts::default());
+        let counts = by_theme.entry(theme).or_default();
+        let (total, hit) = if malicious { (0, 1) } else { (2, 3) };
+        counts[total] += 1;
+        if !alerts.is_empty() {
+            counts[hit] += 1;
+        }
+        match (malicious, alerts.first()) {
+            (true, None) => failures.push(format!("missed: {name}")),
+            (false, Some(a)) => failures.push(format!(
+                "false alarm on {name}: {} — {}",
+                a.rule, a.explanation
+            )),
+            (true, Some(a)) if a.explanation.is_empty() => {
+                failures.push(format!("{name}: {} explains nothing", a.rule))
+            }
+            _ => {}
+        }
+    }
+    let [mut m, mut caught, mut b, mut alarmed] = [0; 4];
+    for (theme, [mal, hit, ben, alarm]) in &by_theme {
+        println!("{theme:<12} caught {hit}/{mal}, alerted on {alarm}/{ben} benign");
+        (m, caught, b, alarmed) = (m + mal, caught + hit, b + ben, alarmed + alarm);
+    }
+    println!("all          caught {caught}/{m}, alerted on {alarmed}/{b} benign");
+    assert!(
+        m >= 60 && b >= 30,
+        "the corpus is too small to say anything"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

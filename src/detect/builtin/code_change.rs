@@ -37,6 +37,9 @@ fn a_persons_session(e: &CloudTrailEvent) -> bool {
 
 impl Detection for CodeChange {
     fn observe(&mut self, e: &CloudTrailEvent, cx: &mut Context<'_>) {
+        if e.failed() {
+            return;
+        }
         let name = e.event_name.as_str();
         let source = e.event_source.as_str();
         if source == "ecr-public.amazonaws.com" && name == "CreateRepository" {

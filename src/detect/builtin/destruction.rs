@@ -52,6 +52,11 @@ fn expires_everything(r: &Value) -> bool {
 
 impl Detection for Destruction {
     fn observe(&mut self, e: &CloudTrailEvent, cx: &mut Context<'_>) {
+        // A refused call exposed or destroyed nothing; the refusals themselves are
+        // `access-denied`'s.
+        if e.failed() || super::signal::by_a_service(e) {
+            return;
+        }
         let r = request(e);
         let bucket = || text(r, "bucketName");
         let db = || match text(r, "dBInstanceIdentifier") {

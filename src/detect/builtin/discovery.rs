@@ -53,7 +53,8 @@ impl Detection for Discovery {
         let Some(key) = e.identity.access_key_id.as_ref() else {
             return;
         };
-        if !key.starts_with("AKIA")
+        if e.failed()
+            || !key.starts_with("AKIA")
             || e.identity.kind == "AssumedRole"
             || by_a_service(e)
             || e.user_agent.contains("console.amazonaws.com")

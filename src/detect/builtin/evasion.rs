@@ -56,6 +56,7 @@ impl Detection for Evasion {
                 | "rds.amazonaws.com"
                 | "s3.amazonaws.com"
         ) || by_a_service(e)
+            || e.failed()
         {
             return;
         }

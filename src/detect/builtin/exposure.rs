@@ -100,6 +100,11 @@ fn shared_with(accounts: &[String]) -> String {
 
 impl Detection for Exposure {
     fn observe(&mut self, e: &CloudTrailEvent, cx: &mut Context<'_>) {
+        // A refused call exposed or destroyed nothing; the refusals themselves are
+        // `access-denied`'s.
+        if e.failed() || super::signal::by_a_service(e) {
+            return;
+        }
         let r = request(e);
         let name = e.event_name.as_str();
         let what = match name {

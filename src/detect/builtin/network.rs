@@ -72,6 +72,7 @@ impl Detection for NetworkExposure {
                 | "CreateTrafficMirrorFilter"
                 | "CreateTrafficMirrorFilterRule"
         ) || by_a_service(e)
+            || e.failed()
         {
             return;
         }

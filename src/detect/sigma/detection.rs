@@ -107,11 +107,32 @@ pub(super) enum FieldTest {
         all: bool,
         or_null: bool,
     },
+    /// `fieldref`: the field's value compared with another field's of the same event,
+    /// whole or as `contains`/`startswith`/`endswith` says (case-insensitively unless
+    /// `cased`).
+    FieldRef {
+        other: FieldPath,
+        anchor: Option<Anchor>,
+        cased: bool,
+    },
+}
+
+/// A scalar as text, for comparing two fields' values.
+fn scalar_of(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
+        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
+        _ => None,
+    }
 }
 
 impl FieldMatcher {
     /// [`FieldMatcher::matches`] on a field known without the JSON; `None` when it is not.
     fn verdict_on(&self, known: &dyn Known) -> Option<bool> {
+        if matches!(self.test, FieldTest::FieldRef { .. }) {
+            return None;
+        }
         let value = known.field(self.path.name())?;
         Some(match &self.test {
             FieldTest::Exists(want) => value.is_some() == *want,
@@ -126,11 +147,37 @@ impl FieldMatcher {
                 None => *or_null,
                 Some(v) => patterns.iter().any(|p| p.matches_str(v)),
             },
+            FieldTest::FieldRef { .. } => return None,
         })
     }
 
     fn matches(&self, event: &Value) -> bool {
         match &self.test {
+            FieldTest::FieldRef {
+                other,
+                anchor,
+                cased,
+            } => self.path.any(event, |v| {
+                let Some(mine) = scalar_of(v) else {
+                    return false;
+                };
+                other.any(event, |w| {
+                    let Some(theirs) = scalar_of(w) else {
+                        return false;
+                    };
+                    let (a, b) = if *cased {
+                        (mine.to_string(), theirs.to_string())
+                    } else {
+                        (mine.to_lowercase(), theirs.to_lowercase())
+                    };
+                    match anchor {
+                        None | Some(Anchor::Whole) => a == b,
+                        Some(Anchor::Contains) => a.contains(&b),
+                        Some(Anchor::StartsWith) => a.starts_with(&b),
+                        Some(Anchor::EndsWith) => a.ends_with(&b),
+                    }
+                })
+            }),
             FieldTest::Exists(want) => self.path.present(event) == *want,
             FieldTest::Values {
                 patterns,
@@ -274,6 +321,7 @@ struct Modifiers {
     regex_flags: (bool, bool, bool),
     compare: Option<Compare>,
     cidr: bool,
+    fieldref: bool,
 }
 
 fn parse_modifiers(names: &[&str]) -> Result<Modifiers, String> {
@@ -311,9 +359,11 @@ fn parse_modifiers(names: &[&str]) -> Result<Modifiers, String> {
                 }
             }
             "cidr" => m.cidr = true,
-            "expand" | "base64" | "base64offset" | "windash" | "fieldref" | "utf16le"
-            | "utf16be" | "utf16" | "wide" | "minute" | "hour" | "day" | "week" | "month"
-            | "year" => return Err(format!("modifier `{name}` is not supported")),
+            "fieldref" => m.fieldref = true,
+            "expand" | "base64" | "base64offset" | "windash" | "utf16le" | "utf16be" | "utf16"
+            | "wide" | "minute" | "hour" | "day" | "week" | "month" | "year" => {
+                return Err(format!("modifier `{name}` is not supported"));
+            }
             "" => return Err("empty modifier (`||`)".into()),
             _ => return Err(format!("unknown modifier `{name}`")),
         }
@@ -339,6 +389,11 @@ fn parse_modifiers(names: &[&str]) -> Result<Modifiers, String> {
     if m.exists && m.all {
         return Err("`exists` cannot be combined with `all`".into());
     }
+    if m.fieldref && (m.exists || m.regex || m.compare.is_some() || m.cidr || m.all) {
+        return Err(
+            "`fieldref` combines only with `contains`, `startswith`, `endswith` and `cased`".into(),
+        );
+    }
     Ok(m)
 }
 
@@ -350,6 +405,22 @@ fn compile_field(key: &str, value: &Yaml) -> Result<FieldMatcher, String> {
     }
     let modifiers = parse_modifiers(&parts.collect::<Vec<_>>())?;
     let path = FieldPath::new(name);
+    if modifiers.fieldref {
+        return match value {
+            Yaml::String(other) if !other.is_empty() => Ok(FieldMatcher {
+                path,
+                test: FieldTest::FieldRef {
+                    other: FieldPath::new(other),
+                    anchor: modifiers.anchor,
+                    cased: modifiers.cased,
+                },
+            }),
+            other => Err(format!(
+                "`fieldref` needs the name of another field, found {}",
+                describe(other)
+            )),
+        };
+    }
     if modifiers.exists {
         return match value {
             Yaml::Bool(want) => Ok(FieldMatcher {

@@ -34,6 +34,32 @@ fn detection_error(detection: &str) -> String {
     load_error(&rule_text(detection))
 }
 
+#[test]
+fn fieldref_compares_two_fields_of_the_event() {
+    let own = compile(
+        "self:\n  requestParameters.userName|fieldref: userIdentity.userName\ncondition: self",
+    );
+    let changed = |target: &str, caller: &str| {
+        json!({"eventName": "UpdateLoginProfile",
+            "requestParameters": {"userName": target},
+            "userIdentity": {"userName": caller, "arn": format!("arn:aws:sts::1:assumed-role/Helpdesk/{caller}")}})
+    };
+    assert!(
+        own.matches(&changed("alice", "Alice")),
+        "case does not matter"
+    );
+    assert!(!own.matches(&changed("bob", "alice")));
+    assert!(
+        !own.matches(&json!({"requestParameters": {"userName": "bob"}})),
+        "no other field"
+    );
+    let session = compile(
+        "self:\n  userIdentity.arn|fieldref|endswith: requestParameters.userName\ncondition: self",
+    );
+    assert!(session.matches(&changed("alice", "alice")));
+    assert!(!session.matches(&changed("alice", "bob")));
+}
+
 /// A CloudTrail-shaped event used by most cases.
 fn event() -> Value {
     json!({
@@ -628,8 +654,12 @@ fn unsupported_or_broken_rules_are_load_errors() {
             "modifier `windash` is not supported",
         ),
         (
-            "sel:\n  eventName|fieldref: userName\ncondition: sel",
-            "modifier `fieldref` is not supported",
+            "sel:\n  eventName|fieldref: [a, b]\ncondition: sel",
+            "`fieldref` needs the name of another field",
+        ),
+        (
+            "sel:\n  eventName|fieldref|re: userName\ncondition: sel",
+            "`fieldref` combines only with",
         ),
         (
             "sel:\n  eventName|frobnicate: x\ncondition: sel",
