@@ -165,10 +165,7 @@ impl Matcher {
 }
 
 fn event_time(event: &Value) -> Option<DateTime<Utc>> {
-    let t = event.get("eventTime")?.as_str()?;
-    DateTime::parse_from_rfc3339(t)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    crate::model::time::parse(event.get("eventTime")?.as_str()?)
 }
 
 /// A matching event: its time (for ordering) and the event.

@@ -79,6 +79,9 @@ pub struct DetectConfig {
     pub starter_rules: Option<bool>,
     /// The same rule and principal within this long is one alert (default: "1h").
     pub group_window: Option<String>,
+    /// Rule → principals (names or ARNs, `*` wildcards) it raises no alert for.
+    #[serde(default)]
+    pub allow: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Slack's Web API, unless `api_url` says otherwise.

@@ -83,9 +83,13 @@ impl Context<'_> {
     }
 
     /// Adds `e` to the alert the seed's group is growing, opening a new alert when the group
-    /// has been quiet longer than the window. Returns the alert's ID.
+    /// has been quiet longer than the window. Returns the alert's ID — empty, and no alert,
+    /// when `[detect.allow]` lets the principal be for this rule.
     pub fn bump(&mut self, seed: AlertSeed, e: &CloudTrailEvent) -> String {
         let g = &mut *self.grouping;
+        if g.settings.allow.allows(&seed.rule, e) {
+            return String::new();
+        }
         let window = g.settings.group_window;
         let current = g
             .groups

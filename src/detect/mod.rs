@@ -5,6 +5,7 @@
 //! principal and the time a group opened, so re-reading a journal rebuilds exactly the same
 //! alerts.
 
+pub mod allow;
 pub mod baseline;
 mod builtin;
 pub mod detection;
@@ -28,18 +29,21 @@ use std::sync::Arc;
 /// At most this many event IDs are kept per alert (the count keeps going).
 pub(crate) const MAX_EVENT_IDS: usize = 500;
 
-/// How alerts are grouped.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How alerts are grouped, and whom each rule lets be.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The same rule and principal within this long of the last event is one alert; after a
     /// longer quiet, a new alert opens.
     pub group_window: Duration,
+    /// `[detect.allow]`: routine administration no alert is raised for.
+    pub allow: allow::AllowList,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             group_window: Duration::hours(1),
+            allow: Default::default(),
         }
     }
 }
@@ -62,7 +66,7 @@ pub struct Detections {
 
 impl Detections {
     pub fn detector(&self) -> Detector {
-        Detector::with(self.settings, Some(self.rules.clone()))
+        Detector::with(self.settings.clone(), Some(self.rules.clone()))
     }
 
     /// Runs every detection over `events` in time order; each alert as it stood at the end,

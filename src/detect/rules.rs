@@ -193,9 +193,16 @@ fn split(results: Vec<Result<SigmaRule, LoadError>>) -> (Vec<SigmaRule>, Vec<Loa
     (ok, bad)
 }
 
-/// The grouping window the configuration (`[detect] group_window`) asks for.
-pub fn settings(group_window: Option<&str>) -> anyhow::Result<Settings> {
-    let mut s = Settings::default();
+/// The grouping window (`[detect] group_window`) and allow-list (`[detect.allow]`) the
+/// configuration asks for.
+pub fn settings(
+    group_window: Option<&str>,
+    allow: &std::collections::BTreeMap<String, Vec<String>>,
+) -> anyhow::Result<Settings> {
+    let mut s = Settings {
+        allow: super::allow::AllowList::new(allow).map_err(anyhow::Error::msg)?,
+        ..Settings::default()
+    };
     if let Some(text) = group_window {
         let d = humantime::parse_duration(text)
             .map_err(|e| anyhow::anyhow!("config [detect] group_window {text:?}: {e}"))?;
@@ -289,10 +296,14 @@ mod tests {
     #[test]
     fn the_grouping_window_is_read_and_a_bad_one_is_named() {
         assert_eq!(
-            settings(Some("30m")).unwrap().group_window,
+            settings(Some("30m"), &Default::default())
+                .unwrap()
+                .group_window,
             chrono::Duration::minutes(30)
         );
-        let err = settings(Some("soon")).unwrap_err().to_string();
+        let err = settings(Some("soon"), &Default::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("group_window") && err.contains("soon"),
             "{err}"

@@ -556,6 +556,7 @@ fn the_same_rule_and_principal_after_a_long_quiet_is_a_new_alert() {
     let mut d = Detector::with(
         Settings {
             group_window: Duration::minutes(30),
+            ..Settings::default()
         },
         None,
     );
@@ -831,4 +832,34 @@ fn the_labelled_corpus_is_caught_and_its_near_misses_are_not() {
         "the corpus is too small to say anything"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_allowed_principal_raises_no_alert_for_that_rule_only() {
+    let policy = |user: &str| {
+        CloudTrailEvent::from_json(&format!(
+            r#"{{"eventID":"p-{user}","eventTime":"2026-11-22T07:00:00Z","eventName":"PutBucketPolicy","eventSource":"s3.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2","userIdentity":{{"type":"IAMUser","userName":"{user}","arn":"arn:aws:iam::1:user/{user}","accessKeyId":"AKIAX"}},"requestParameters":{{"bucketName":"site","bucketPolicy":{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}}]}}}}}}"#
+        ))
+        .unwrap()
+    };
+    let allow = |rule: &str| {
+        allow::AllowList::new(&std::collections::BTreeMap::from([(
+            rule.to_string(),
+            vec!["web-*".to_string()],
+        )]))
+        .unwrap()
+    };
+    let raised = |allow: allow::AllowList, user: &str| {
+        let mut d = Detector::with(
+            Settings {
+                allow,
+                ..Settings::default()
+            },
+            None,
+        );
+        d.observe(&policy(user)).len()
+    };
+    assert_eq!(raised(allow("resource-exposed"), "web-deployer"), 0);
+    assert_eq!(raised(allow("resource-exposed"), "mallory"), 1);
+    assert_eq!(raised(allow("destruction"), "web-deployer"), 1);
 }

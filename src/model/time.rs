@@ -4,10 +4,28 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
 /// A time in any form warroom meets: RFC 3339 (the common case, tried first), the offsets
-/// ASFF also allows (`-0700`, `+05`), no offset at all (read as UTC), or a bare date
-/// (midnight UTC). Surrounding spaces are ignored.
+/// ASFF also allows (`-0700`, `+05`), no offset at all (read as UTC), a space for the `T`
+/// and ` UTC` for the `Z` as SIEMs and spreadsheets export them (`2019-01-01 00:00:00`),
+/// or a bare date (midnight UTC). Surrounding spaces are ignored.
 pub fn parse(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // `2019-01-01 00:00:00[.fff][ UTC|Z|±hh:mm]` → the `T` form.
+    let exported;
+    let s = match s.as_bytes().get(10) {
+        Some(b' ') if s.len() > 11 => {
+            let rest = s[11..].trim_end();
+            let rest = rest
+                .strip_suffix(" UTC")
+                .or(rest.strip_suffix("UTC"))
+                .map_or_else(|| rest.replace(' ', ""), |r| format!("{}Z", r.trim_end()));
+            exported = format!("{}T{rest}", &s[..10]);
+            exported.as_str()
+        }
+        _ => s,
+    };
     DateTime::parse_from_rfc3339(s)
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%#z"))
         .map(|t| t.with_timezone(&Utc))
@@ -59,6 +77,13 @@ mod tests {
             ("2024-01-04T15:25:10", "2024-01-04T15:25:10Z"),
             (" 2024-01-04T15:25:10Z ", "2024-01-04T15:25:10Z"),
             ("2026-11-22", "2026-11-22T00:00:00Z"),
+            // As SIEMs and exports write them.
+            ("2019-01-01 00:00:00", "2019-01-01T00:00:00Z"),
+            ("2019-01-01 00:00:00.250", "2019-01-01T00:00:00.250Z"),
+            ("2019-01-01 00:00:00 UTC", "2019-01-01T00:00:00Z"),
+            ("2019-01-01 00:00:00.5Z", "2019-01-01T00:00:00.500Z"),
+            ("2019-01-01 02:00:00+02:00", "2019-01-01T00:00:00Z"),
+            ("2019-01-01 02:00:00 +0200", "2019-01-01T00:00:00Z"),
         ];
         for (input, expected) in cases {
             assert_eq!(parse(input), Some(at(expected)), "{input}");

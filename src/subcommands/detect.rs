@@ -72,7 +72,7 @@ pub(super) fn load_detections(
     config: &Config,
     sources: &RuleSources,
 ) -> anyhow::Result<(Detections, Vec<LoadError>)> {
-    let settings = rules::settings(config.detect.group_window.as_deref())?;
+    let settings = rules::settings(config.detect.group_window.as_deref(), &config.detect.allow)?;
     let loaded = rules::load(sources);
     report_rule_problems(&loaded.problems);
     let detections = Detections {
@@ -142,10 +142,18 @@ fn read_all(
     let (events, verdicts) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     if events.is_empty()
         && let Some(first) = summary.problems.first()
-        && summary.problems.len() == summary.files.max(1)
     {
-        // Nothing could be read at all: that is a failure, not an empty result.
-        anyhow::bail!("{}: {}", first.path, first.reason);
+        // Nothing could be read at all: that is a failure, not an empty result. Anything
+        // read is judged, and what was skipped is named on standard error.
+        anyhow::bail!(
+            "nothing could be read: {}: {}{}",
+            first.path,
+            first.reason,
+            match summary.problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more problems)", n - 1),
+            }
+        );
     }
     Ok((events, verdicts, summary.problems))
 }

@@ -229,6 +229,49 @@ fn detect_judges_the_events_of_a_journal_afresh() {
 }
 
 #[test]
+fn detect_reads_exported_timestamps_and_fails_only_when_it_read_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    // As a SIEM exports them: a space for the `T`, fractions, an offset; and one record
+    // that is not an event at all.
+    let event = |id: &str, time: &str| {
+        format!(
+            r#"{{"eventID":"{id}","eventTime":"{time}","eventName":"DeleteDetector","eventSource":"guardduty.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2","userIdentity":{{"type":"IAMUser","userName":"mallory","accessKeyId":"AKIAX"}},"requestParameters":{{"detectorId":"d1"}}}}"#
+        )
+    };
+    let file = home.path().join("export.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"Records":[{},{},"not an event"]}}"#,
+            event("e1", "2026-11-30 12:00:00"),
+            event("e2", "2026-11-30 13:00:00.250+01:00"),
+        ),
+    )
+    .unwrap();
+    let out = warroom(
+        home.path(),
+        &["detect", file.to_str().unwrap(), "--format", "jsonl"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let alert: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(alert["rule"], "defense-evasion");
+    assert_eq!(alert["count"], 2, "both times read: {alert}");
+    assert!(
+        text(&out.stderr).contains("export.json"),
+        "the skipped record is named"
+    );
+    // Nothing readable at all: exit 1, saying so.
+    std::fs::write(&file, r#"{"Records":["not an event", 7]}"#).unwrap();
+    let out = warroom(home.path(), &["detect", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("nothing could be read"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn detect_names_a_rule_it_cannot_use_and_runs_the_rest() {
     let home = tempfile::tempdir().unwrap();
     let rules = home.path().join("rules");
