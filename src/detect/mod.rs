@@ -75,7 +75,9 @@ impl Detections {
         // Every alert group belongs to one principal, so the principals can be split among
         // threads, each with a detector of its own, and the alerts put together after. The
         // one account-wide fact, the regions in use, is worked out for all before.
-        let shards = if events.len() < 10_000 {
+        // A correlation may group by anything (an address, a bucket): it sees every event,
+        // on one thread.
+        let shards = if events.len() < 10_000 || self.rules.has_correlations() {
             1
         } else {
             std::thread::available_parallelism()

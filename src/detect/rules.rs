@@ -161,6 +161,31 @@ pub fn load(sources: &RuleSources) -> Loaded {
         add(ok);
         problems.extend(bad);
     }
+    // A correlation of rules that are not loaded would never fire: refused, by name.
+    let known = |wanted: &str| {
+        rules
+            .iter()
+            .any(|r| r.name.as_deref() == Some(wanted) || r.id == wanted)
+    };
+    let mut refused = Vec::new();
+    for r in &rules {
+        if let Some(c) = &r.correlation {
+            let missing: Vec<&str> = c
+                .rules
+                .iter()
+                .map(String::as_str)
+                .filter(|w| !known(w))
+                .collect();
+            if !missing.is_empty() {
+                refused.push(r.id.clone());
+                problems.push(LoadError {
+                    origin: r.origin.clone(),
+                    reason: format!("correlation: no rule is named {}", missing.join(", ")),
+                });
+            }
+        }
+    }
+    rules.retain(|r| !refused.contains(&r.id));
     Loaded {
         rules: Arc::new(RuleSet::new(rules)),
         problems,

@@ -863,3 +863,108 @@ fn an_allowed_principal_raises_no_alert_for_that_rule_only() {
     assert_eq!(raised(allow("resource-exposed"), "mallory"), 1);
     assert_eq!(raised(allow("destruction"), "web-deployer"), 1);
 }
+
+/// Sigma correlations over the matches of other rules: counted per group, within the
+/// timespan, and the correlated rules quiet unless asked to speak.
+#[test]
+fn correlation_rules_count_matches_per_group_within_the_timespan() {
+    let text = "title: IAM read\nname: iam_read\nlogsource: {product: aws, service: cloudtrail}\n\
+        detection:\n  sel:\n    eventSource: iam.amazonaws.com\n    eventName|startswith: List\n  condition: sel\n\
+        ---\ntitle: Many different IAM reads\nid: many-iam-reads\ncorrelation:\n  type: value_count\n  rules: [iam_read]\n  group-by: [userIdentity.accessKeyId]\n  timespan: 10m\n  condition: {field: eventName, gte: 3}\nlevel: high\n\
+        ---\ntitle: A read then a key\ncorrelation:\n  type: temporal_ordered\n  rules: [iam_read, new_key]\n  group-by: [userIdentity.accessKeyId]\n  timespan: 1h\n  generate: true\n\
+        ---\ntitle: New key\nname: new_key\nlogsource: {product: aws, service: cloudtrail}\n\
+        detection:\n  sel: {eventName: CreateAccessKey}\n  condition: sel\n";
+    let rules: Vec<_> = sigma::parse_rules(text, "rules/recon.yml")
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    assert!(rules[1].correlation.is_some());
+    let set = Arc::new(RuleSet::new(rules));
+    let call = |n: u32, minute: u32, key: &str, name: &str| {
+        CloudTrailEvent::from_json(&format!(
+            r#"{{"eventID":"c{n}","eventTime":"2026-11-22T07:{minute:02}:00Z","eventName":"{name}","eventSource":"iam.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"ua","userIdentity":{{"type":"IAMUser","userName":"u-{key}","accessKeyId":"{key}"}}}}"#
+        ))
+        .unwrap()
+    };
+    let run = |events: Vec<CloudTrailEvent>| {
+        let events: Vec<Arc<CloudTrailEvent>> = events.into_iter().map(Arc::new).collect();
+        Detections {
+            settings: Settings::default(),
+            rules: set.clone(),
+        }
+        .run_over(&events, &Verdicts::default())
+    };
+    let recon = run(vec![
+        call(1, 0, "AKIA1", "ListUsers"),
+        call(2, 1, "AKIA2", "ListRoles"),
+        call(3, 2, "AKIA1", "ListRoles"),
+        call(4, 3, "AKIA1", "ListUsers"),
+        call(5, 4, "AKIA1", "ListPolicies"),
+    ]);
+    let rules: Vec<&str> = recon.iter().map(|a| a.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["sigma:recon"],
+        "one correlation alert; the read rule is silent"
+    );
+    assert!(recon[0].title.contains("AKIA1"), "{}", recon[0].title);
+    assert!(
+        recon[0]
+            .explanation
+            .contains("3 different values of eventName"),
+        "{}",
+        recon[0].explanation
+    );
+    // Too slow for the timespan: nothing.
+    let slow = run(vec![
+        call(1, 0, "AKIA1", "ListUsers"),
+        call(2, 11, "AKIA1", "ListRoles"),
+        call(3, 22, "AKIA1", "ListPolicies"),
+    ]);
+    assert!(slow.is_empty(), "{slow:?}");
+    // In order: a read then a new key; the other way round is not the story.
+    let mut key = call(9, 5, "AKIA3", "CreateAccessKey");
+    let ordered = run(vec![call(8, 1, "AKIA3", "ListUsers"), key.clone()]);
+    assert!(
+        ordered
+            .iter()
+            .any(|a| a.title.starts_with("A read then a key")),
+        "{ordered:?}"
+    );
+    assert!(
+        ordered.iter().any(|a| a.title.starts_with("New key")),
+        "generate: true"
+    );
+    key.event_time -= chrono::Duration::minutes(10);
+    let reversed = run(vec![key, call(8, 1, "AKIA3", "ListUsers")]);
+    assert!(
+        !reversed
+            .iter()
+            .any(|a| a.title.starts_with("A read then a key")),
+        "{reversed:?}"
+    );
+}
+
+#[test]
+fn a_correlation_of_rules_not_loaded_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.yml");
+    std::fs::write(
+        &file,
+        "title: Lonely\ncorrelation:\n  type: event_count\n  rules: [nowhere]\n  timespan: 5m\n  condition: {gte: 2}\n",
+    )
+    .unwrap();
+    let loaded = rules::load(&rules::RuleSources {
+        starter: false,
+        paths: vec![file],
+    });
+    assert!(loaded.rules.is_empty());
+    assert_eq!(loaded.problems.len(), 1);
+    assert!(
+        loaded.problems[0]
+            .to_string()
+            .contains("no rule is named nowhere"),
+        "{}",
+        loaded.problems[0]
+    );
+}

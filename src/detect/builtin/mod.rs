@@ -6,6 +6,7 @@ mod caller_identity;
 mod code_change;
 mod compromise;
 mod console_login;
+mod correlation;
 mod destruction;
 mod discovery;
 mod evasion;
@@ -48,6 +49,9 @@ pub fn all(rules: Option<Arc<RuleSet>>) -> Vec<Box<dyn Detection>> {
         Box::new(code_change::CodeChange),
     ];
     if let Some(rules) = rules {
+        if let Some(c) = correlation::Correlations::new(rules.clone()) {
+            all.push(Box::new(c));
+        }
         all.push(Box::new(sigma::SigmaAlerts::new(rules)));
     }
     all

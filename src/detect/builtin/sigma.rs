@@ -10,12 +10,19 @@ pub struct SigmaAlerts {
     rules: Arc<RuleSet>,
     /// The alert name of each rule, made once.
     names: Vec<String>,
+    /// Rules that raise nothing themselves: only correlated (`generate: false`).
+    silent: Vec<bool>,
 }
 
 impl SigmaAlerts {
     pub fn new(rules: Arc<RuleSet>) -> SigmaAlerts {
         let names = rules.rules().iter().map(rules::sigma_rule_name).collect();
-        SigmaAlerts { rules, names }
+        let silent = (0..rules.len()).map(|i| rules.silent(i)).collect();
+        SigmaAlerts {
+            rules,
+            names,
+            silent,
+        }
     }
 }
 
@@ -31,6 +38,9 @@ impl Detection for SigmaAlerts {
             let Some(rule) = self.rules.rules().get(i) else {
                 continue;
             };
+            if self.silent[i] {
+                continue;
+            }
             let name = self.names[i].clone();
             let principal = e.identity.display();
             let id = cx.bump(

@@ -19,6 +19,16 @@ pub(super) struct Detection {
 }
 
 impl Detection {
+    /// What a correlation rule is on its own: it matches no event (and the index never
+    /// offers it one).
+    pub(super) fn never() -> Detection {
+        Detection {
+            selections: Vec::new(),
+            condition: Expr::Or(Vec::new()),
+            event_names: Some(Vec::new()),
+        }
+    }
+
     pub(super) fn matches(&self, event: &Value) -> bool {
         self.condition
             .eval(&mut |i| self.selections[i].matches(event))

@@ -188,18 +188,28 @@ fn parse_document(doc: &Document, default_id: &str, origin: &str) -> Result<Sigm
 }
 
 fn compile_rule(map: &Mapping, default_id: &str, origin: &str) -> Result<SigmaRule, String> {
-    if map.contains_key("correlation") {
-        return Err(
-            "correlation rules are not supported: rules are evaluated one event at a time".into(),
-        );
-    }
+    let correlation = match map.get("correlation") {
+        None => None,
+        Some(Yaml::Mapping(c)) => {
+            Some(super::correlation::compile(c).map_err(|e| format!("correlation: {e}"))?)
+        }
+        Some(other) => {
+            return Err(format!(
+                "`correlation` must be a mapping, found {}",
+                describe(other)
+            ));
+        }
+    };
     if let Some(action) = map.get("action") {
         return Err(format!(
             "rule collections (`action: {}`) are not supported: write each rule as a whole document",
             text_of(action)
         ));
     }
-    check_logsource(map.get("logsource"))?;
+    // A correlation reads its rules' matches, not a log: it has no log source.
+    if correlation.is_none() {
+        check_logsource(map.get("logsource"))?;
+    }
     let title = match map.get("title") {
         Some(Yaml::String(t)) if !t.trim().is_empty() => t.clone(),
         Some(Yaml::String(_)) | None => return Err("the rule has no `title`".into()),
@@ -229,9 +239,19 @@ fn compile_rule(map: &Mapping, default_id: &str, origin: &str) -> Result<SigmaRu
     };
     let tags = text_list(map.get("tags"), "tags")?;
     let falsepositives = text_list(map.get("falsepositives"), "falsepositives")?;
-    let detection = map.get("detection").ok_or("the rule has no `detection`")?;
-    let detection = detection::compile(detection)?;
+    let name = match map.get("name") {
+        None | Some(Yaml::Null) => None,
+        Some(Yaml::String(n)) if !n.trim().is_empty() => Some(n.trim().to_string()),
+        Some(other) => return Err(format!("`name` must be text, found {}", describe(other))),
+    };
+    let detection = match (&correlation, map.get("detection")) {
+        (Some(_), _) => detection::Detection::never(),
+        (None, Some(d)) => detection::compile(d)?,
+        (None, None) => return Err("the rule has no `detection`".into()),
+    };
     Ok(SigmaRule {
+        name,
+        correlation,
         id,
         title,
         description,

@@ -11,6 +11,7 @@
 //! conditions with `and`, `or`, `not`, parentheses and `N of`/`all of` over names or `them`.
 
 mod condition;
+pub mod correlation;
 mod detection;
 mod field;
 mod load;
@@ -87,6 +88,10 @@ pub struct SigmaRule {
     pub falsepositives: Vec<String>,
     /// Where the rule came from: the file path, with `#n` for the n-th document of a file.
     pub origin: String,
+    /// The rule's `name:`, by which correlations refer to it.
+    pub name: Option<String>,
+    /// For a correlation rule: what it correlates (it matches no event on its own).
+    pub correlation: Option<correlation::Correlation>,
     detection: detection::Detection,
 }
 

@@ -53,6 +53,35 @@ impl RuleSet {
         &self.rules
     }
 
+    /// The rules correlation `c` refers to (by `name`, else `id`), in its order; a name no
+    /// rule has is left out (the loader refuses such correlations).
+    pub fn correlated(&self, c: &super::correlation::Correlation) -> Vec<usize> {
+        c.rules
+            .iter()
+            .filter_map(|wanted| {
+                self.rules
+                    .iter()
+                    .position(|r| r.name.as_deref() == Some(wanted.as_str()))
+                    .or_else(|| self.rules.iter().position(|r| &r.id == wanted))
+            })
+            .collect()
+    }
+
+    pub fn has_correlations(&self) -> bool {
+        self.rules.iter().any(|r| r.correlation.is_some())
+    }
+
+    /// Whether rule `i` raises no alerts of its own: a correlation rule, or one only
+    /// correlated (by a correlation whose `generate` is false).
+    pub fn silent(&self, i: usize) -> bool {
+        self.rules.get(i).is_some_and(|r| r.correlation.is_some())
+            || self.rules.iter().any(|r| {
+                r.correlation
+                    .as_ref()
+                    .is_some_and(|c| !c.generate && self.correlated(c).contains(&i))
+            })
+    }
+
     /// Whether any rule could match an event with this `eventName`: when false, the caller
     /// need not even parse the event.
     pub fn may_match(&self, event_name: &str) -> bool {

@@ -742,7 +742,19 @@ fn rule_level_problems_are_load_errors() {
         (format!("title: t\n{detection}"), "no `logsource`"),
         (
             format!("title: t\n{aws}correlation:\n  type: event_count\n{detection}"),
-            "correlation rules are not supported",
+            "correlation: the correlation names no `rules`",
+        ),
+        (
+            "title: t\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: soon\n  condition: {gte: 2}\n".to_string(),
+            "`timespan` \"soon\" is not a duration",
+        ),
+        (
+            "title: t\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 5m\n  condition: {lt: 2}\n".to_string(),
+            "`lt`/`lte` conditions are not supported",
+        ),
+        (
+            "title: t\ncorrelation:\n  type: value_count\n  rules: [a]\n  timespan: 5m\n  condition: {gte: 2}\n".to_string(),
+            "needs the `field`",
         ),
         (
             format!("action: global\ntitle: t\n{aws}{detection}"),
