@@ -356,6 +356,12 @@ const KEEP_PARAMETERS: &[&str] = &[
     "PutImage",
     "BatchDeleteImage",
     "CreateRepository",
+    "DeleteAccountPublicAccessBlock",
+    "CreateQueue",
+    "CreateTopic",
+    "PutBucketEncryption",
+    "DeleteBackupVaultLockConfiguration",
+    "ModifySecurityGroupRules",
 ];
 
 /// [`KEEP_PARAMETERS`] as a set: asked once for each of a million events.

@@ -81,6 +81,27 @@ impl Detection for Destruction {
                 "remove the default encryption of bucket {}",
                 bucket()
             )),
+            "PutBucketEncryption" => {
+                // Encrypting with a key of another account is how buckets are held to
+                // ransom: the owner can no longer read them once that key goes.
+                let key = at(
+                    r,
+                    "ServerSideEncryptionConfiguration.Rule.ApplyServerSideEncryptionByDefault.KMSMasterKeyID",
+                )
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+                let account = key.split(':').nth(4).unwrap_or_default();
+                (!account.is_empty() && account != &*e.identity.account_id).then(|| {
+                    format!(
+                        "encrypt bucket {} with a key of account {account}",
+                        bucket()
+                    )
+                })
+            }
+            "DeleteBackupVaultLockConfiguration" => Some(format!(
+                "remove the lock of backup vault {}",
+                text(r, "backupVaultName")
+            )),
             "DeleteBucketLifecycle" => Some(format!("remove the lifecycle of bucket {}", bucket())),
             "PutBucketLifecycle" | "PutBucketLifecycleConfiguration" if expires_everything(r) => {
                 Some(format!(

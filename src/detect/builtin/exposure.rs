@@ -119,7 +119,9 @@ impl Detection for Exposure {
                 },
                 text(r, "bucketName")
             )),
-            "DeleteBucketPublicAccessBlock" | "DeletePublicAccessBlock" => Some(format!(
+            "DeleteBucketPublicAccessBlock"
+            | "DeletePublicAccessBlock"
+            | "DeleteAccountPublicAccessBlock" => Some(format!(
                 "remove the public-access block of {}",
                 match text(r, "bucketName") {
                     "" => "the account".to_string(),
@@ -155,8 +157,17 @@ impl Detection for Exposure {
             }
             "PutKeyPolicy" => opened(e, r.get("policy"))
                 .map(|w| format!("open KMS key {} to {w}", text(r, "keyId"))),
-            "SetQueueAttributes" => opened(e, at(r, "attributes.Policy"))
-                .map(|w| format!("open queue {} to {w}", text(r, "queueUrl"))),
+            "SetQueueAttributes" | "CreateQueue" => {
+                opened(e, at(r, "attributes.Policy")).map(|w| {
+                    let queue = match text(r, "queueUrl") {
+                        "" => text(r, "queueName"),
+                        q => q,
+                    };
+                    format!("open queue {queue} to {w}")
+                })
+            }
+            "CreateTopic" => opened(e, at(r, "attributes.Policy"))
+                .map(|w| format!("open topic {} to {w}", text(r, "name"))),
             "SetTopicAttributes" if text(r, "attributeName") == "Policy" => {
                 opened(e, r.get("attributeValue"))
                     .map(|w| format!("open topic {} to {w}", text(r, "topicArn")))

@@ -64,6 +64,7 @@ impl Detection for NetworkExposure {
         if !matches!(
             name,
             "AuthorizeSecurityGroupIngress"
+                | "ModifySecurityGroupRules"
                 | "CreateNetworkAclEntry"
                 | "ReplaceNetworkAclEntry"
                 | "AuthorizeDBSecurityGroupIngress"
@@ -88,6 +89,21 @@ impl Detection for NetworkExposure {
                     format!(
                         "open {} of security group {group} to the whole internet",
                         ports.join(", ")
+                    )
+                })
+            }
+            "ModifySecurityGroupRules" => {
+                // The rule as changed: `CidrIpv4`/`CidrIpv6` of an ingress rule.
+                let rule = at(
+                    r,
+                    "ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule",
+                )
+                .unwrap_or(&Value::Null);
+                let open = world(text(rule, "CidrIpv4")) || world(text(rule, "CidrIpv6"));
+                open.then(|| {
+                    format!(
+                        "open a rule of security group {} to the whole internet",
+                        text(r, "ModifySecurityGroupRulesRequest.GroupId")
                     )
                 })
             }
