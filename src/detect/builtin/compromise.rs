@@ -5,9 +5,17 @@
 
 use super::signal::{Theme, raise, request, text};
 use crate::detect::detection::{Context, Detection};
-use crate::model::{CloudTrailEvent, Severity};
+use crate::model::{CloudTrailEvent, Severity, Text};
 
-pub struct Compromise;
+#[derive(Default)]
+pub struct Compromise {
+    /// The attack tool each user agent names, if any: a million events share a few
+    /// hundred user agents, so each is searched once.
+    agents: foldhash::HashMap<Text, Option<&'static str>>,
+}
+
+/// User agents remembered at most, so a stream of ever-new ones cannot grow the memory.
+const AGENTS_REMEMBERED: usize = 4096;
 
 const QUARANTINE: Theme = Theme {
     rule: "key-quarantined-by-aws",
@@ -109,10 +117,20 @@ impl Detection for Compromise {
                 format!("change the root user's sign-in credentials ({name})"),
             );
         }
-        if let Some(tool) = attack_agents()
-            .find(&*e.user_agent)
-            .map(|m| ATTACK_AGENTS[m.pattern().as_usize()])
-        {
+        let tool = match self.agents.get(&e.user_agent) {
+            Some(known) => *known,
+            None => {
+                let found = attack_agents()
+                    .find(&*e.user_agent)
+                    .map(|m| ATTACK_AGENTS[m.pattern().as_usize()]);
+                if self.agents.len() >= AGENTS_REMEMBERED {
+                    self.agents.clear();
+                }
+                self.agents.insert(e.user_agent.clone(), found);
+                found
+            }
+        };
+        if let Some(tool) = tool {
             raise(
                 cx,
                 e,

@@ -40,7 +40,7 @@ pub fn all(rules: Option<Arc<RuleSet>>) -> Vec<Box<dyn Detection>> {
         Box::new(trail_tampering::TrailTampering),
         Box::new(root_use::RootUse),
         Box::new(console_login::ConsoleLoginWithoutMfa),
-        Box::new(compromise::Compromise),
+        Box::<compromise::Compromise>::default(),
         Box::new(exposure::Exposure),
         Box::new(destruction::Destruction),
         Box::new(evasion::Evasion),
