@@ -36,24 +36,10 @@ pub fn grants_everything(doc: &str) -> bool {
 }
 
 /// The outsiders a role trust policy lets assume the role: `*` and AWS principals of any
-/// account other than `own_account`. Services and the account itself are not outsiders.
+/// account other than `own_account`. Services and the account itself are not outsiders,
+/// and conditions do not keep them out (an external ID is no boundary).
 pub fn outside_trust(doc: &str, own_account: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for s in statements(doc).iter().filter(|s| allows(s)) {
-        let principals = match s.get("Principal") {
-            Some(Value::String(p)) if p == "*" => vec!["*"],
-            Some(p) => strings(p.get("AWS")),
-            None => Vec::new(),
-        };
-        for p in principals {
-            let account = account_of(p);
-            let outside = p == "*" || account.is_some_and(|a| a != own_account);
-            if outside && !out.iter().any(|o| o == p) {
-                out.push(p.to_string());
-            }
-        }
-    }
-    out
+    outsiders(&Value::String(doc.to_string()), own_account, false)
 }
 
 /// Condition keys that keep a statement to known callers: with one, `*` is not everyone.
@@ -78,6 +64,12 @@ const LIMITING_CONDITIONS: &[&str] = &[
 /// A statement kept to known callers by its condition opens nothing. `doc` is the policy as
 /// CloudTrail records it: a JSON string or the document itself.
 pub fn opened_to(doc: &Value, own_account: &str) -> Vec<String> {
+    outsiders(doc, own_account, true)
+}
+
+/// The principals outside `own_account` that a policy's allowing statements name, the
+/// statements limited by a condition left out when `conditions_limit`.
+fn outsiders(doc: &Value, own_account: &str, conditions_limit: bool) -> Vec<String> {
     let parsed;
     let doc = match doc {
         Value::String(s) => match serde_json::from_str::<Value>(s) {
@@ -104,7 +96,7 @@ pub fn opened_to(doc: &Value, own_account: &str) -> Vec<String> {
             .filter_map(Value::as_object)
             .flat_map(|keys| keys.keys())
             .any(|k| LIMITING_CONDITIONS.contains(&k.to_ascii_lowercase().as_str()));
-        if limited {
+        if limited && conditions_limit {
             continue;
         }
         let principals = match s.get("Principal") {
