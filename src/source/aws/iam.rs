@@ -45,10 +45,8 @@ impl IamSource {
             .into_paginator()
             .items()
             .send()
-            .collect::<Vec<_>>()
+            .try_collect()
             .await
-            .into_iter()
-            .collect::<Result<_, _>>()
             .map_err(|e| errors::describe("iam:ListUsers", &e))?;
         // Owned futures: a borrowing closure here makes the whole poller future non-Send.
         let per_user: Vec<Result<(UserSnapshot, Vec<KeySnapshot>), AwsFailure>> =

@@ -46,10 +46,8 @@ impl StackIndex {
             .into_paginator()
             .items()
             .send()
-            .collect::<Vec<_>>()
+            .try_collect()
             .await
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| errors::describe("cloudformation:DescribeStacks", &e))?;
         let mut out = HashMap::new();
         for stack in stacks
@@ -66,10 +64,8 @@ impl StackIndex {
                 .into_paginator()
                 .items()
                 .send()
-                .collect::<Vec<_>>()
+                .try_collect()
                 .await
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| errors::describe("cloudformation:ListStackResources", &e))?;
             for r in resources {
                 if let (Some(physical), Some(logical)) =
