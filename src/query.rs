@@ -72,14 +72,7 @@ fn leaves<'v>(v: &'v Value, path: &[String], out: &mut Vec<&'v Value>) {
     }
 }
 
-fn as_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
+use crate::model::scalar_text as as_text;
 
 /// Every filter and the time range, compiled for speed.
 pub struct Matcher {

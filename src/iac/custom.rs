@@ -64,15 +64,8 @@ enum Op {
     Exists(bool),
 }
 
-/// A scalar as CloudFormation reads it: `true`, `"true"` and `True` are one value.
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
+// A scalar as CloudFormation reads it (`true`, `"true"` and `True` are one value, below).
+use crate::model::scalar_text as scalar;
 
 fn same(a: &Value, b: &Value) -> bool {
     match (scalar(a), scalar(b)) {

@@ -22,7 +22,7 @@ pub use fuzzy::Query;
 pub use instance::{InstanceState, Launched, launch_request};
 pub use policy::{PolicyResponse, ResponsePolicy};
 pub use record::{NewRecord, Record, RecordBody};
-pub use text::{Interner, Text, printable};
+pub use text::{Interner, Text, printable, scalar_text};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

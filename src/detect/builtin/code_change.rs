@@ -15,12 +15,6 @@ const THEME: Theme = Theme {
     title: "Deployed code changed by hand by {}",
 };
 
-const PUBLIC_IMAGE: Theme = Theme {
-    rule: "resource-exposed",
-    severity: Severity::High,
-    title: "Resources made public or shared by {}",
-};
-
 /// A person's session: SSO (`AWSReservedSSO_…` roles), SAML or web-identity federation, a
 /// federated user.
 fn a_persons_session(e: &CloudTrailEvent) -> bool {
@@ -47,7 +41,7 @@ impl Detection for CodeChange {
             raise(
                 cx,
                 e,
-                &PUBLIC_IMAGE,
+                &super::exposure::THEME,
                 format!(
                     "create public image repository {}",
                     text(r, "repositoryName")

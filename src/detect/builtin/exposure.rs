@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub struct Exposure;
 
-const THEME: Theme = Theme {
+pub(super) const THEME: Theme = Theme {
     rule: "resource-exposed",
     severity: Severity::High,
     title: "Resources made public or shared by {}",
@@ -236,25 +236,16 @@ impl Detection for Exposure {
                     )
                 })
             }
-            "ModifySnapshotAttribute" => {
-                let added = granted_accounts(at(r, "createVolumePermission.add"));
-                (!added.is_empty()).then(|| {
-                    format!(
-                        "share EBS snapshot {} with {}",
-                        text(r, "snapshotId"),
-                        shared_with(&added)
-                    )
-                })
-            }
-            "ModifyImageAttribute" => {
-                let added = granted_accounts(at(r, "launchPermission.add"));
-                (!added.is_empty()).then(|| {
-                    format!(
-                        "share image {} with {}",
-                        text(r, "imageId"),
-                        shared_with(&added)
-                    )
-                })
+            "ModifySnapshotAttribute" | "ModifyImageAttribute" => {
+                let (permission, what, id) = match name {
+                    "ModifySnapshotAttribute" => {
+                        ("createVolumePermission.add", "EBS snapshot", "snapshotId")
+                    }
+                    _ => ("launchPermission.add", "image", "imageId"),
+                };
+                let added = granted_accounts(at(r, permission));
+                (!added.is_empty())
+                    .then(|| format!("share {what} {} with {}", text(r, id), shared_with(&added)))
             }
             "StartExportTask" if e.event_source == "rds.amazonaws.com" => Some(format!(
                 "export snapshot {} to bucket {}",

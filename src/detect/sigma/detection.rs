@@ -127,15 +127,7 @@ pub(super) enum FieldTest {
     },
 }
 
-/// A scalar as text, for comparing two fields' values.
-fn scalar_of(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
-    match v {
-        Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
-        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
-        Value::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
-        _ => None,
-    }
-}
+use crate::model::scalar_text as scalar_of;
 
 impl FieldMatcher {
     /// [`FieldMatcher::matches`] on a field known without the JSON; `None` when it is not.
