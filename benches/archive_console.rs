@@ -92,7 +92,7 @@ fn main() {
     let detections = detections();
     let (mut loader, _problems) = loader::start(
         Source::parse(&dir),
-        None,
+        Default::default(),
         detections.clone(),
         rt.handle().clone(),
     );

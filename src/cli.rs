@@ -187,8 +187,21 @@ pub struct QueryArgs {
     /// Print only the number of matching events.
     #[arg(long)]
     pub count: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Where to read `s3://` sources from: flags win over `[aws]` in the config file, which
+/// wins over the standard chain (AWS_PROFILE, AWS_REGION, …).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// For s3:// sources: the AWS profile. It wins over keys exported in the environment.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// For s3:// sources: the region to start in (each bucket's own region is found).
+    #[arg(long)]
+    pub region: Option<String>,
     /// For s3:// sources: talk to this endpoint instead of AWS (an emulator such as moto).
-    /// Credentials and region come from the standard chain (AWS_PROFILE, AWS_REGION, …).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
@@ -215,9 +228,8 @@ pub struct DetectArgs {
     pub only_given_rules: bool,
     #[arg(long, value_enum, default_value_t = DetectFormat::Table)]
     pub format: DetectFormat,
-    /// For s3:// sources: talk to this endpoint instead of AWS (an emulator such as moto).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -263,9 +275,8 @@ pub struct ReplayArgs {
     /// Start playing at once (from the start, when the clock is at the end).
     #[arg(long)]
     pub play: bool,
-    /// For s3:// sources: talk to this endpoint instead of AWS (an emulator such as moto).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 fn speed(s: &str) -> Result<f64, String> {

@@ -34,13 +34,14 @@ impl Source {
 }
 
 /// Reads any source: local paths with `read::read_local`, `s3://` with `s3::read_s3`
-/// (credentials from the standard chain; `endpoint_url` when given, path-style then). Runs on
+/// (the profile, region and endpoint of `aws`, the standard chain for what it leaves
+/// unset; path-style with an endpoint). Runs on
 /// the calling thread for local sources; for S3 it blocks the calling thread on `rt`, so it
 /// must not be called from inside that runtime's tasks (use `spawn_blocking` or a thread).
 pub fn read_source(
     source: &Source,
     opts: &ReadOptions,
-    endpoint_url: Option<&str>,
+    aws: &crate::source::aws::connect::ConnectOptions,
     progress: &ReadProgress,
     sink: &(dyn Fn(read::FileBatch) + Sync),
     rt: &tokio::runtime::Handle,
@@ -48,7 +49,7 @@ pub fn read_source(
     match source {
         Source::Local(path) => read_local(path, opts, progress, sink),
         Source::S3 { bucket, prefix } => rt.block_on(async {
-            let client = s3::client_for(bucket, endpoint_url).await;
+            let client = s3::client_for(bucket, aws).await;
             s3::read_s3(&client, bucket, prefix, opts, s3::PARALLEL, progress, sink).await
         }),
     }
@@ -111,7 +112,7 @@ mod tests {
         let summary = read_source(
             &Source::parse(&dir.path().display().to_string()),
             &ReadOptions::default(),
-            None,
+            &Default::default(),
             &ReadProgress::default(),
             &|batch: FileBatch| {
                 let mut ids = ids.lock().unwrap();

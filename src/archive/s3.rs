@@ -74,18 +74,17 @@ pub async fn read_s3(
     reader.finish(prefix, started)
 }
 
-/// A client for one bucket: credentials from the standard chain, requests signed for the
-/// bucket's own region (S3 refuses any other), path-style addressing when the endpoint is
-/// not AWS's (an emulator has no per-bucket host names).
-pub async fn client_for(bucket: &str, endpoint_url: Option<&str>) -> Client {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(url) = endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    let mut sdk = loader.load().await;
-    if sdk.region().is_none() {
-        sdk = connect::in_region(&sdk, "us-east-1");
-    }
+/// A client for one bucket: credentials as `aws` says (the standard chain for what it
+/// leaves unset), requests signed for the bucket's own region (S3 refuses any other),
+/// path-style addressing when the endpoint is not AWS's (an emulator has no per-bucket host
+/// names).
+pub async fn client_for(bucket: &str, aws: &connect::ConnectOptions) -> Client {
+    let sdk = connect::sdk_config(
+        aws.profile.as_deref(),
+        aws.regions.first().map(String::as_str),
+        aws.endpoint_url.as_deref(),
+    )
+    .await;
     let client = client_from(&sdk);
     let home = sdk.region().map(|r| r.to_string());
     match bucket_region(&client, bucket).await {

@@ -46,7 +46,11 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
         Source::Local(path) if !path.exists() => {
             anyhow::bail!("{}: no such file or directory", path.display())
         }
-        _ => read_all(&source, args.endpoint_url.as_deref(), &detections)?,
+        _ => read_all(
+            &source,
+            &super::live::s3_options(&args.aws, config),
+            &detections,
+        )?,
     };
     let alerts = detections.run_over(&events, &verdicts);
     let stdout = std::io::stdout();
@@ -114,7 +118,7 @@ pub(super) fn report_rule_problems(problems: &[LoadError]) {
 #[allow(clippy::type_complexity)]
 fn read_all(
     source: &Source,
-    endpoint_url: Option<&str>,
+    aws: &crate::source::aws::connect::ConnectOptions,
     detections: &Detections,
 ) -> anyhow::Result<(
     Vec<Arc<CloudTrailEvent>>,
@@ -130,7 +134,7 @@ fn read_all(
     let summary = read_source(
         source,
         &opts,
-        endpoint_url,
+        aws,
         &ReadProgress::default(),
         &|batch| {
             let mut found = found.lock().unwrap_or_else(|p| p.into_inner());

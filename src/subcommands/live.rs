@@ -104,7 +104,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     if let Some(archive) = &args.cloudtrail {
         let added = journal_archive(
             archive,
-            opts.endpoint_url.as_deref(),
+            &opts,
             &mut journal,
             &mut ingest,
             &state,
@@ -173,7 +173,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
 /// could not be read is said on stderr, file by file; what could is kept.
 pub(super) fn journal_archive(
     text: &str,
-    endpoint_url: Option<&str>,
+    aws: &crate::source::aws::connect::ConnectOptions,
     journal: &mut Journal,
     ingest: &mut Ingest,
     known: &IncidentState,
@@ -186,7 +186,7 @@ pub(super) fn journal_archive(
     let summary = read_source(
         &source,
         &ReadOptions::default(),
-        endpoint_url,
+        aws,
         &ReadProgress::default(),
         &|batch| {
             let fresh = batch
@@ -220,17 +220,44 @@ pub(super) fn connect_options(
     args: &LiveArgs,
     config: &Config,
 ) -> crate::source::aws::connect::ConnectOptions {
+    aws_options(
+        args.profile.as_ref(),
+        &args.regions,
+        args.endpoint_url.as_ref(),
+        config,
+    )
+}
+
+/// Where an `s3://` source is read from: `--profile`, `--region`, `--endpoint-url`, else
+/// the config file.
+pub(super) fn s3_options(
+    args: &crate::cli::AwsArgs,
+    config: &Config,
+) -> crate::source::aws::connect::ConnectOptions {
+    let regions: Vec<String> = args.region.iter().cloned().collect();
+    aws_options(
+        args.profile.as_ref(),
+        &regions,
+        args.endpoint_url.as_ref(),
+        config,
+    )
+}
+
+/// The flags given, each else its `[aws]` setting.
+fn aws_options(
+    profile: Option<&String>,
+    regions: &[String],
+    endpoint_url: Option<&String>,
+    config: &Config,
+) -> crate::source::aws::connect::ConnectOptions {
     let aws = &config.aws;
     crate::source::aws::connect::ConnectOptions {
-        profile: args.profile.clone().or_else(|| aws.profile.clone()),
-        regions: if args.regions.is_empty() {
+        profile: profile.cloned().or_else(|| aws.profile.clone()),
+        regions: if regions.is_empty() {
             aws.regions.clone()
         } else {
-            args.regions.clone()
+            regions.to_vec()
         },
-        endpoint_url: args
-            .endpoint_url
-            .clone()
-            .or_else(|| aws.endpoint_url.clone()),
+        endpoint_url: endpoint_url.cloned().or_else(|| aws.endpoint_url.clone()),
     }
 }

@@ -37,7 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Subcommand::Verify(args) => verify::verify(&cli, args),
         Subcommand::Live(args) => live::live(&cli, &config, args),
         Subcommand::Serve(args) => serve::serve(&cli, &config, args),
-        Subcommand::Query(args) => query::query(args),
+        Subcommand::Query(args) => query::query(&config, args),
         Subcommand::Detect(args) => detect::detect(&config, args),
         Subcommand::Export(args) => export::export(args),
         Subcommand::Iac(crate::cli::IacCommand::Check(args)) => iac::check(&config, args),

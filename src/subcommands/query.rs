@@ -11,7 +11,7 @@ use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let filters = args
         .filters
         .iter()
@@ -60,7 +60,7 @@ pub(super) fn query(args: &QueryArgs) -> anyhow::Result<ExitCode> {
             };
             s3_query(
                 &source,
-                args.endpoint_url.as_deref(),
+                &super::live::s3_options(&args.aws, config),
                 &matcher,
                 &opts,
                 args.count,
@@ -105,7 +105,7 @@ pub(super) fn report(problems: &[Problem]) {
 /// arrive, and each event is matched as its object is done.
 fn s3_query(
     source: &crate::archive::Source,
-    endpoint_url: Option<&str>,
+    aws: &crate::source::aws::connect::ConnectOptions,
     matcher: &crate::query::Matcher,
     opts: &crate::archive::ReadOptions,
     count: bool,
@@ -116,7 +116,7 @@ fn s3_query(
     let summary = crate::archive::read_source(
         source,
         opts,
-        endpoint_url,
+        aws,
         &progress,
         &|batch| {
             let raws: Vec<std::sync::Arc<str>> =

@@ -87,7 +87,7 @@ pub(super) fn replay(cli: &Cli, config: &Config, args: &ReplayArgs) -> anyhow::R
             };
             let (loader, problems) = loader::start(
                 source.clone(),
-                args.endpoint_url.clone(),
+                super::live::s3_options(&args.aws, config),
                 Some(detections),
                 rt.handle().clone(),
             );

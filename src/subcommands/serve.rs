@@ -76,7 +76,7 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                 ingest.prime(&records);
                 let added = super::live::journal_archive(
                     archive,
-                    connect_options(&args.aws, config).endpoint_url.as_deref(),
+                    &connect_options(&args.aws, config),
                     &mut journal,
                     &mut ingest,
                     &IncidentState::from_records(&records),

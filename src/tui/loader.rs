@@ -36,7 +36,7 @@ pub type Problems = Arc<Mutex<Vec<Problem>>>;
 /// Starts reading `source` on a thread of its own; the console gets its `Loader`.
 pub fn start(
     source: Source,
-    endpoint_url: Option<String>,
+    aws: crate::source::aws::connect::ConnectOptions,
     detections: Option<Detections>,
     rt: tokio::runtime::Handle,
 ) -> (Loader, Problems) {
@@ -51,14 +51,7 @@ pub fn start(
     std::thread::Builder::new()
         .name("archive-load".into())
         .spawn(move || {
-            let found = read(
-                &source,
-                endpoint_url.as_deref(),
-                detections.as_ref(),
-                &progress,
-                &tx,
-                &rt,
-            );
+            let found = read(&source, &aws, detections.as_ref(), &progress, &tx, &rt);
             *kept.lock().unwrap_or_else(|p| p.into_inner()) = found;
         })
         .expect("start the archive reader thread");
@@ -67,7 +60,7 @@ pub fn start(
 
 fn read(
     source: &Source,
-    endpoint_url: Option<&str>,
+    aws: &crate::source::aws::connect::ConnectOptions,
     detections: Option<&Detections>,
     progress: &ReadProgress,
     tx: &UnboundedSender<Msg>,
@@ -119,7 +112,7 @@ fn read(
         rules: detections.map(|d| d.rules.clone()),
         ..ReadOptions::default()
     };
-    let summary = read_source(source, &opts, endpoint_url, progress, &sink, rt);
+    let summary = read_source(source, &opts, aws, progress, &sink, rt);
     let rest = std::mem::take(&mut pending.lock().unwrap_or_else(|p| p.into_inner()).0);
     send(rest);
     let (events, verdicts) = everything.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -187,7 +180,7 @@ mod tests {
         std::fs::write(dir.path().join("broken.json"), "{\"Records\": [").unwrap();
         let (mut loader, problems) = start(
             Source::Local(dir.path().to_path_buf()),
-            None,
+            Default::default(),
             Some(Detections::default()),
             rt.handle().clone(),
         );

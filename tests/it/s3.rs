@@ -613,3 +613,100 @@ fn query_reads_a_bucket_with_the_standard_credentials() {
     let out = query(&["eventID=b", "--count"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
 }
+
+/// `--profile` wins over keys exported in the environment (as aws-vault and granted export
+/// them): with moto checking every signature and policy, the exported keys are a user who
+/// may read nothing, the profile's a reader. `query` and `detect` read the bucket with the
+/// profile's; without `--profile`, the exported keys are refused.
+#[test]
+fn an_explicit_profile_wins_over_exported_keys() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (moto, _, _) = rt.block_on(filled());
+    let keys = rt.block_on(async {
+        let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
+        let mut keys = Vec::new();
+        for user in ["nobody", "reader"] {
+            iam.create_user().user_name(user).send().await.unwrap();
+            let key = iam
+                .create_access_key()
+                .user_name(user)
+                .send()
+                .await
+                .unwrap();
+            let key = key.access_key().unwrap();
+            keys.push((
+                key.access_key_id().to_string(),
+                key.secret_access_key().to_string(),
+            ));
+        }
+        let read = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"],
+            "Resource": [format!("arn:aws:s3:::{BUCKET}"), format!("arn:aws:s3:::{BUCKET}/*")]}]});
+        iam.put_user_policy()
+            .user_name("reader")
+            .policy_name("read-trail")
+            .policy_document(read.to_string())
+            .send()
+            .await
+            .unwrap();
+        keys
+    });
+    moto.enforce_iam();
+    let home = tempfile::tempdir().unwrap();
+    let credentials = home.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[incident]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            keys[1].0, keys[1].1
+        ),
+    )
+    .unwrap();
+    let source = format!("s3://{BUCKET}/AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .args(args)
+            .args(["--endpoint-url", &moto.endpoint, "--region", "us-east-1"])
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env("AWS_ACCESS_KEY_ID", &keys[0].0)
+            .env("AWS_SECRET_ACCESS_KEY", &keys[0].1)
+            .env("AWS_CONFIG_FILE", home.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let exported = run(&["query", &source, "--count"]);
+    let stderr = String::from_utf8_lossy(&exported.stderr);
+    assert!(
+        stderr.contains("AccessDenied"),
+        "the exported keys may read nothing: {stderr}"
+    );
+    let profile = run(&["query", &source, "--count", "--profile", "incident"]);
+    let stderr = String::from_utf8_lossy(&profile.stderr);
+    assert!(profile.status.success(), "{stderr}");
+    assert!(!stderr.contains("AccessDenied"), "{stderr}");
+    let count: usize = String::from_utf8_lossy(&profile.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(count > 0, "the reader reads the trail");
+    let detect = run(&[
+        "detect",
+        &source,
+        "--profile",
+        "incident",
+        "--format",
+        "jsonl",
+    ]);
+    assert!(
+        detect.status.success(),
+        "{}",
+        String::from_utf8_lossy(&detect.stderr)
+    );
+}

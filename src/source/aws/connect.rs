@@ -57,25 +57,58 @@ pub fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
         .build()
 }
 
-/// Loads credentials through the standard chain (environment, profiles, SSO, assume-role),
-/// asks STS who they belong to, and settles the regions.
-pub async fn connect(opts: &ConnectOptions) -> Result<Account, AwsFailure> {
-    let explicit: Vec<&String> = opts.regions.iter().filter(|r| *r != "all").collect();
+/// The SDK's configuration for a profile, region and endpoint, any of them unset: the
+/// standard chain (environment, profiles, SSO, assume-role) fills the rest, and a region
+/// found nowhere is us-east-1. A profile named explicitly wins over keys exported in the
+/// environment (as aws-vault and granted export them): the default chain reads those first,
+/// so `--profile other` would act with the exported account's keys.
+pub async fn sdk_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    endpoint_url: Option<&str>,
+) -> SdkConfig {
+    use aws_config::meta::region::RegionProviderChain;
+    use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvider};
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
+    if let Some(p) = profile {
+        loader = loader.profile_name(p).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
+        if region.is_none() {
+            loader = loader.region(
+                RegionProviderChain::first_try(
+                    ProfileFileRegionProvider::builder().profile_name(p).build(),
+                )
+                .or_default_provider(),
+            );
+        }
     }
-    if let Some(r) = explicit.first() {
+    if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
     }
-    if let Some(url) = &opts.endpoint_url {
+    if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let mut sdk = loader.load().await;
+    let sdk = loader.load().await;
     if sdk.region().is_none() {
         // No region anywhere (flag, environment, profile): the most common default.
-        sdk = in_region(&sdk, "us-east-1");
+        return in_region(&sdk, "us-east-1");
     }
+    sdk
+}
+
+/// Loads credentials ([`sdk_config`]), asks STS who they belong to, and settles the
+/// regions.
+pub async fn connect(opts: &ConnectOptions) -> Result<Account, AwsFailure> {
+    let explicit: Vec<&String> = opts.regions.iter().filter(|r| *r != "all").collect();
+    let sdk = sdk_config(
+        opts.profile.as_deref(),
+        explicit.first().map(|r| r.as_str()),
+        opts.endpoint_url.as_deref(),
+    )
+    .await;
     let home = sdk.region().map(|r| r.to_string()).unwrap_or_default();
     let sts = aws_sdk_sts::Client::new(&sdk);
     let me = sts
