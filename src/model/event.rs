@@ -362,6 +362,9 @@ const KEEP_PARAMETERS: &[&str] = &[
     "PutBucketEncryption",
     "DeleteBackupVaultLockConfiguration",
     "ModifySecurityGroupRules",
+    "CreateFindingsFilter",
+    "UpdateFindingsFilter",
+    "UpdateClassificationJob",
 ];
 
 /// [`KEEP_PARAMETERS`] as a set: asked once for each of a million events.

@@ -93,6 +93,31 @@ impl Detection for Evasion {
             ("macie.amazonaws.com" | "macie2.amazonaws.com", "DisableMacie") => {
                 Some("disable Macie".into())
             }
+            ("guardduty.amazonaws.com", "ArchiveFindings") => {
+                Some("archive GuardDuty findings".into())
+            }
+            ("macie2.amazonaws.com", "ArchiveFindings") => Some("archive Macie findings".into()),
+            ("macie2.amazonaws.com", "CreateFindingsFilter" | "UpdateFindingsFilter")
+                if text(r, "action") == "ARCHIVE" =>
+            {
+                Some(format!(
+                    "create Macie filter {} that archives findings as they come",
+                    text(r, "name")
+                ))
+            }
+            (
+                "macie2.amazonaws.com",
+                "DeleteMember"
+                | "DisassociateMember"
+                | "DisassociateFromMasterAccount"
+                | "DisassociateFromAdministratorAccount"
+                | "DisableOrganizationAdminAccount",
+            ) => Some(format!("cut Macie's reporting ({})", e.event_name)),
+            ("macie2.amazonaws.com", "UpdateClassificationJob")
+                if text(r, "jobStatus") == "CANCELLED" =>
+            {
+                Some(format!("cancel Macie job {}", text(r, "jobId")))
+            }
             ("macie2.amazonaws.com", "UpdateMacieSession") if text(r, "status") == "PAUSED" => {
                 Some("pause Macie".into())
             }
@@ -102,6 +127,11 @@ impl Detection for Evasion {
                 | "BatchDisableStandards"
                 | "DisableImportFindingsForProduct"
                 | "DeleteInsight"
+                | "UpdateInsight"
+                | "DeleteActionTarget"
+                | "DeleteMembers"
+                | "DisassociateMembers"
+                | "DisableOrganizationAdminAccount"
                 | "DisassociateFromMasterAccount"
                 | "DisassociateFromAdministratorAccount",
             ) => Some(format!("turn Security Hub down ({})", e.event_name)),

@@ -113,9 +113,15 @@ impl Detection for NetworkExposure {
                 let all = matches!(text(r, "aclProtocol"), "-1" | "all")
                     || r.get("aclProtocol") == Some(&Value::from(-1));
                 let ingress = !r.get("egress").is_some_and(|v| v == true || v == "true");
-                (world && allow && all && ingress).then(|| {
+                let what = match (all, at(r, "portRange.from"), at(r, "portRange.to")) {
+                    (true, _, _) => "all traffic".to_string(),
+                    (_, Some(f), Some(t)) if f == t => format!("port {f}"),
+                    (_, Some(f), Some(t)) => format!("ports {f}-{t}"),
+                    _ => "traffic".to_string(),
+                };
+                (world && allow && ingress).then(|| {
                     format!(
-                        "allow all traffic from the internet through network ACL {}",
+                        "allow {what} from the internet through network ACL {}",
                         text(r, "networkAclId")
                     )
                 })
