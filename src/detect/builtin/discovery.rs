@@ -57,7 +57,6 @@ impl Detection for Discovery {
             || !key.starts_with("AKIA")
             || e.identity.kind == "AssumedRole"
             || by_a_service(e)
-            || e.user_agent.contains("console.amazonaws.com")
         {
             return;
         }

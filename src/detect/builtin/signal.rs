@@ -49,15 +49,12 @@ pub struct Theme {
     pub title: &'static str,
 }
 
-/// Whether a service or CloudFormation made the call on someone's behalf (`invokedBy`, or
-/// the user agent of a service): what a stack or a service does is judged as such.
+/// Whether a service or CloudFormation made the call on someone's behalf: what a stack or a
+/// service does is judged as such. Only what AWS itself writes counts — `invokedBy`, and a
+/// service's name as the source address — never the user agent or a session's name, which
+/// the caller chooses (an attacker would call themselves `cloudformation.amazonaws.com`).
 pub fn by_a_service(e: &CloudTrailEvent) -> bool {
-    e.identity.invoked_by.is_some()
-        || e.user_agent.ends_with(".amazonaws.com")
-        || e.identity
-            .session_name
-            .as_deref()
-            .is_some_and(|s| s.starts_with("AWSCloudFormation") || s == "AWS-CloudFormation")
+    e.identity.invoked_by.is_some() || e.source_ip.ends_with(".amazonaws.com")
 }
 
 /// Raises (or grows) the theme's alert for `e`'s principal: "`principal` `what`", and, when
