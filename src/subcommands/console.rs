@@ -109,6 +109,8 @@ pub(super) struct Background {
     pub lookups: Option<tokio::sync::mpsc::UnboundedSender<crate::state::pivot::Pivot>>,
     pub reports: Option<tokio::sync::mpsc::UnboundedReceiver<crate::source::SourceReport>>,
     pub identity: Option<String>,
+    /// The account and the principal the confirmations name.
+    pub acting: Option<String>,
     pub own_key: Option<String>,
     /// The Slack channel the mirror posts to, when it does.
     pub slack: Option<String>,
@@ -123,6 +125,7 @@ impl Background {
             lookups: None,
             reports: None,
             identity: None,
+            acting: None,
             own_key: None,
             slack: None,
             observer: None,
@@ -175,6 +178,7 @@ impl Console {
             let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
             let mut side = background(task.writer());
             app.identity = side.identity.take();
+            app.acting = side.acting.take();
             app.own_key = side.own_key.take();
             app.slack = side.slack.take();
             let services = Services {

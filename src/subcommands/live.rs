@@ -145,6 +145,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         config.iac.notify,
     )?;
     let identity = account.arn.clone();
+    let acting = account.acting();
     let own_key = account.own_key.clone();
     let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
@@ -154,6 +155,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         background.lookups = Some(lookups);
         background.reports = Some(reports);
         background.identity = Some(identity);
+        background.acting = Some(acting);
         background.own_key = own_key;
         if let Some(m) = mirrored {
             background.tasks.spawn(m);

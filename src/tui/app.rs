@@ -229,6 +229,8 @@ pub struct App {
     pub sources: BTreeMap<String, SourceReport>,
     /// Who the console acts as (live mode): shown in the status bar.
     pub identity: Option<String>,
+    /// The account the console acts in and as whom, for every confirmation (live mode).
+    pub acting: Option<String>,
     /// The access key the console itself is signed with: acting on it asks twice.
     pub own_key: Option<String>,
     /// The infrastructure code findings lead to (`--iac-repo`, the demo's own).
@@ -292,6 +294,7 @@ impl App {
             quit: false,
             sources: BTreeMap::new(),
             identity: None,
+            acting: None,
             code: Default::default(),
             own_key: None,
             slack: None,

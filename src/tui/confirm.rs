@@ -55,6 +55,9 @@ pub struct Confirm {
     pub dry_run: bool,
     /// A line of extra caution (e.g. "this is the only active key of admin-ops").
     pub warning: Option<String>,
+    /// Where and as whom it will act ("account 111122223333 (prod) as arn:…"), when the
+    /// console knows: the account the dialog names is the one the calls go to.
+    pub acting: Option<String>,
     /// Asks twice: for acting on the very credentials the console is signed with.
     pub twice: bool,
     /// Whether the first of two confirmations was given.
@@ -76,6 +79,7 @@ impl Confirm {
             typed: String::new(),
             dry_run,
             warning: None,
+            acting: None,
             twice: false,
             confirmed_once: false,
             plan: None,
@@ -315,7 +319,11 @@ impl Confirm {
         } else {
             self.calls.iter().map(|c| self.call_lines(c).len()).sum()
         };
-        1 + usize::from(self.warning.is_some()) + 2 + calls + 2
+        1 + 2 * usize::from(self.acting.is_some())
+            + usize::from(self.warning.is_some())
+            + 2
+            + calls
+            + 2
     }
 }
 

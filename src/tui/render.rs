@@ -788,6 +788,17 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
             .fg(t.foreground)
             .add_modifier(Modifier::BOLD),
     ))];
+    if let Some(a) = &c.acting {
+        // The account on a line of its own, the principal (a long ARN) on the next: neither
+        // is cut at the dialog's edge.
+        let (account, who) = a.split_once(" as ").unwrap_or((a.as_str(), ""));
+        for text in [format!("In {account}"), format!("as {who}")] {
+            lines.push(Line::from(Span::styled(
+                text,
+                Style::default().fg(t.foreground),
+            )));
+        }
+    }
     if let Some(w) = &c.warning {
         lines.push(Line::from(Span::styled(
             w.clone(),

@@ -230,6 +230,12 @@ fn live_console_deactivates_a_key_in_the_account_through_the_dialog() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let iam = rt.block_on(async { aws_sdk_iam::Client::new(&moto.sdk_config().await) });
     let key = rt.block_on(seeded(&iam, "ci-deploy"));
+    rt.block_on(
+        iam.create_account_alias()
+            .account_alias("tideline-prod")
+            .send(),
+    )
+    .unwrap();
 
     let home = tempfile::tempdir().unwrap();
     let journal = home.path().join("live.sqlite");
@@ -256,6 +262,9 @@ fn live_console_deactivates_a_key_in_the_account_through_the_dialog() {
     c.keys("4/ci-deploy\r");
     c.keys("d");
     c.wait_for(&format!("Deactivate access key {key} of ci-deploy"));
+    // The dialog names the account it acts in, by ID and alias, and as whom.
+    c.wait_for("In account 123456789012 (tideline-prod)");
+    c.wait_for("as arn:aws:sts::123456789012:user/moto");
     c.keys("y");
     c.wait_for("Done: Deactivate access key");
     c.wait_for("Inactive");

@@ -27,6 +27,18 @@ pub struct Account {
     pub own_key: Option<String>,
     /// Something worth saying about how the regions were chosen.
     pub note: Option<String>,
+    /// The account's alias (`iam:ListAccountAliases`), when it has one and may be read.
+    pub alias: Option<String>,
+}
+
+impl Account {
+    /// Where and as whom the console acts, as every confirmation names it.
+    pub fn acting(&self) -> String {
+        match &self.alias {
+            Some(alias) => format!("account {} ({alias}) as {}", self.account_id, self.arn),
+            None => format!("account {} as {}", self.account_id, self.arn),
+        }
+    }
 }
 
 /// The regions enabled by default in every account, for when the account cannot be asked.
@@ -140,7 +152,16 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Account, AwsFailure> {
     } else {
         (explicit.into_iter().cloned().collect(), None)
     };
+    // The alias is what people recognise an account by; without the permission, the ID
+    // alone is said.
+    let alias = aws_sdk_iam::Client::new(&sdk)
+        .list_account_aliases()
+        .send()
+        .await
+        .ok()
+        .and_then(|a| a.account_aliases().first().cloned());
     Ok(Account {
+        alias,
         sdk,
         regions,
         account_id: me.account().unwrap_or_default().to_string(),

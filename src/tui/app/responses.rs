@@ -29,6 +29,7 @@ impl App {
                     self.mode.dry_run,
                 );
                 confirm.warning = self.warning_for(&confirm.action);
+                confirm.acting = self.acting.clone();
                 if let Some(own) = self.signs_with(&confirm.action) {
                     confirm.twice = true;
                     confirm.warning = Some(format!(
@@ -134,6 +135,7 @@ impl App {
         match contain::proposal(&subject, &self.state, self.now) {
             Ok(steps) => {
                 let mut confirm = Confirm::for_plan(subject, steps, self.mode.dry_run);
+                confirm.acting = self.acting.clone();
                 confirm.warning = Some(
                     "Space ticks or unticks the step under the cursor (↑/↓); the steps run in order and the first failure stops the plan.".into(),
                 );

@@ -244,14 +244,38 @@ fn the_dialog_draws_as_many_lines_as_its_layout_counts() {
         user: "u".into(),
         access_key_id: "AKIA0000000000001234".into(),
     };
-    for (warning, calls) in [
-        (None, vec![]),
-        (Some("careful".to_string()), vec![long.clone(), long]),
+    for (warning, calls, acting) in [
+        (None, vec![], None),
+        (Some("careful".to_string()), vec![long.clone(), long], None),
+        (
+            None,
+            vec![],
+            Some("account 1 as arn:aws:iam::1:user/r".to_string()),
+        ),
     ] {
         let mut c = Confirm::new("a".into(), key.clone(), calls, false);
         c.warning = warning;
+        c.acting = acting;
         assert_eq!(super::confirm_lines(&c, &theme).len(), c.line_count());
     }
+}
+
+/// Every confirmation names the account it acts in, with its alias, and as whom.
+#[test]
+fn a_confirmation_names_the_account_and_who_acts() {
+    let mut a = sized(100, 24);
+    a.acting = Some(
+        "account 111122223333 (prod-payments) as arn:aws:iam::111122223333:user/responder".into(),
+    );
+    press(&mut a, KeyCode::Char(':'));
+    typ(&mut a, &format!("deactivate {LEAKED}"));
+    press(&mut a, KeyCode::Enter);
+    let s = screen(&a, 100, 24);
+    assert!(s.contains("In account 111122223333 (prod-payments)"), "{s}");
+    assert!(
+        s.contains("as arn:aws:iam::111122223333:user/responder"),
+        "{s}"
+    );
 }
 
 #[test]
