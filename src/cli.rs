@@ -171,8 +171,9 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// A CloudTrail file, a directory (the S3 delivery layout or any tree), s3://bucket/prefix,
-    /// or an incident journal.
-    pub source: String,
+    /// or an incident journal. None with --athena.
+    #[arg(required_unless_present = "athena")]
+    pub source: Option<String>,
     /// `field=value` (a dotted path into the event: `userIdentity.accessKeyId=AKIA…`) or
     /// `field~text` (fuzzy); every filter must match.
     pub filters: Vec<String>,
@@ -189,6 +190,13 @@ pub struct QueryArgs {
     pub count: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// The Athena table of the organization's CloudTrail (`database.table`): the filters as
+    /// its SQL, with the partitions pruned. For now with --print-sql: the SQL is printed.
+    #[arg(long, value_name = "TABLE", requires = "print_sql")]
+    pub athena: Option<String>,
+    /// With --athena: print the SQL the filters make.
+    #[arg(long, requires = "athena")]
+    pub print_sql: bool,
 }
 
 /// Where to read `s3://` sources from: flags win over `[aws]` in the config file, which

@@ -17,6 +17,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["source"],
     &["archive", "export"],
     &["query"],
+    &["athena"],
     &["tui", "chat"],
     &["cli"],
     &["subcommands"],

@@ -1,6 +1,7 @@
 //! warroom: a terminal console for AWS incident response.
 
 pub mod archive;
+pub mod athena;
 pub mod chat;
 pub mod cli;
 pub mod clock;

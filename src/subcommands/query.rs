@@ -12,9 +12,13 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow::Result<ExitCode> {
-    let filters = args
-        .filters
-        .iter()
+    // With --athena there is no source: what stands in its place is the first filter.
+    let given: Vec<&String> = match &args.athena {
+        Some(_) => args.source.iter().chain(&args.filters).collect(),
+        None => args.filters.iter().collect(),
+    };
+    let filters = given
+        .into_iter()
         .map(|f| Filter::parse(f).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let since = args
@@ -29,8 +33,19 @@ pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow:
         .map(crate::model::time::parse_given)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    if let Some(table) = &args.athena {
+        let compiled = crate::athena::compile(table, &filters, since, until);
+        println!("{};", compiled.sql);
+        for f in &compiled.unchecked {
+            eprintln!(
+                "warroom: {f} is not in the SQL: the table cannot reach it plainly (check it on the results)"
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let matcher = Matcher::new(filters, since, until);
-    let (hits, count, problems) = match Source::parse(&args.source) {
+    let source = args.source.as_deref().unwrap_or_default();
+    let (hits, count, problems) = match Source::parse(source) {
         Source::Local(path) if crate::journal::is_journal_file(&path) => {
             let records = Journal::open_existing(&path)?.read_all()?;
             let raws: Vec<std::sync::Arc<str>> = records
