@@ -54,24 +54,24 @@ fn organization_trail(root: &Path) -> usize {
     n
 }
 
-fn warroom(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_warroom"))
+/// warroom's standard output for `args` then `filters`; it must succeed.
+fn warroom(args: &[&str], filters: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(args)
+        .args(filters)
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
-        .unwrap()
-}
-
-fn ids_of_query(root: &Path, filters: &[&str]) -> BTreeSet<String> {
-    let mut args = vec!["query", root.to_str().unwrap()];
-    args.extend_from_slice(filters);
-    let out = warroom(&args);
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn ids_of_query(root: &Path, filters: &[&str]) -> BTreeSet<String> {
+    warroom(&["query", root.to_str().unwrap()], filters)
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
@@ -81,15 +81,7 @@ fn ids_of_query(root: &Path, filters: &[&str]) -> BTreeSet<String> {
 }
 
 fn ids_of_sql(root: &Path, filters: &[&str]) -> (BTreeSet<String>, String) {
-    let mut args = vec!["query", "--athena", "cloudtrail", "--print-sql"];
-    args.extend_from_slice(filters);
-    let out = warroom(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sql = String::from_utf8_lossy(&out.stdout).to_string();
+    let sql = warroom(&["query", "--athena", "cloudtrail", "--print-sql"], filters);
     let file = root.join("query.sql");
     std::fs::write(&file, &sql).unwrap();
     let script = concat!(
