@@ -4,6 +4,8 @@
 //! (`yyyy/MM/dd`, with partition projection): the partitions always in the WHERE clause, so
 //! a time range reads only its days.
 
+pub mod ddl;
+
 use crate::query::Filter;
 use chrono::{DateTime, Utc};
 

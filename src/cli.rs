@@ -65,6 +65,62 @@ pub enum Subcommand {
     /// Infrastructure as code: check CloudFormation templates before they are deployed.
     #[command(subcommand)]
     Iac(IacCommand),
+    /// Athena over the organization's CloudTrail: the table to search it at any scale.
+    #[command(subcommand)]
+    Athena(AthenaCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AthenaCommand {
+    /// Create (or with --print, show) the CloudTrail table over the trail's bucket, with
+    /// partition projection by account, region and day.
+    Setup(AthenaSetupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AthenaSetupArgs {
+    /// The bucket the (organization) trail delivers to.
+    #[arg(long)]
+    pub bucket: String,
+    /// The trail's S3 key prefix, if it has one (what comes before `AWSLogs/`).
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// The organization's ID (`o-…`) for an organization trail. Without --account, its
+    /// accounts are listed with organizations:ListAccounts.
+    #[arg(long, value_name = "o-…")]
+    pub org: Option<String>,
+    /// The accounts to project (repeatable). Default: the organization's, or the caller's.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// The regions to project, comma-separated. Default: the 17 enabled in every account.
+    #[arg(long, value_name = "REGION,…", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    #[arg(long, default_value = "warroom")]
+    pub database: String,
+    #[arg(long, default_value = "cloudtrail")]
+    pub table: String,
+    /// The first day the table reaches back to.
+    #[arg(long, value_name = "DATE", default_value = "2020-01-01")]
+    pub since: chrono::NaiveDate,
+    /// Print the statements instead of running them.
+    #[arg(long)]
+    pub print: bool,
+    #[command(flatten)]
+    pub place: AthenaPlaceArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Where Athena queries run; each flag else its `[athena]` setting.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AthenaPlaceArgs {
+    /// The Athena workgroup (default: `[athena] workgroup`, else Athena's `primary`).
+    #[arg(long)]
+    pub workgroup: Option<String>,
+    /// Where Athena writes results, `s3://…/` (default: `[athena] output`, else the
+    /// workgroup's own setting).
+    #[arg(long, value_name = "S3_URL")]
+    pub output_location: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -190,13 +246,17 @@ pub struct QueryArgs {
     pub count: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// The Athena table of the organization's CloudTrail (`database.table`): the filters as
-    /// its SQL, with the partitions pruned. For now with --print-sql: the SQL is printed.
-    #[arg(long, value_name = "TABLE", requires = "print_sql")]
+    /// Search on Athena instead: the table of the organization's CloudTrail
+    /// (`database.table`; without a value, `[athena] table`). The filters become its SQL with
+    /// the partitions pruned; the files it names are read and matched exactly, and print as a
+    /// local query's do.
+    #[arg(long, value_name = "TABLE", num_args = 0..=1, default_missing_value = "")]
     pub athena: Option<String>,
-    /// With --athena: print the SQL the filters make.
+    /// With --athena: print the SQL the filters make, and run nothing.
     #[arg(long, requires = "athena")]
     pub print_sql: bool,
+    #[command(flatten)]
+    pub place: AthenaPlaceArgs,
 }
 
 /// Where to read `s3://` sources from: flags win over `[aws]` in the config file, which

@@ -74,6 +74,31 @@ pub async fn read_s3(
     reader.finish(prefix, started)
 }
 
+/// Reads the named objects of one bucket, as [`read_s3`] reads what it lists: for when
+/// something else (an Athena query's `"$path"`) already knows which files hold the events.
+pub async fn read_keys(
+    client: &Client,
+    bucket: &str,
+    keys: Vec<String>,
+    opts: &ReadOptions,
+    progress: &ReadProgress,
+    sink: &(dyn Fn(FileBatch) + Sync),
+) -> Summary {
+    let started = Instant::now();
+    let reader = Reader::new(client, bucket, opts, progress);
+    futures::stream::iter(keys)
+        .map(|key| reader.fetch(key))
+        .buffer_unordered(PARALLEL)
+        .for_each(|batch| {
+            if let Some(batch) = batch {
+                sink(batch);
+            }
+            futures::future::ready(())
+        })
+        .await;
+    reader.finish("", started)
+}
+
 /// A client for one bucket: credentials as `aws` says (the standard chain for what it
 /// leaves unset), requests signed for the bucket's own region (S3 refuses any other),
 /// path-style addressing when the endpoint is not AWS's (an emulator has no per-bucket host

@@ -28,6 +28,8 @@ pub struct Config {
     pub detect: DetectConfig,
     #[serde(default)]
     pub iac: IacConfig,
+    #[serde(default)]
+    pub athena: AthenaConfig,
     /// Unattended responses: `[[policy]]` tables. None unless configured.
     #[serde(default, rename = "policy")]
     pub policies: Vec<crate::model::ResponsePolicy>,
@@ -179,6 +181,17 @@ impl SlackConfig {
             permissions: self.permissions.clone(),
         })
     }
+}
+
+/// Athena over the organization's CloudTrail (`warroom athena setup` makes the table).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AthenaConfig {
+    /// `database.table`.
+    pub table: Option<String>,
+    pub workgroup: Option<String>,
+    /// Where results are written, `s3://…/`, when the workgroup does not say.
+    pub output: Option<String>,
 }
 
 /// How `warroom live` reaches the account (command-line flags win).

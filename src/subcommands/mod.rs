@@ -1,5 +1,6 @@
 //! What each subcommand does.
 
+mod athena;
 mod console;
 mod demo;
 mod detect;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Subcommand::Detect(args) => detect::detect(&config, args),
         Subcommand::Export(args) => export::export(args),
         Subcommand::Iac(crate::cli::IacCommand::Check(args)) => iac::check(&config, args),
+        Subcommand::Athena(crate::cli::AthenaCommand::Setup(args)) => athena::setup(&config, args),
     }
 }
 

@@ -33,19 +33,41 @@ pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow:
         .map(crate::model::time::parse_given)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    if let Some(table) = &args.athena {
-        let compiled = crate::athena::compile(table, &filters, since, until);
-        println!("{};", compiled.sql);
-        for f in &compiled.unchecked {
-            eprintln!(
-                "warroom: {f} is not in the SQL: the table cannot reach it plainly (check it on the results)"
-            );
+    let (hits, count, problems) = if args.athena.is_some() {
+        let found = super::athena::query(config, args, filters, since, until)?;
+        if args.print_sql {
+            return Ok(ExitCode::SUCCESS);
         }
-        return Ok(ExitCode::SUCCESS);
+        found
+    } else {
+        local_or_s3(config, args, filters, since, until)?
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.count {
+        writeln!(out, "{count}")?;
+    } else {
+        write(&mut out, args.format, &hits)?;
     }
+    out.flush().context("writing the results")?;
+    report(&problems);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a query found: hits, how many matched, what could not be read.
+type Found3 = (Vec<Hit>, usize, Vec<Problem>);
+
+/// A query of a file, tree, journal or `s3://` prefix.
+fn local_or_s3(
+    config: &crate::config::Config,
+    args: &QueryArgs,
+    filters: Vec<Filter>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<Found3> {
     let matcher = Matcher::new(filters, since, until);
     let source = args.source.as_deref().unwrap_or_default();
-    let (hits, count, problems) = match Source::parse(source) {
+    Ok(match Source::parse(source) {
         Source::Local(path) if crate::journal::is_journal_file(&path) => {
             let records = Journal::open_existing(&path)?.read_all()?;
             let raws: Vec<std::sync::Arc<str>> = records
@@ -81,17 +103,33 @@ pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow:
                 args.count,
             )?
         }
-    };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    if args.count {
-        writeln!(out, "{count}")?;
-    } else {
-        write(&mut out, args.format, &hits)?;
+    })
+}
+
+/// Matches collected from batches handed over on several threads.
+#[derive(Default)]
+pub(super) struct Found(std::sync::Mutex<(Vec<Hit>, usize)>);
+
+impl Found {
+    pub(super) fn add<'a>(
+        &self,
+        events: impl Iterator<Item = &'a std::sync::Arc<crate::model::CloudTrailEvent>>,
+        matcher: &Matcher,
+        count: bool,
+    ) {
+        let raws: Vec<std::sync::Arc<str>> = events.map(|e| e.raw_text()).collect();
+        let (hits, n) = query::search_events(raws.iter().map(|r| &**r), matcher, count);
+        let mut found = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        found.0.extend(hits);
+        found.1 += n;
     }
-    out.flush().context("writing the results")?;
-    report(&problems);
-    Ok(ExitCode::SUCCESS)
+
+    /// The hits, oldest first, and the count.
+    pub(super) fn sorted(self) -> (Vec<Hit>, usize) {
+        let (mut hits, n) = self.0.into_inner().unwrap_or_else(|p| p.into_inner());
+        hits.sort_by_key(|h| h.time);
+        (hits, n)
+    }
 }
 
 fn write(out: &mut dyn Write, format: QueryFormat, hits: &[Hit]) -> std::io::Result<()> {
@@ -126,24 +164,16 @@ fn s3_query(
     count: bool,
 ) -> anyhow::Result<(Vec<crate::query::Hit>, usize, Vec<crate::archive::Problem>)> {
     let rt = super::runtime()?;
-    let found = std::sync::Mutex::new((Vec::new(), 0usize));
+    let found = Found::default();
     let progress = crate::archive::ReadProgress::default();
     let summary = crate::archive::read_source(
         source,
         opts,
         aws,
         &progress,
-        &|batch| {
-            let raws: Vec<std::sync::Arc<str>> =
-                batch.events.iter().map(|e| e.raw_text()).collect();
-            let (hits, n) = crate::query::search_events(raws.iter().map(|r| &**r), matcher, count);
-            let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
-            found.0.extend(hits);
-            found.1 += n;
-        },
+        &|batch| found.add(batch.events.iter(), matcher, count),
         rt.handle(),
     );
-    let (mut hits, n) = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    hits.sort_by_key(|h| h.time);
+    let (hits, n) = found.sorted();
     Ok((hits, n, summary.problems))
 }

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::moto::Moto;
+
 /// The Stratus Red Team recordings, one file per account, region and day, in the S3 layout
 /// of an organization trail.
 fn organization_trail(root: &Path) -> usize {
@@ -81,6 +83,12 @@ fn ids_of_query(root: &Path, filters: &[&str]) -> BTreeSet<String> {
 }
 
 fn ids_of_sql(root: &Path, filters: &[&str]) -> (BTreeSet<String>, String) {
+    let (rows, sql) = rows_of_sql(root, filters);
+    (rows.into_iter().map(|r| r[0].clone()).collect(), sql)
+}
+
+/// The rows DuckDB returns for the SQL warroom makes of `filters`, and that SQL.
+fn rows_of_sql(root: &Path, filters: &[&str]) -> (Vec<Vec<String>>, String) {
     let sql = warroom(&["query", "--athena", "cloudtrail", "--print-sql"], filters);
     let file = root.join("query.sql");
     std::fs::write(&file, &sql).unwrap();
@@ -102,11 +110,11 @@ fn ids_of_sql(root: &Path, filters: &[&str]) -> (BTreeSet<String>, String) {
         "{sql}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let ids = String::from_utf8_lossy(&run.stdout)
+    let rows = String::from_utf8_lossy(&run.stdout)
         .lines()
-        .map(str::to_string)
+        .map(|l| l.split('\t').map(str::to_string).collect())
         .collect();
-    (ids, sql)
+    (rows, sql)
 }
 
 #[test]
@@ -145,4 +153,211 @@ fn the_athena_sql_finds_what_query_finds_for_every_kind_of_filter() {
             local.len()
         );
     }
+}
+
+const TRAIL_BUCKET: &str = "org-trail";
+const RESULTS: &str = "s3://athena-results/warroom/";
+
+/// moto holding the organization trail's files in its bucket, keyed as CloudTrail keys them.
+fn trail_in_moto(root: &Path) -> (Moto, tokio::runtime::Runtime) {
+    let moto = Moto::start();
+    moto.create_bucket(TRAIL_BUCKET);
+    moto.create_bucket("athena-results");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sdk = moto.sdk_config().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        for f in walkdir::WalkDir::new(root) {
+            let f = f.unwrap();
+            if !f.file_type().is_file() {
+                continue;
+            }
+            let key = f.path().strip_prefix(root).unwrap().to_str().unwrap();
+            s3.put_object()
+                .bucket(TRAIL_BUCKET)
+                .key(key)
+                .body(std::fs::read(f.path()).unwrap().into())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+        }
+    });
+    (moto, rt)
+}
+
+/// The queries moto's Athena was asked to run, oldest first.
+fn queries_run(moto: &Moto, rt: &tokio::runtime::Runtime) -> Vec<String> {
+    rt.block_on(async {
+        let athena = aws_sdk_athena::Client::new(&moto.sdk_config().await);
+        let ids = athena.list_query_executions().send().await.unwrap();
+        let mut out = Vec::new();
+        for id in ids.query_execution_ids() {
+            let q = athena
+                .get_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .unwrap();
+            let q = q.query_execution().unwrap();
+            let started = q.status().and_then(|s| s.submission_date_time()).cloned();
+            out.push((started, q.query().unwrap_or_default().to_string()));
+        }
+        out.sort_by_key(|q| q.0);
+        out.into_iter().map(|(_, q)| q).collect()
+    })
+}
+
+fn warroom_on(moto: &Moto, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .envs(moto.env())
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+/// `query --athena` against moto's Athena and S3: the query warroom starts is the SQL it
+/// prints; the rows (which moto cannot compute) are the rows DuckDB computes for that SQL over
+/// the same files, named by their S3 keys; and what warroom prints from them is byte for byte
+/// what `warroom query` prints over the files themselves.
+#[test]
+fn query_athena_runs_the_sql_and_prints_what_a_local_query_prints() {
+    let trail = tempfile::tempdir().unwrap();
+    let root = trail.path().join("trail");
+    organization_trail(&root);
+    let (moto, rt) = trail_in_moto(&root);
+    let cases: &[&[&str]] = &[
+        &["eventName~CreateA"],
+        // Not in the SQL (through an array): Athena's rows are more than the answer, and the
+        // files read decide.
+        &["eventSource=sts.amazonaws.com", "resources.type~role"],
+    ];
+    let mut sqls = Vec::new();
+    for filters in cases {
+        let (rows, sql) = rows_of_sql(&root, filters);
+        let local_root = format!("{}/", root.display());
+        let mut data = vec![serde_json::json!({"Data": [
+            {"VarCharValue": "eventid"}, {"VarCharValue": "eventtime"}, {"VarCharValue": "$path"}
+        ]})];
+        for r in &rows {
+            let s3_path = r[2].replacen(&local_root, &format!("s3://{TRAIL_BUCKET}/"), 1);
+            data.push(serde_json::json!({"Data": [
+                {"VarCharValue": r[0]}, {"VarCharValue": r[1]}, {"VarCharValue": s3_path}
+            ]}));
+        }
+        moto.queue_athena_results(&serde_json::json!([{
+            "rows": data,
+            "column_info": [
+                {"Name": "eventid", "Type": "varchar"},
+                {"Name": "eventtime", "Type": "varchar"},
+                {"Name": "$path", "Type": "varchar"}
+            ]
+        }]));
+        let mut args = vec![
+            "query",
+            "--athena",
+            "cloudtrail",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--output-location",
+            RESULTS,
+        ];
+        args.extend_from_slice(filters);
+        let out = warroom_on(&moto, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{filters:?}: {stderr}");
+        let expected = warroom(&["query", root.to_str().unwrap()], filters);
+        assert!(!expected.is_empty(), "{filters:?} finds nothing locally");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            expected,
+            "{filters:?}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "warroom: Athena scanned 0 bytes in 0.0 s (≈ $0.0001 at $5/TB, 10 MB minimum): {} events in",
+                rows.len()
+            )),
+            "{stderr}"
+        );
+        sqls.push(sql.trim_end().trim_end_matches(';').to_string());
+    }
+    assert_eq!(queries_run(&moto, &rt), sqls);
+}
+
+/// `athena setup --org` lists the organization's accounts and creates the database and the
+/// table projected over them; `--print` shows the same statements and runs nothing.
+#[test]
+fn athena_setup_projects_the_organizations_accounts() {
+    let moto = Moto::start();
+    moto.create_bucket("athena-results");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (org, mut accounts) = rt.block_on(async {
+        let orgs = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
+        let org = orgs
+            .create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+            .unwrap();
+        let org_id = org.organization().unwrap().id().unwrap().to_string();
+        for name in ["payments", "data"] {
+            orgs.create_account()
+                .account_name(name)
+                .email(format!("{name}@example.com"))
+                .send()
+                .await
+                .unwrap();
+        }
+        let listed = orgs.list_accounts().send().await.unwrap();
+        let ids: Vec<String> = listed
+            .accounts()
+            .iter()
+            .map(|a| a.id().unwrap().to_string())
+            .collect();
+        (org_id, ids)
+    });
+    accounts.sort();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
+    let setup = |extra: &[&str]| {
+        let mut args = vec![
+            "athena",
+            "setup",
+            "--bucket",
+            TRAIL_BUCKET,
+            "--org",
+            &org,
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--output-location",
+            RESULTS,
+        ];
+        args.extend_from_slice(extra);
+        let out = warroom_on(&moto, &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let printed = setup(&["--print"]);
+    assert!(queries_run(&moto, &rt).is_empty(), "--print runs nothing");
+    setup(&[]);
+    let run = queries_run(&moto, &rt);
+    assert_eq!(run.len(), 2, "{run:?}");
+    assert_eq!(run[0], "CREATE DATABASE IF NOT EXISTS warroom");
+    for part in [
+        "CREATE EXTERNAL TABLE IF NOT EXISTS warroom.cloudtrail (".to_string(),
+        format!("'projection.account.values'='{}'", accounts.join(",")),
+        format!("LOCATION 's3://{TRAIL_BUCKET}/AWSLogs/{org}/'"),
+        "'projection.region.values'='us-east-1,eu-west-1'".to_string(),
+    ] {
+        assert!(run[1].contains(&part), "{part} in {}", run[1]);
+    }
+    assert_eq!(printed, format!("{};\n\n{};\n\n", run[0], run[1]));
 }

@@ -1,5 +1,6 @@
 //! A real AWS account through the AWS SDK for Rust: CloudTrail, Config, IAM, Security Hub.
 
+pub mod athena;
 mod calls;
 pub mod cloudtrail;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod errors;
 pub mod iam;
 mod iam_calls;
 pub mod live;
+pub mod org;
 pub mod pace;
 pub mod responder;
 pub mod securityhub;

@@ -9,7 +9,8 @@ The bridge between the dialects, all here:
 - `json_extract_scalar(json, path)`, Athena's, is DuckDB's `json_extract_string`;
 - LIKE … ESCAPE and string comparison are the same in both.
 
-Usage: athena_duckdb.py DIR TABLE SQLFILE — prints the event IDs the query returns, one per line.
+Usage: athena_duckdb.py DIR TABLE SQLFILE — prints the rows the query returns, one per line,
+the columns separated by tabs.
 """
 import sys
 import duckdb
@@ -56,5 +57,5 @@ FROM (
 )
 """)
 sql = open(sql_file).read().strip().rstrip(";")
-for (event_id, *_rest) in con.execute(sql).fetchall():
-    print(event_id)
+for row in con.execute(sql).fetchall():
+    print("\t".join("" if v is None else str(v) for v in row))

@@ -93,6 +93,21 @@ impl Moto {
         assert_eq!(status, 200, "create bucket {name}: HTTP {status}");
     }
 
+    /// Queues the results moto's Athena gives the next queries, one result per query in
+    /// the order they are asked for (moto runs no SQL): `results` is moto's JSON, a list of
+    /// `{"rows": [{"Data": [{"VarCharValue": …}]}], "column_info": [{"Name": …, "Type": …}]}`.
+    pub fn queue_athena_results(&self, results: &serde_json::Value) {
+        let body = serde_json::json!({ "results": results }).to_string();
+        let status = http_status(
+            self.addr,
+            "POST",
+            "/moto-api/static/athena/query-results",
+            &body,
+        )
+        .unwrap_or_else(|e| panic!("queue Athena results: {e}"));
+        assert_eq!(status, 201, "queue Athena results: HTTP {status}");
+    }
+
     /// From now on moto checks every request's signature and IAM policies, as AWS does:
     /// only access keys of IAM users created in it are accepted. Set up the account first.
     pub fn enforce_iam(&self) {
