@@ -205,6 +205,27 @@ pub struct LiveArgs {
     /// already in the journal are not journaled again.
     #[arg(long, value_name = "FILE|DIR|s3://BUCKET/PREFIX")]
     pub cloudtrail: Option<String>,
+    /// Watch every active account of the organization (organizations:ListAccounts, from
+    /// the management or a delegated administrator account), each through --role-name.
+    #[arg(long)]
+    pub org: bool,
+    /// Watch this account (repeatable), through --role-name; with --org, besides its own.
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// The role assumed to watch each account. Default: WarroomIncidentReadOnly.
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// The role assumed to respond in each account. Default: WarroomIncidentResponse.
+    #[arg(long, value_name = "NAME")]
+    pub response_role_name: Option<String>,
+    /// Read every account's AWS Config findings from this aggregator (in the first region)
+    /// instead of each account's Config.
+    #[arg(long, value_name = "NAME")]
+    pub config_aggregator: Option<String>,
+    /// Read Security Hub from its aggregation region (every account's and region's findings)
+    /// instead of each account's regions.
+    #[arg(long, value_name = "REGION")]
+    pub securityhub_region: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -207,6 +207,20 @@ pub struct AwsConfig {
     pub poll_seconds: Option<u64>,
     /// critical, high, medium, low or info
     pub securityhub_min_severity: Option<String>,
+    /// Watch every active account of the organization.
+    #[serde(default)]
+    pub org: bool,
+    /// Accounts to watch besides (or instead of) the organization's.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    /// The role assumed to watch each account (default WarroomIncidentReadOnly).
+    pub role_name: Option<String>,
+    /// The role assumed to respond in each account (default WarroomIncidentResponse).
+    pub response_role_name: Option<String>,
+    /// A Config aggregator to read every account's findings from.
+    pub config_aggregator: Option<String>,
+    /// Security Hub's aggregation region.
+    pub securityhub_region: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

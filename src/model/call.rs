@@ -35,6 +35,10 @@ pub struct ApiCall {
     /// The region of a regional service; `None` for global ones (IAM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The account the call is made in, when the console watches more than one; `None`:
+    /// the only one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub params: Value,
     /// Names this call's answer gives values to: name → path into the answer, `*` for
     /// every element of a list (`/AccessKeyMetadata/*/AccessKeyId`).
@@ -54,6 +58,7 @@ impl ApiCall {
             service: service.into(),
             operation: operation.into(),
             region: region.map(str::to_string),
+            account: None,
             params,
             binds: BTreeMap::new(),
             only: None,

@@ -157,6 +157,9 @@ pub struct Finding {
     /// template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<StackResource>,
+    /// The account the resource is in, when the console watches more than one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// Where CloudFormation says a resource comes from: its stack, and its logical ID there.
@@ -167,13 +170,33 @@ pub struct StackResource {
 }
 
 impl Finding {
+    /// What identifies the finding: its rule and resource (in its account, when known).
     pub fn key(&self) -> (String, String) {
-        (self.rule.clone(), self.resource_id.clone())
+        match &self.account {
+            Some(a) => (self.rule.clone(), format!("{a}/{}", self.resource_id)),
+            None => (self.rule.clone(), self.resource_id.clone()),
+        }
     }
 
     pub fn is_non_compliant(&self) -> bool {
         self.compliance == "NON_COMPLIANT"
     }
+}
+
+/// The name of the source that says whether one account (of several watched) was reached.
+pub fn account_source(account_id: &str) -> String {
+    format!("{account_id} account")
+}
+
+/// The account a source of [`account_source`]'s name is about.
+pub fn account_of_source(name: &str) -> Option<&str> {
+    name.strip_suffix(" account")
+        .filter(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The account in an ARN (`arn:aws:iam::123456789012:user/x`), when it names one.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 /// The state of an access key as IAM reports it.
@@ -207,6 +230,9 @@ pub struct KeySnapshot {
     pub last_used_service: Option<String>,
     #[serde(default)]
     pub last_used_region: Option<String>,
+    /// The account the key's user is in (from the user's ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// One IAM user and the inline policies that matter to a responder.

@@ -90,7 +90,11 @@ pub fn open(
     expires_at: Option<DateTime<Utc>>,
 ) -> Opening {
     let id = new_request_id();
-    let calls = plan::plan(&action);
+    let account = plan::account_of(&action, state);
+    let calls: Vec<ApiCall> = plan::parts_in(&action, account.as_deref())
+        .into_iter()
+        .flatten()
+        .collect();
     let mut bodies = vec![step(
         &id,
         Step::Requested {
@@ -337,7 +341,7 @@ impl Lifecycle {
                 report(detail, None, Some(call.clone()))
             }
         };
-        let parts = plan::parts(&view.action);
+        let parts = plan::parts_in(&view.action, plan::account_of_calls(&view.calls));
         let outcome = if parts.concat() != view.calls {
             // The plan is rebuilt step by step to run it; it must be the one confirmed.
             Err("the plan no longer matches its request: ask again".to_string())

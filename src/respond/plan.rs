@@ -67,6 +67,86 @@ pub fn plan(action: &Action) -> Vec<ApiCall> {
     parts(action).into_iter().flatten().collect()
 }
 
+/// [`parts`], every call made in `account` (None: the only account watched).
+pub fn parts_in(action: &Action, account: Option<&str>) -> Vec<Vec<ApiCall>> {
+    let mut parts = parts(action);
+    for call in parts.iter_mut().flatten() {
+        call.account = account.map(str::to_string);
+    }
+    parts
+}
+
+/// The account of the calls that were planned (they all share it).
+pub fn account_of_calls(calls: &[ApiCall]) -> Option<&str> {
+    calls.first().and_then(|c| c.account.as_deref())
+}
+
+/// The account `action` acts in, when the incident spans several: the account of the key,
+/// of the only user of that name, of the instance's launch, of the findings remediated.
+/// None when the incident knows one account (there is nothing to choose), or when it cannot
+/// tell (the call then names no account, and the responder refuses it rather than guess).
+pub fn account_of(action: &Action, state: &IncidentState) -> Option<String> {
+    if state.accounts.len() < 2 {
+        return None;
+    }
+    let of_user = |name: &str| {
+        let mut accounts = state
+            .users_named(name)
+            .filter_map(|u| crate::model::arn_account(&u.arn));
+        match (accounts.next(), accounts.next()) {
+            (Some(one), None) => Some(one.to_string()),
+            _ => None,
+        }
+    };
+    let of_instance = |id: &str| {
+        let launch = &state.instances.get(id)?.launch_event;
+        let account = &state.event(launch)?.identity.account_id;
+        (!account.is_empty()).then(|| account.to_string())
+    };
+    match action {
+        Action::DeactivateKey { access_key_id, .. } | Action::DeleteKey { access_key_id, .. } => {
+            state.key(access_key_id).and_then(|k| k.account.clone())
+        }
+        Action::DenyAll { user }
+        | Action::DeleteUser { user }
+        | Action::DeleteLoginProfile { user }
+        | Action::DetachPolicy { user, .. } => of_user(user),
+        Action::RevokeSessions { principal, .. } => match principal {
+            PrincipalRef::User(name) => of_user(name),
+            PrincipalRef::Role(_) => None,
+        },
+        Action::Remediate { rule, resources } => {
+            let mut accounts = state
+                .findings
+                .iter()
+                .filter(|f| {
+                    &f.rule == rule && resources.iter().any(|r| r.resource_id == f.resource_id)
+                })
+                .filter_map(|f| f.account.clone());
+            let first = accounts.next()?;
+            accounts.all(|a| a == first).then_some(first)
+        }
+        Action::IsolateInstance { instance_id, .. }
+        | Action::SnapshotInstance { instance_id, .. } => of_instance(instance_id),
+        Action::StopInstances { instance_ids, .. }
+        | Action::TerminateInstances { instance_ids, .. } => {
+            let first = of_instance(instance_ids.first()?)?;
+            instance_ids[1..]
+                .iter()
+                .all(|i| of_instance(i).as_ref() == Some(&first))
+                .then_some(first)
+        }
+        Action::RevokeIngress { .. } | Action::DeleteKeyPair { .. } => None,
+        Action::Contain { steps, .. } => {
+            let first = account_of(steps.first()?, state)?;
+            steps[1..]
+                .iter()
+                .all(|s| account_of(s, state).as_ref() == Some(&first))
+                .then_some(first)
+        }
+    }
+}
+
 fn plan_one(action: &Action) -> Vec<ApiCall> {
     match action {
         Action::DeactivateKey {

@@ -202,7 +202,11 @@ pub struct IncidentState {
     pub keys: Vec<KeySnapshot>,
     key_index: HashMap<String, usize>,
     pub users: Vec<UserSnapshot>,
+    /// By ARN: one name can be a user in several accounts.
     user_index: HashMap<String, usize>,
+    /// The accounts the keys and findings are in (more than one: the console watches an
+    /// organization, and every response names its account).
+    pub accounts: std::collections::BTreeSet<String>,
     pub actions: Vec<ActionView>,
     action_index: HashMap<String, usize>,
     /// Every response (or plan step) that succeeded, in journal order.
@@ -308,6 +312,9 @@ impl IncidentState {
             }
             RecordBody::Action(step) => self.apply_action(rec, step),
             RecordBody::SourceStatus(s) => {
+                if let Some(a) = crate::model::account_of_source(&s.source).filter(|_| s.ok) {
+                    self.accounts.insert(a.to_string());
+                }
                 let changed = self
                     .sources
                     .get(&s.source)
@@ -458,6 +465,9 @@ impl IncidentState {
     }
 
     fn apply_finding(&mut self, rec: &Record, f: &Finding) {
+        if let Some(a) = &f.account {
+            self.accounts.insert(a.clone());
+        }
         let key = f.key();
         let summary = match self.finding_index.get(&key) {
             Some(&i) => {
@@ -477,6 +487,9 @@ impl IncidentState {
     }
 
     fn apply_key(&mut self, rec: &Record, k: &KeySnapshot) {
+        if let Some(a) = &k.account {
+            self.accounts.insert(a.clone());
+        }
         match self.key_index.get(&k.access_key_id) {
             Some(&i) => {
                 let old_status = self.keys[i].status;
@@ -503,7 +516,8 @@ impl IncidentState {
     }
 
     fn apply_user(&mut self, rec: &Record, u: &UserSnapshot) {
-        match self.user_index.get(&u.name) {
+        let id = if u.arn.is_empty() { &u.name } else { &u.arn };
+        match self.user_index.get(id) {
             Some(&i) => {
                 let old = std::mem::replace(&mut self.users[i], u.clone());
                 let added: Vec<_> = u
@@ -524,7 +538,7 @@ impl IncidentState {
                 }
             }
             None => {
-                self.user_index.insert(u.name.clone(), self.users.len());
+                self.user_index.insert(id.clone(), self.users.len());
                 self.users.push(u.clone());
             }
         }
@@ -651,8 +665,14 @@ impl IncidentState {
         self.key_index.get(access_key_id).map(|&i| &self.keys[i])
     }
 
+    /// The user of that name (in any account; see [`IncidentState::users_named`]).
     pub fn user(&self, name: &str) -> Option<&UserSnapshot> {
-        self.user_index.get(name).map(|&i| &self.users[i])
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Every user of that name, one per account that has one.
+    pub fn users_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a UserSnapshot> {
+        self.users.iter().filter(move |u| u.name == name)
     }
 
     pub fn action(&self, id: &str) -> Option<&ActionView> {

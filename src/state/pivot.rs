@@ -17,6 +17,8 @@ pub enum Pivot {
     EventName(String),
     /// Every event that names a resource (a table, a bucket, an instance).
     Resource(String),
+    /// Everything in one account (of several watched).
+    Account(String),
     /// The events that raised one alert.
     AlertEvents {
         alert_id: String,
@@ -32,6 +34,7 @@ impl fmt::Display for Pivot {
             Pivot::Ip(ip) => write!(f, "source IP {ip}"),
             Pivot::EventName(n) => write!(f, "event {n}"),
             Pivot::Resource(r) => write!(f, "resource {r}"),
+            Pivot::Account(a) => write!(f, "account {a}"),
             Pivot::AlertEvents { alert_id, events } => {
                 write!(f, "the {} events behind alert {alert_id}", events.len())
             }
@@ -49,6 +52,12 @@ impl Pivot {
         }
         if let Some(name) = t.strip_prefix("resource:") {
             return Pivot::Resource(name.to_string());
+        }
+        if let Some(id) = t.strip_prefix("account:") {
+            return Pivot::Account(id.to_string());
+        }
+        if t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Pivot::Account(t.to_string());
         }
         let looks_like_key = t.len() >= 16
             && (t.starts_with("AKIA") || t.starts_with("ASIA"))
@@ -74,6 +83,7 @@ impl Pivot {
             | Pivot::Ip(v)
             | Pivot::EventName(v)
             | Pivot::Resource(v)
+            | Pivot::Account(v)
             | Pivot::AlertEvents { alert_id: v, .. } => v,
         }
     }
@@ -90,7 +100,17 @@ impl Pivot {
                 let raw = e.raw_text();
                 raw.contains(&format!("\"{r}\"")) || raw.contains(&format!("/{r}\""))
             }
+            Pivot::Account(a) => e.identity.account_id == *a,
             Pivot::AlertEvents { events, .. } => events.contains(e.event_id.as_str()),
+        }
+    }
+
+    /// Whether a finding is in the pivot: the resource itself, or its account.
+    pub fn matches_finding(&self, f: &crate::model::Finding) -> bool {
+        match self {
+            Pivot::Principal(name) | Pivot::Resource(name) => *name == f.resource_id,
+            Pivot::Account(a) => f.account.as_deref() == Some(a),
+            _ => false,
         }
     }
 
@@ -100,8 +120,9 @@ impl Pivot {
             Pivot::Principal(p) => a.principal.as_deref() == Some(p),
             Pivot::Ip(ip) => a.source_ip.as_deref() == Some(ip),
             Pivot::AlertEvents { alert_id, .. } => a.id == *alert_id,
-            // An alert about an operation or a resource is one raised by such events.
-            Pivot::EventName(_) | Pivot::Resource(_) => a
+            // An alert about an operation, a resource or an account is one raised by such
+            // events.
+            Pivot::EventName(_) | Pivot::Resource(_) | Pivot::Account(_) => a
                 .event_ids
                 .iter()
                 .any(|id| state.event(id).is_some_and(|e| self.matches_event(e))),
@@ -112,6 +133,7 @@ impl Pivot {
         match self {
             Pivot::Key(id) => k.access_key_id == *id,
             Pivot::Principal(p) => k.user == *p,
+            Pivot::Account(a) => k.account.as_deref() == Some(a),
             Pivot::Ip(_) | Pivot::EventName(_) | Pivot::Resource(_) | Pivot::AlertEvents { .. } => {
                 state.events.iter().any(|e| {
                     self.matches_event(e)
@@ -171,12 +193,14 @@ pub fn from_alert(a: &Alert) -> Vec<Pivot> {
     out
 }
 
-/// The pivots an access key offers.
+/// The pivots an access key offers (its account last, when known).
 pub fn from_key(k: &KeySnapshot) -> Vec<Pivot> {
-    vec![
+    let mut out = vec![
         Pivot::Key(k.access_key_id.clone()),
         Pivot::Principal(k.user.clone()),
-    ]
+    ];
+    out.extend(k.account.clone().map(Pivot::Account));
+    out
 }
 
 #[cfg(test)]

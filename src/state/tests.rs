@@ -50,6 +50,7 @@ fn key(status: KeyStatus) -> RecordBody {
         last_used: None,
         last_used_service: None,
         last_used_region: None,
+        account: None,
     })
 }
 
@@ -251,6 +252,7 @@ fn findings_group_by_rule_and_resolution_is_noted() {
             guidance: None,
             evaluated_at: None,
             stack: None,
+            account: None,
         })
     };
     let mut f = Feed::new();

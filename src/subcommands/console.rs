@@ -111,6 +111,8 @@ pub(super) struct Background {
     pub identity: Option<String>,
     /// The account and the principal the confirmations name.
     pub acting: Option<String>,
+    /// With several accounts: what the confirmations name, by account.
+    pub acting_in: std::collections::BTreeMap<String, String>,
     pub own_key: Option<String>,
     /// The Slack channel the mirror posts to, when it does.
     pub slack: Option<String>,
@@ -126,6 +128,7 @@ impl Background {
             reports: None,
             identity: None,
             acting: None,
+            acting_in: Default::default(),
             own_key: None,
             slack: None,
             observer: None,
@@ -179,6 +182,7 @@ impl Console {
             let mut side = background(task.writer());
             app.identity = side.identity.take();
             app.acting = side.acting.take();
+            app.acting_in = std::mem::take(&mut side.acting_in);
             app.own_key = side.own_key.take();
             app.slack = side.slack.take();
             let services = Services {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Result<ExitCode> {
     use crate::model::{IncidentOpened, NewRecord, Severity, SourceStatus};
-    use crate::source::aws::{connect, live};
+    use crate::source::aws::live;
     let (keymap, theme) = look(cli, config)?;
     let _log = start_logging();
     let aws = &config.aws;
@@ -48,10 +48,10 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         ..Default::default()
     };
     let rt = runtime()?;
-    // Who are we? Asked before the screen is taken, so a credentials problem reads plainly.
-    let account = rt
-        .block_on(connect::connect(&opts))
-        .map_err(|f| anyhow::anyhow!("cannot connect to AWS: {}", connect::explain(&f)))?;
+    // Who are we, and where? Asked before the screen is taken, so a credentials problem
+    // reads plainly.
+    let reached = reach(args, config, &rt)?;
+    let account = &reached.home;
     let path = cli
         .journal
         .clone()
@@ -71,7 +71,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
                 format!("{}@tui", config.responder()),
                 RecordBody::IncidentOpened(IncidentOpened {
                     id,
-                    title: format!("Account {}", account.account_id),
+                    title: reached.title(),
                     severity: Severity::Medium,
                     source: "live".into(),
                 }),
@@ -83,9 +83,10 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
                     source: "aws".into(),
                     ok: true,
                     message: format!(
-                        "acting as {} in {}{}",
+                        "acting as {} in {}{}{}",
                         account.arn,
                         account.regions.join(", "),
+                        reached.accounts_note(),
                         account
                             .note
                             .as_ref()
@@ -119,7 +120,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         sources,
         lookups,
         responder,
-    } = live::sources(&account, live_opts, &state);
+    } = reached.sources(live_opts, &state);
     let infra = super::console::infrastructure(cli, config, false);
     let console = Console {
         journal,
@@ -146,6 +147,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
     )?;
     let identity = account.arn.clone();
     let acting = account.acting();
+    let acting_in = reached.acting_in();
     let own_key = account.own_key.clone();
     let policies = unattended(config, cli, &path, console.api.clone(), clock.clone());
     let final_app = console.run(&rt, config, keymap, theme, move |writer| {
@@ -156,6 +158,7 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         background.reports = Some(reports);
         background.identity = Some(identity);
         background.acting = Some(acting);
+        background.acting_in = acting_in;
         background.own_key = own_key;
         if let Some(m) = mirrored {
             background.tasks.spawn(m);
@@ -228,6 +231,177 @@ pub(super) fn connect_options(
         args.endpoint_url.as_ref(),
         config,
     )
+}
+
+/// The accounts the console watches and acts in: the credentials' own, or (`--org`,
+/// `--account`) every one reached through its roles.
+pub(super) struct Reached {
+    pub home: crate::source::aws::connect::Account,
+    /// Empty when only `home` is watched.
+    pub members: Vec<crate::source::aws::accounts::Member>,
+    pub unreachable: Vec<crate::source::aws::accounts::Unreachable>,
+    pub aggregation: crate::source::aws::live::Aggregation,
+}
+
+/// Connects (`connect_options`), then, when more accounts are asked for, assumes a role in
+/// each. Fails when the credentials work nowhere or no account asked for can be reached.
+pub(super) fn reach(
+    args: &LiveArgs,
+    config: &Config,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Reached> {
+    use crate::source::aws::{accounts, connect, org};
+    let aws = &config.aws;
+    let home = rt
+        .block_on(connect::connect(&connect_options(args, config)))
+        .map_err(|f| anyhow::anyhow!("cannot connect to AWS: {}", connect::explain(&f)))?;
+    let mut ids = args.accounts.clone();
+    if ids.is_empty() {
+        ids = aws.accounts.clone();
+    }
+    if let Some(bad) = ids.iter().find(|a| !org::is_account_id(a)) {
+        anyhow::bail!("account {bad:?} is not an account ID (twelve digits)");
+    }
+    let opts = accounts::AccountOptions {
+        accounts: ids,
+        org: args.org || aws.org,
+        role_name: args
+            .role_name
+            .clone()
+            .or_else(|| aws.role_name.clone())
+            .unwrap_or_else(|| accounts::DEFAULT_ROLE.into()),
+        response_role_name: args
+            .response_role_name
+            .clone()
+            .or_else(|| aws.response_role_name.clone())
+            .unwrap_or_else(|| accounts::DEFAULT_RESPONSE_ROLE.into()),
+        responder: config.responder(),
+    };
+    let home_region = home.regions.first().cloned().unwrap_or_default();
+    let aggregation = crate::source::aws::live::Aggregation {
+        config: args
+            .config_aggregator
+            .clone()
+            .or_else(|| aws.config_aggregator.clone())
+            .map(|name| (name, home_region)),
+        securityhub_region: args
+            .securityhub_region
+            .clone()
+            .or_else(|| aws.securityhub_region.clone()),
+    };
+    if !opts.many() {
+        return Ok(Reached {
+            home,
+            members: Vec::new(),
+            unreachable: Vec::new(),
+            aggregation,
+        });
+    }
+    let (members, unreachable) = rt
+        .block_on(accounts::reach(&home, &opts))
+        .map_err(|f| {
+            anyhow::anyhow!(
+                "cannot list the organization's accounts: {}\nRun from the management account or a delegated administrator, or name the accounts with --account.",
+                connect::explain(&f)
+            )
+        })?;
+    if members.is_empty() {
+        let why: Vec<String> = unreachable
+            .iter()
+            .map(|u| format!("  {}: {}", u.account_id, u.failure.message))
+            .collect();
+        anyhow::bail!(
+            "no account could be reached through {}:\n{}",
+            opts.role_name,
+            if why.is_empty() {
+                "  (no accounts were listed)".to_string()
+            } else {
+                why.join("\n")
+            }
+        );
+    }
+    Ok(Reached {
+        home,
+        members,
+        unreachable,
+        aggregation,
+    })
+}
+
+impl Reached {
+    fn title(&self) -> String {
+        match self.members.len() {
+            0 => format!("Account {}", self.home.account_id),
+            n => format!("{n} accounts from {}", self.home.account_id),
+        }
+    }
+
+    fn accounts_note(&self) -> String {
+        if self.members.is_empty() {
+            return String::new();
+        }
+        let mut note = format!(
+            "; watching {} accounts ({})",
+            self.members.len(),
+            self.members
+                .iter()
+                .map(|m| m.account.account_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !self.unreachable.is_empty() {
+            note.push_str(&format!(
+                "; {} could not be reached ({})",
+                self.unreachable.len(),
+                self.unreachable
+                    .iter()
+                    .map(|u| u.account_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        note
+    }
+
+    /// What each confirmation says, by the account its calls name.
+    pub fn acting_in(&self) -> std::collections::BTreeMap<String, String> {
+        if self.members.is_empty() {
+            return [(self.home.account_id.clone(), self.home.acting())].into();
+        }
+        self.members
+            .iter()
+            .map(|m| (m.account.account_id.clone(), m.acting()))
+            .collect()
+    }
+
+    pub fn sources(
+        &self,
+        opts: crate::source::aws::live::LiveOptions,
+        known: &IncidentState,
+    ) -> crate::source::aws::live::Live {
+        use crate::source::aws::live;
+        if self.members.is_empty() {
+            return live::sources(&self.home, opts, known);
+        }
+        live::organization(
+            &self.home,
+            &self.members,
+            &self.unreachable,
+            &self.aggregation,
+            opts,
+            known,
+        )
+    }
+
+    /// The responder alone (for the Slack bridge).
+    pub fn responder(&self) -> Arc<dyn crate::respond::ResponseApi> {
+        use crate::source::aws::live;
+        if self.members.is_empty() {
+            let notify = Arc::new(tokio::sync::Notify::new());
+            return Arc::new(live::responder(&self.home.regions, &self.home.sdk, notify));
+        }
+        Arc::new(live::responders(&self.members))
+    }
 }
 
 /// Where an `s3://` source is read from: `--profile`, `--region`, `--endpoint-url`, else

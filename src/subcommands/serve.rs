@@ -12,15 +12,11 @@ use crate::config::Config;
 use crate::journal::{Journal, JournalTask, TailEvent};
 use crate::respond::ResponseApi;
 use crate::source::Source;
-use crate::source::aws::config::ConfigSource;
-use crate::source::aws::connect::{self, in_region};
-use crate::source::aws::responder::AwsResponder;
 use crate::source::demo::play::DemoSource;
 use crate::source::demo::{scenario, world::DemoWorld};
 use crate::source::ingest::{self, Ingest};
 use crate::state::IncidentState;
 use anyhow::Context;
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -54,22 +50,8 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
     let (api, clock): (Arc<dyn ResponseApi>, SharedClock) = match &demo {
         Some(world) => (world.clone(), journal_clock.clone()),
         None => {
-            let account = rt
-                .block_on(connect::connect(&connect_options(&args.aws, config)))
-                .map_err(|f| anyhow::anyhow!("cannot connect to AWS: {}", connect::explain(&f)))?;
-            let regions: BTreeMap<String, ConfigSource> = account
-                .regions
-                .iter()
-                .map(|r| {
-                    let sdk = in_region(&account.sdk, r);
-                    (
-                        r.clone(),
-                        ConfigSource::new(aws_sdk_config::Client::new(&sdk), r.clone()),
-                    )
-                })
-                .collect();
-            let responder =
-                AwsResponder::new(&account.sdk, regions, Arc::new(tokio::sync::Notify::new()));
+            let reached = super::live::reach(&args.aws, config, &rt)?;
+            let responder = reached.responder();
             if let Some(archive) = &args.aws.cloudtrail {
                 let (detections, _) = super::detect::console_detections(config)?;
                 let mut ingest = Ingest::with(detections.detector());
@@ -85,8 +67,16 @@ pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Res
                 )?;
                 records.extend(added);
             }
-            println!("acting as {}", account.arn);
-            (Arc::new(responder), Arc::new(SystemClock))
+            for line in reached.acting_in().values() {
+                println!("acting in {line}");
+            }
+            for u in &reached.unreachable {
+                eprintln!(
+                    "warroom: account {} left out: {}",
+                    u.account_id, u.failure.message
+                );
+            }
+            (responder, Arc::new(SystemClock))
         }
     };
     let api_for_policies = api.clone();

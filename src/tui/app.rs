@@ -231,6 +231,8 @@ pub struct App {
     pub identity: Option<String>,
     /// The account the console acts in and as whom, for every confirmation (live mode).
     pub acting: Option<String>,
+    /// With several accounts: what each confirmation names, by the account its calls go to.
+    pub acting_in: BTreeMap<String, String>,
     /// The access key the console itself is signed with: acting on it asks twice.
     pub own_key: Option<String>,
     /// The infrastructure code findings lead to (`--iac-repo`, the demo's own).
@@ -295,6 +297,7 @@ impl App {
             sources: BTreeMap::new(),
             identity: None,
             acting: None,
+            acting_in: BTreeMap::new(),
             code: Default::default(),
             own_key: None,
             slack: None,

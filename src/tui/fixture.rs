@@ -41,6 +41,7 @@ fn key(user: &str, id: &str, status: KeyStatus) -> RecordBody {
         last_used: None,
         last_used_service: None,
         last_used_region: None,
+        account: None,
     })
 }
 
@@ -71,6 +72,7 @@ fn finding(rule: &str, id: &str, remediation: Option<&str>) -> RecordBody {
         guidance: None,
         evaluated_at: None,
         stack: None,
+        account: None,
     })
 }
 

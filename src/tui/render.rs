@@ -792,7 +792,14 @@ pub fn confirm_lines(c: &Confirm, t: &Theme) -> Vec<Line<'static>> {
         // The account on a line of its own, the principal (a long ARN) on the next: neither
         // is cut at the dialog's edge.
         let (account, who) = a.split_once(" as ").unwrap_or((a.as_str(), ""));
-        for text in [format!("In {account}"), format!("as {who}")] {
+        // An assumed role's session (who at the console) on a third.
+        let (who, session) = match who.split_once(" (session ") {
+            Some((arn, s)) => (arn, Some(s.trim_end_matches(')'))),
+            None => (who, None),
+        };
+        let mut texts = vec![format!("In {account}"), format!("as {who}")];
+        texts.extend(session.map(|s| format!("in session {s}")));
+        for text in texts {
             lines.push(Line::from(Span::styled(
                 text,
                 Style::default().fg(t.foreground),

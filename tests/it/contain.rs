@@ -76,6 +76,7 @@ fn opening_records(b: &Breach) -> Vec<NewRecord> {
                 last_used: None,
                 last_used_service: None,
                 last_used_region: None,
+                account: None,
             }),
         ));
     }

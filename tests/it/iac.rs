@@ -75,6 +75,7 @@ fn orders_finding() -> Finding {
         guidance: None,
         evaluated_at: None,
         stack: None,
+        account: None,
     }
 }
 
@@ -271,6 +272,7 @@ async fn a_deployed_stack_leads_a_finding_to_its_template() {
         guidance: None,
         evaluated_at: None,
         stack: index.stack_of(&table).await.unwrap(),
+        account: None,
     };
     let at = code.finding(&finding, None).expect("found by its stack");
     assert_eq!(

@@ -291,3 +291,94 @@ fn live_console_deactivates_a_key_in_the_account_through_the_dialog() {
     assert!(records.iter().any(|r| matches!(&r.body,
         RecordBody::Action(s) if matches!(&s.step, Step::Requested { action: Action::DeactivateKey { access_key_id, .. }, .. } if *access_key_id == key))));
 }
+
+/// `live --org`: every account of the organization watched through its role, a key of a
+/// member account shown with its account, and its deactivation made there, with the
+/// response role, after a dialog that names that account.
+#[test]
+fn live_org_deactivates_a_member_accounts_key_in_that_account() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (member, member_sdk) = rt.block_on(async {
+        let sdk = moto.sdk_config().await;
+        let orgs = aws_sdk_organizations::Client::new(&sdk);
+        orgs.create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+            .unwrap();
+        let made = orgs
+            .create_account()
+            .account_name("payments")
+            .email("payments@example.com")
+            .send()
+            .await
+            .unwrap();
+        let member = made
+            .create_account_status()
+            .unwrap()
+            .account_id()
+            .unwrap()
+            .to_string();
+        // moto answers assumed credentials in the role's account.
+        let provider = aws_config::sts::AssumeRoleProvider::builder(format!(
+            "arn:aws:iam::{member}:role/setup"
+        ))
+        .session_name("setup")
+        .configure(&sdk)
+        .build()
+        .await;
+        let member_sdk = sdk
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build();
+        (member, member_sdk)
+    });
+    let member_iam = aws_sdk_iam::Client::new(&member_sdk);
+    let key = rt.block_on(seeded(&member_iam, "ci-deploy"));
+
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("live.sqlite");
+    let mut c = Console::start_with_env(
+        home.path(),
+        &[
+            "live",
+            "--org",
+            "--region",
+            "us-east-1",
+            "--poll-seconds",
+            "2",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &moto.env(),
+    );
+    c.wait_for("LIVE");
+    c.keys("4");
+    c.wait_for(&key);
+    c.wait_for(&format!("in {member}"));
+    c.keys("/ci-deploy\r");
+    c.keys("d");
+    c.wait_for(&format!("Deactivate access key {key} of ci-deploy"));
+    c.wait_for(&format!("In account {member}"));
+    c.wait_for(&format!(
+        "as arn:aws:iam::{member}:role/WarroomIncidentResponse"
+    ));
+    c.wait_for("in session warroom-");
+    c.keys("y");
+    c.wait_for("Done: Deactivate access key");
+    c.keys("q");
+    assert!(c.wait_exit().success(), "{}", c.contents());
+    assert_eq!(
+        rt.block_on(status_of(&member_iam, "ci-deploy", &key)),
+        Some(StatusType::Inactive)
+    );
+    let records = Journal::open_existing(&journal)
+        .unwrap()
+        .read_all()
+        .unwrap();
+    assert!(records.iter().any(|r| matches!(&r.body,
+        RecordBody::Action(s) if matches!(&s.step, Step::Requested { calls, .. } if calls[0].account.as_deref() == Some(member.as_str())))));
+}

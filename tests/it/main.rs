@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, end to end. One test crate with modules, so it links
 //! once.
 
+mod accounts;
 mod athena;
 mod bridge_safety;
 mod cli;

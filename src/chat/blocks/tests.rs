@@ -149,6 +149,7 @@ fn key(status: KeyStatus) -> RecordBody {
         last_used: Some(t(3)),
         last_used_service: Some("ec2".into()),
         last_used_region: Some("us-east-1".into()),
+        account: None,
     })
 }
 
@@ -165,6 +166,7 @@ fn table_finding(compliance: &str, remediation: Option<&str>, rule: &str) -> Rec
         guidance: None,
         evaluated_at: Some(t(0)),
         stack: None,
+        account: None,
     })
 }
 

@@ -49,6 +49,7 @@ fn key() -> RecordBody {
         last_used: None,
         last_used_service: None,
         last_used_region: None,
+        account: None,
     })
 }
 

@@ -39,6 +39,11 @@ pub struct ConfigSource {
     client: aws_sdk_config::Client,
     region: String,
     pacer: std::sync::Arc<Pacer>,
+    /// What its status line is called.
+    name: Option<String>,
+    /// A Config aggregator to read every account's findings from, instead of this
+    /// account's and region's.
+    aggregator: Option<String>,
 }
 
 impl ConfigSource {
@@ -47,15 +52,49 @@ impl ConfigSource {
             client,
             region: region.into(),
             pacer: std::sync::Arc::new(Pacer::new(REQUESTS_PER_SECOND)),
+            name: None,
+            aggregator: None,
         }
+    }
+
+    /// The same, with its status line so called.
+    pub fn named(mut self, name: String) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Reads the findings of every account and region from the aggregator of that name
+    /// (in this source's region) instead.
+    pub fn aggregated(mut self, aggregator: String) -> Self {
+        self.aggregator = Some(aggregator);
+        self
     }
 
     pub fn region(&self) -> &str {
         &self.region
     }
 
-    /// Every NON_COMPLIANT resource in the region, one finding per rule and resource.
+    /// What the status line calls it.
+    pub fn name(&self) -> String {
+        match (&self.name, &self.aggregator) {
+            (Some(n), _) => n.clone(),
+            (None, Some(a)) => format!("config aggregator {a} ({})", self.region),
+            (None, None) => format!("config:{}", self.region),
+        }
+    }
+
+    /// Whether `f` is one of the findings this source reports (`account`: the account an
+    /// account's own Config stamps on its findings, when the console watches several).
+    pub fn answers_for(&self, f: &Finding, account: Option<&str>) -> bool {
+        self.aggregator.is_some() || (f.region == self.region && f.account.as_deref() == account)
+    }
+
+    /// Every NON_COMPLIANT resource in the region (or, aggregated, the organization), one
+    /// finding per rule and resource.
     pub async fn non_compliant(&self) -> Result<Vec<Finding>, AwsFailure> {
+        if let Some(aggregator) = &self.aggregator {
+            return self.aggregated_non_compliant(aggregator).await;
+        }
         let rules = self.non_compliant_rules().await?;
         if rules.is_empty() {
             return Ok(Vec::new());
@@ -76,6 +115,7 @@ impl ConfigSource {
                 guidance: None,
                 evaluated_at: None,
                 stack: None,
+                account: None,
             };
             let results = self.non_compliant_results(rule).await?;
             findings.extend(results.iter().filter_map(|r| finding(&template, r)));
@@ -364,6 +404,7 @@ fn finding(template: &Finding, result: &sdk::EvaluationResult) -> Option<Finding
         annotation: result.annotation().map(str::to_string),
         evaluated_at: result.result_recorded_time().and_then(utc),
         stack: None,
+        account: None,
         ..template.clone()
     })
 }
@@ -490,6 +531,8 @@ fn step_error(status: &RemediationExecutionStatus) -> Option<String> {
         None => message.to_string(),
     })
 }
+
+mod aggregate;
 
 #[cfg(test)]
 mod tests;

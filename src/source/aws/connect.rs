@@ -34,9 +34,14 @@ pub struct Account {
 impl Account {
     /// Where and as whom the console acts, as every confirmation names it.
     pub fn acting(&self) -> String {
+        self.acting_as(&self.arn)
+    }
+
+    /// As [`Account::acting`], for whoever `who` is (a response role).
+    pub fn acting_as(&self, who: &str) -> String {
         match &self.alias {
-            Some(alias) => format!("account {} ({alias}) as {}", self.account_id, self.arn),
-            None => format!("account {} as {}", self.account_id, self.arn),
+            Some(alias) => format!("account {} ({alias}) as {who}", self.account_id),
+            None => format!("account {} as {who}", self.account_id),
         }
     }
 }

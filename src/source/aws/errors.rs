@@ -149,7 +149,22 @@ where
         ),
         SdkError::DispatchFailure(df) => {
             let lower = full.to_ascii_lowercase();
-            if lower.contains("credential") || lower.contains("no credentials") {
+            if let Some((code, text)) = answer_in_chain(err) {
+                // Getting the credentials made a call of its own (STS AssumeRole, SSO) and
+                // that call was refused: its answer is what to say.
+                let kind = if DENIED_CODES.contains(&code.as_str()) {
+                    FailureKind::AccessDenied
+                } else if EXPIRED_CODES.contains(&code.as_str()) {
+                    FailureKind::Expired
+                } else {
+                    FailureKind::NoCredentials
+                };
+                failure(
+                    kind,
+                    Some(&code),
+                    format!("no usable AWS credentials: {code}: {text}"),
+                )
+            } else if lower.contains("credential") || lower.contains("no credentials") {
                 let kind = if lower.contains("expired") {
                     FailureKind::Expired
                 } else {
@@ -194,6 +209,24 @@ where
             failure(kind, None, format!("{operation} failed: {}", short(&full)))
         }
     }
+}
+
+/// An AWS service's answer somewhere in the chain of causes (the code and the message of a
+/// call made on the way, such as the AssumeRole behind a role's credentials).
+fn answer_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<(String, String)> {
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        if let Some(meta) = e.downcast_ref::<aws_smithy_types::error::ErrorMetadata>()
+            && let Some(code) = meta.code()
+        {
+            return Some((
+                code.to_string(),
+                meta.message().unwrap_or_default().to_string(),
+            ));
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// The innermost cause of an error chain, which is the part that says what happened.

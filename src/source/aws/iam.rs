@@ -115,6 +115,7 @@ impl IamSource {
                 last_used: last.and_then(|l| l.last_used_date()).and_then(from_smithy),
                 last_used_service: last.and_then(|l| known(l.service_name())),
                 last_used_region: last.and_then(|l| known(l.region())),
+                account: crate::model::arn_account(u.arn()).map(str::to_string),
             });
         }
         let user = UserSnapshot {

@@ -2,13 +2,14 @@
 //! its health, all feeding the one ingest path into the journal. Nothing here ever blocks
 //! the screen. A new AWS source is a poller here and a line in [`sources`].
 
+use super::accounts::{Member, Unreachable};
 use super::cloudtrail::{Poller, REQUESTS_PER_SECOND, RegionTrail};
 use super::config::ConfigSource;
 use super::connect::{Account, in_region};
 use super::errors::AwsFailure;
 use super::iam::{IamSource, IamTracker};
 use super::pace::Pacer;
-use super::responder::AwsResponder;
+use super::responder::{AccountResponders, AwsResponder};
 use super::securityhub;
 use super::stacks::StackIndex;
 use super::trails::{TrailTracker, trail_health};
@@ -36,6 +37,8 @@ pub struct LiveOptions {
     /// Whether findings are told which CloudFormation stack made their resource (read
     /// when infrastructure repositories are configured: the way from a finding to code).
     pub stacks: bool,
+    /// Which regional services each account is polled for itself.
+    pub per_account: PerAccount,
 }
 
 impl Default for LiveOptions {
@@ -47,6 +50,7 @@ impl Default for LiveOptions {
             securityhub_min: Severity::High,
             max_pages: 400,
             stacks: false,
+            per_account: PerAccount::default(),
         }
     }
 }
@@ -117,7 +121,7 @@ pub struct Live {
     pub sources: Vec<Box<dyn Source>>,
     /// Pivots to ask CloudTrail about (90 days, server side).
     pub lookups: UnboundedSender<Pivot>,
-    pub responder: Arc<AwsResponder>,
+    pub responder: Arc<dyn crate::respond::ResponseApi>,
 }
 
 /// A source made of an async function of its outlet.
@@ -145,55 +149,95 @@ where
 /// the trails, IAM and the answers to pivots. `known` is what the journal already holds, so
 /// a reopened incident does not record again what has not changed.
 pub fn sources(account: &Account, opts: LiveOptions, known: &IncidentState) -> Live {
+    let watched = watch(account, &account.sdk, None, &opts, known);
+    let (lookups, lookup_rx) = unbounded_channel();
+    let mut sources = watched.sources;
+    let (trails, max_pages) = (watched.trails, opts.max_pages);
+    sources.push(source(move |out| {
+        answer_lookups(trails, lookup_rx, max_pages, out)
+    }));
+    Live {
+        sources,
+        lookups,
+        responder: Arc::new(watched.responder),
+    }
+}
+
+/// Where the organization's findings come from besides each account's own Config and
+/// Security Hub: the aggregators of the account the console runs in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aggregation {
+    /// A Config aggregator (name, and the region it is in): every account's findings from
+    /// it, instead of each account's Config.
+    pub config: Option<(String, String)>,
+    /// Security Hub's aggregation region: every account's and region's findings from there.
+    pub securityhub_region: Option<String>,
+}
+
+/// The sources of every account reached, told apart by account: each source's name starts
+/// with its account, every finding names its account, a pivot asks every account, and a
+/// response is made in the account its calls name, with that account's response role. An
+/// account that could not be reached is reported as a failing source.
+pub fn organization(
+    home: &Account,
+    members: &[Member],
+    unreachable: &[Unreachable],
+    aggregation: &Aggregation,
+    mut opts: LiveOptions,
+    known: &IncidentState,
+) -> Live {
     let mut sources = Vec::new();
-    let iam_changed = Arc::new(Notify::new());
     let mut trails = Vec::new();
-    let mut config_sources = BTreeMap::new();
-    let known_findings: HashMap<String, Alert> = known
-        .alerts
-        .iter()
-        .filter(|a| a.alert.id.starts_with("securityhub:"))
-        .map(|a| (a.alert.id.clone(), a.alert.clone()))
-        .collect();
-    let known_events: Vec<String> = known
-        .events
-        .iter()
-        .map(|e| e.event_id.to_string())
-        .collect();
-    for region in &account.regions {
-        let sdk = in_region(&account.sdk, region);
-        let pacer = Arc::new(Pacer::new(REQUESTS_PER_SECOND));
-        let trail = RegionTrail::new(aws_sdk_cloudtrail::Client::new(&sdk), region, pacer);
-        trails.push(trail.clone());
-        let poller = Poller::new(trail, opts.lookback, opts.max_pages);
-        let (every, already) = (opts.cloudtrail_every, known_events.clone());
-        sources.push(source(move |out| {
-            poll_cloudtrail(poller, every, out, already)
-        }));
-        let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone());
-        config_sources.insert(region.clone(), config.clone());
+    let mut responders = BTreeMap::new();
+    let per_account_hub = aggregation.securityhub_region.is_none();
+    let per_account_config = aggregation.config.is_none();
+    for m in members {
+        let id = &m.account.account_id;
+        let label = format!("{id} ");
+        opts.per_account = PerAccount {
+            config: per_account_config,
+            securityhub: per_account_hub,
+        };
+        let watched = watch(&m.account, &m.respond, Some(&label), &opts, known);
+        sources.extend(watched.sources);
+        trails.extend(watched.trails);
+        responders.insert(id.clone(), watched.responder);
+    }
+    if let Some((name, region)) = &aggregation.config {
+        let sdk = in_region(&home.sdk, region);
+        let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone())
+            .aggregated(name.clone());
         let (every, findings) = (opts.others_every, known.findings.clone());
-        let stacks = opts
-            .stacks
-            .then(|| StackIndex::new(aws_sdk_cloudformation::Client::new(&sdk), every));
         sources.push(source(move |out| {
-            poll_config(config, stacks, every, out, findings)
-        }));
-        let hub = aws_sdk_securityhub::Client::new(&sdk);
-        let (region, min, last) = (region.clone(), opts.securityhub_min, known_findings.clone());
-        sources.push(source(move |out| {
-            poll_securityhub(hub, region, min, every, out, last)
+            poll_config(config, None, every, out, findings, None)
         }));
     }
-    let home = aws_sdk_cloudtrail::Client::new(&in_region(&account.sdk, &account.regions[0]));
-    let every = opts.others_every;
-    sources.push(source(move |out| poll_trails(home, every, out)));
-    let iam = aws_sdk_iam::Client::new(&account.sdk);
-    let (iam_source, poked) = (IamSource::new(iam.clone()), iam_changed.clone());
-    let tracker = IamTracker::knowing(&known.users, &known.keys);
-    sources.push(source(move |out| {
-        poll_iam(iam_source, every, poked, out, tracker)
-    }));
+    if let Some(region) = &aggregation.securityhub_region {
+        let hub = aws_sdk_securityhub::Client::new(&in_region(&home.sdk, region));
+        let last = known_hub_findings(known);
+        let (region, min, every) = (region.clone(), opts.securityhub_min, opts.others_every);
+        sources.push(source(move |out| {
+            poll_securityhub(hub, format!("aggregated {region}"), min, every, out, last)
+        }));
+    }
+    // Which accounts were reached, as whom, and which not: journaled, so the incident
+    // knows it spans several (and responses name theirs).
+    for m in members {
+        let name = crate::model::account_source(&m.account.account_id);
+        let said = format!("watching as {}", m.account.arn);
+        sources.push(source(move |out| async move {
+            Health::new(name, &out).ok(said);
+        }));
+    }
+    for u in unreachable {
+        let (name, failure) = (
+            crate::model::account_source(&u.account_id),
+            u.failure.clone(),
+        );
+        sources.push(source(move |out| async move {
+            Health::new(name, &out).failed(&failure);
+        }));
+    }
     let (lookups, lookup_rx) = unbounded_channel();
     let max_pages = opts.max_pages;
     sources.push(source(move |out| {
@@ -202,13 +246,158 @@ pub fn sources(account: &Account, opts: LiveOptions, known: &IncidentState) -> L
     Live {
         sources,
         lookups,
-        responder: Arc::new(AwsResponder::new(&account.sdk, config_sources, iam_changed)),
+        responder: Arc::new(AccountResponders::new(responders)),
     }
 }
 
-async fn poll_cloudtrail(mut poller: Poller, every: Duration, ch: Outlet, already: Vec<String>) {
+/// Which of an account's regional services it is polled for itself (not when an
+/// aggregator answers for every account).
+#[derive(Debug, Clone, Copy)]
+pub struct PerAccount {
+    pub config: bool,
+    pub securityhub: bool,
+}
+
+impl Default for PerAccount {
+    fn default() -> Self {
+        PerAccount {
+            config: true,
+            securityhub: true,
+        }
+    }
+}
+
+/// One account's sources, its trails (for pivots) and its responder.
+struct Watched {
+    sources: Vec<Box<dyn Source>>,
+    trails: Vec<RegionTrail>,
+    responder: AwsResponder,
+}
+
+fn known_hub_findings(known: &IncidentState) -> HashMap<String, Alert> {
+    known
+        .alerts
+        .iter()
+        .filter(|a| a.alert.id.starts_with("securityhub:"))
+        .map(|a| (a.alert.id.clone(), a.alert.clone()))
+        .collect()
+}
+
+/// The sources of one account, watched with `account`'s credentials; responses with
+/// `respond`'s. `label` (the account and a space) starts every source's name when the
+/// console watches several, and then every finding names its account.
+fn watch(
+    account: &Account,
+    respond: &aws_config::SdkConfig,
+    label: Option<&str>,
+    opts: &LiveOptions,
+    known: &IncidentState,
+) -> Watched {
+    let mut sources = Vec::new();
+    let iam_changed = Arc::new(Notify::new());
+    let mut trails = Vec::new();
+    let known_findings = known_hub_findings(known);
+    let known_events: Vec<String> = known
+        .events
+        .iter()
+        .map(|e| e.event_id.to_string())
+        .collect();
+    let prefix = label.unwrap_or_default().to_string();
+    let stamp = label.map(|_| account.account_id.clone());
+    for region in &account.regions {
+        let sdk = in_region(&account.sdk, region);
+        let pacer = Arc::new(Pacer::new(REQUESTS_PER_SECOND));
+        let trail = RegionTrail::new(aws_sdk_cloudtrail::Client::new(&sdk), region, pacer);
+        trails.push(trail.clone());
+        let poller = Poller::new(trail, opts.lookback, opts.max_pages);
+        let (every, already) = (opts.cloudtrail_every, known_events.clone());
+        let name = format!("{prefix}cloudtrail:{region}");
+        sources.push(source(move |out| {
+            poll_cloudtrail(poller, name, every, out, already)
+        }));
+        let every = opts.others_every;
+        if opts.per_account.config {
+            let config = ConfigSource::new(aws_sdk_config::Client::new(&sdk), region.clone())
+                .named(format!("{prefix}config:{region}"));
+            let findings = known.findings.clone();
+            let stacks = opts
+                .stacks
+                .then(|| StackIndex::new(aws_sdk_cloudformation::Client::new(&sdk), every));
+            let stamp = stamp.clone();
+            sources.push(source(move |out| {
+                poll_config(config, stacks, every, out, findings, stamp)
+            }));
+        }
+        if opts.per_account.securityhub {
+            let hub = aws_sdk_securityhub::Client::new(&sdk);
+            let (name, min, last) = (
+                format!("{prefix}{region}"),
+                opts.securityhub_min,
+                known_findings.clone(),
+            );
+            sources.push(source(move |out| {
+                poll_securityhub(hub, name, min, every, out, last)
+            }));
+        }
+    }
+    let home = aws_sdk_cloudtrail::Client::new(&in_region(&account.sdk, &account.regions[0]));
+    let every = opts.others_every;
+    let name = format!("{prefix}trails");
+    sources.push(source(move |out| poll_trails(home, name, every, out)));
+    let iam = aws_sdk_iam::Client::new(&account.sdk);
+    let (iam_source, poked) = (IamSource::new(iam.clone()), iam_changed.clone());
+    let tracker = IamTracker::knowing(&known.users, &known.keys);
+    let name = format!("{prefix}iam");
+    sources.push(source(move |out| {
+        poll_iam(iam_source, name, every, poked, out, tracker)
+    }));
+    Watched {
+        sources,
+        trails,
+        responder: responder(&account.regions, respond, iam_changed),
+    }
+}
+
+/// The responder of one account, with `respond`'s credentials; remediations run in the
+/// account's own Config of each region, aggregator or not.
+pub fn responder(
+    regions: &[String],
+    respond: &aws_config::SdkConfig,
+    iam_changed: Arc<Notify>,
+) -> AwsResponder {
+    let config = regions
+        .iter()
+        .map(|r| {
+            let client = aws_sdk_config::Client::new(&in_region(respond, r));
+            (r.clone(), ConfigSource::new(client, r.clone()))
+        })
+        .collect();
+    AwsResponder::new(respond, config, iam_changed)
+}
+
+/// The responders of every account reached, each with its response role.
+pub fn responders(members: &[Member]) -> AccountResponders {
+    AccountResponders::new(
+        members
+            .iter()
+            .map(|m| {
+                let notify = Arc::new(Notify::new());
+                let r = responder(&m.account.regions, &m.respond, notify);
+                (m.account.account_id.clone(), r)
+            })
+            .collect(),
+    )
+}
+
+async fn poll_cloudtrail(
+    mut poller: Poller,
+    name: String,
+    every: Duration,
+    ch: Outlet,
+    already: Vec<String>,
+) {
     // Events already journaled (a reopened incident) are not journaled again.
-    let mut health = Health::new(format!("cloudtrail:{}", poller.region()), &ch);
+    let mut health = Health::new(name, &ch);
     let mut skip: std::collections::HashSet<String> = already.into_iter().collect();
     loop {
         let fetched = poller.poll(ch.clock.now()).await;
@@ -230,12 +419,13 @@ async fn poll_cloudtrail(mut poller: Poller, every: Duration, ch: Outlet, alread
 
 async fn poll_iam(
     source: IamSource,
+    name: String,
     every: Duration,
     poked: Arc<Notify>,
     ch: Outlet,
     mut tracker: IamTracker,
 ) {
-    let mut health = Health::new("iam", &ch);
+    let mut health = Health::new(name, &ch);
     loop {
         match source.snapshot().await {
             Ok(snap) => {
@@ -255,22 +445,30 @@ async fn poll_iam(
 /// Non-compliant findings by `(rule, resource)`: what the journal last said.
 type FindingMap = HashMap<(String, String), Finding>;
 
+/// Polls one Config (an account's region, or an aggregator); `account`, when the console
+/// watches several, is written on each finding an account's own Config gives.
 async fn poll_config(
     source: ConfigSource,
     mut stacks: Option<StackIndex>,
     every: Duration,
     ch: Outlet,
     known: Vec<Finding>,
+    account: Option<String>,
 ) {
-    let mut health = Health::new(format!("config:{}", source.region()), &ch);
+    let mut health = Health::new(source.name(), &ch);
     let mut last: FindingMap = known
         .into_iter()
-        .filter(|f| f.region == source.region() && f.is_non_compliant())
+        .filter(|f| source.answers_for(f, account.as_deref()) && f.is_non_compliant())
         .map(|f| (f.key(), f))
         .collect();
     loop {
         match source.non_compliant().await {
             Ok(mut findings) => {
+                if let Some(a) = &account {
+                    for f in &mut findings {
+                        f.account = Some(a.clone());
+                    }
+                }
                 let count = findings.len();
                 // The stacks are a way to the code, not the findings: without them the
                 // findings still go in, and the status line says why they are missing.
@@ -321,15 +519,17 @@ fn finding_changes(last: &mut FindingMap, now: Vec<Finding>) -> Vec<RecordBody> 
     out
 }
 
+/// Polls one Security Hub; `name` after `securityhub:` says which (an account's region, or
+/// the aggregation region).
 async fn poll_securityhub(
     client: aws_sdk_securityhub::Client,
-    region: String,
+    name: String,
     min: Severity,
     every: Duration,
     ch: Outlet,
     mut last: HashMap<String, Alert>,
 ) {
-    let mut health = Health::new(format!("securityhub:{region}"), &ch);
+    let mut health = Health::new(format!("securityhub:{name}"), &ch);
     loop {
         match securityhub::active_findings(&client, min).await {
             Ok(alerts) => {
@@ -350,8 +550,13 @@ async fn poll_securityhub(
     }
 }
 
-async fn poll_trails(client: aws_sdk_cloudtrail::Client, every: Duration, ch: Outlet) {
-    let mut health = Health::new("trails", &ch);
+async fn poll_trails(
+    client: aws_sdk_cloudtrail::Client,
+    name: String,
+    every: Duration,
+    ch: Outlet,
+) {
+    let mut health = Health::new(name, &ch);
     let mut tracker = TrailTracker::default();
     loop {
         match trail_health(&client).await {
@@ -373,7 +578,7 @@ fn attribute_of(p: &Pivot) -> Option<(LookupAttributeKey, String)> {
         Pivot::Principal(p) => Some((LookupAttributeKey::Username, p.clone())),
         Pivot::EventName(n) => Some((LookupAttributeKey::EventName, n.clone())),
         Pivot::Resource(r) => Some((LookupAttributeKey::ResourceName, r.clone())),
-        Pivot::Ip(_) | Pivot::AlertEvents { .. } => None,
+        Pivot::Ip(_) | Pivot::Account(_) | Pivot::AlertEvents { .. } => None,
     }
 }
 
@@ -387,7 +592,7 @@ async fn answer_lookups(
     while let Some(pivot) = rx.recv().await {
         let Some((key, value)) = attribute_of(&pivot) else {
             health.ok(format!(
-                "CloudTrail cannot look up by IP: {pivot} shows loaded events only"
+                "CloudTrail cannot look up by IP or account: {pivot} shows loaded events only"
             ));
             continue;
         };
@@ -432,6 +637,7 @@ mod tests {
             guidance: None,
             evaluated_at: None,
             stack: None,
+            account: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! A real AWS account through the AWS SDK for Rust: CloudTrail, Config, IAM, Security Hub.
 
+pub mod accounts;
 pub mod athena;
 mod calls;
 pub mod cloudtrail;

@@ -128,3 +128,51 @@ impl ResponseApi for AwsResponder {
             .map_err(api_error)
     }
 }
+
+/// The responders of several accounts: each call goes to the account it names, made with
+/// that account's response role. A call that names none is made only when there is one
+/// account to make it in; warroom never guesses an account.
+pub struct AccountResponders {
+    by_account: BTreeMap<String, AwsResponder>,
+}
+
+impl AccountResponders {
+    pub fn new(by_account: BTreeMap<String, AwsResponder>) -> Self {
+        AccountResponders { by_account }
+    }
+
+    fn pick(&self, call: &ApiCall) -> Result<&AwsResponder, ApiError> {
+        match &call.account {
+            Some(a) => self.by_account.get(a).ok_or_else(|| {
+                ApiError::new(
+                    "AccountNotWatched",
+                    format!("the console does not act in account {a}"),
+                )
+            }),
+            None if self.by_account.len() == 1 => Ok(self.by_account.values().next().expect("one")),
+            None => Err(ApiError::new(
+                "AccountUnknown",
+                format!(
+                    "which of the {} accounts this acts in is not known (the key, user or resource was not seen in one): nothing was done",
+                    self.by_account.len()
+                ),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl ResponseApi for AccountResponders {
+    async fn call(&self, call: &ApiCall) -> Result<Value, ApiError> {
+        self.pick(call)?.call(call).await
+    }
+
+    async fn follow(
+        &self,
+        call: &ApiCall,
+        response: &Value,
+        progress: Progress<'_>,
+    ) -> Result<(), ApiError> {
+        self.pick(call)?.follow(call, response, progress).await
+    }
+}

@@ -681,6 +681,7 @@ fn key_record(st: &WorldState, key_id: &str, now: DateTime<Utc>) -> NewRecord {
             last_used: k.last_used.as_ref().map(|l| l.0),
             last_used_service: k.last_used.as_ref().map(|l| l.1.clone()),
             last_used_region: k.last_used.as_ref().map(|l| l.2.clone()),
+            account: None,
         }),
     )
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::respond::blast::{self, Subject};
 use crate::respond::contain;
+use crate::respond::plan;
 
 impl App {
     pub(super) fn record(&self, body: RecordBody) -> NewRecord {
@@ -29,7 +30,7 @@ impl App {
                     self.mode.dry_run,
                 );
                 confirm.warning = self.warning_for(&confirm.action);
-                confirm.acting = self.acting.clone();
+                confirm.acting = self.acting_for(plan::account_of_calls(&confirm.calls));
                 if let Some(own) = self.signs_with(&confirm.action) {
                     confirm.twice = true;
                     confirm.warning = Some(format!(
@@ -41,6 +42,24 @@ impl App {
         }
         let records = opening.bodies.into_iter().map(|b| self.record(b)).collect();
         vec![Effect::Append(records)]
+    }
+
+    /// Where and as whom calls in `account` act, as the confirmation says it: with several
+    /// accounts, the one the calls name (and plainly, when they name none).
+    pub(super) fn acting_for(&self, account: Option<&str>) -> Option<String> {
+        match account {
+            Some(a) => Some(self.acting_in.get(a).cloned().unwrap_or_else(|| {
+                format!(
+                    "account {a}, which this console does not act in: the calls will be refused"
+                )
+            })),
+            None if self.acting_in.len() == 1 => self.acting_in.values().next().cloned(),
+            None if self.acting_in.len() > 1 => Some(format!(
+                "no account: which of the {} accounts this acts in is not known, so the calls will be refused",
+                self.acting_in.len()
+            )),
+            None => self.acting.clone(),
+        }
     }
 
     /// The console's own access key, when the action would disable it.
@@ -135,7 +154,8 @@ impl App {
         match contain::proposal(&subject, &self.state, self.now) {
             Ok(steps) => {
                 let mut confirm = Confirm::for_plan(subject, steps, self.mode.dry_run);
-                confirm.acting = self.acting.clone();
+                let account = plan::account_of(&confirm.action, &self.state);
+                confirm.acting = self.acting_for(account.as_deref());
                 confirm.warning = Some(
                     "Space ticks or unticks the step under the cursor (↑/↓); the steps run in order and the first failure stops the plan.".into(),
                 );

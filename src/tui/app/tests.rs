@@ -599,3 +599,93 @@ fn a_builtin_theme_applies_at_once_and_a_theme_file_is_read_by_the_runner() {
     assert_eq!(a.theme.name, *other, "a failed load keeps the theme");
     assert!(a.flash.as_ref().unwrap().text.contains("not found"));
 }
+
+/// Keys of two accounts: the same user name in each, a key each.
+fn two_accounts() -> App {
+    let mut a = app();
+    for (account, key) in [
+        ("111111111111", "AKIATESTPAYMENTS0001"),
+        ("222222222222", "AKIATESTDATA00000002"),
+    ] {
+        for body in [
+            RecordBody::User(crate::model::UserSnapshot {
+                name: "deploy".into(),
+                arn: format!("arn:aws:iam::{account}:user/deploy"),
+                created: t(-100),
+                inline_policies: vec![],
+                attached_policies: vec![],
+            }),
+            RecordBody::Key(crate::model::KeySnapshot {
+                user: "deploy".into(),
+                access_key_id: key.into(),
+                status: crate::model::KeyStatus::Active,
+                created: t(-100),
+                last_used: None,
+                last_used_service: None,
+                last_used_region: None,
+                account: Some(account.into()),
+            }),
+        ] {
+            let seq = a.state.last_seq + 1;
+            a.state.apply(&crate::model::Record {
+                seq,
+                at: t(1),
+                actor: "aws".into(),
+                body,
+            });
+        }
+    }
+    a.acting_in = [
+        ("111111111111", "account 111111111111 (payments) as arn:aws:iam::111111111111:role/WarroomIncidentResponse"),
+        ("222222222222", "account 222222222222 (data) as arn:aws:iam::222222222222:role/WarroomIncidentResponse"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    a
+}
+
+#[test]
+fn with_several_accounts_a_response_names_and_goes_to_its_keys_account() {
+    let mut a = two_accounts();
+    select_key(&mut a, "AKIATESTDATA00000002");
+    assert!(
+        selected_cells(&a)[5].starts_with("in 222222222222"),
+        "{:?}",
+        selected_cells(&a)
+    );
+    press(&mut a, KeyCode::Char('d'));
+    let Some(Overlay::Confirm(c)) = &a.overlay else {
+        panic!("no dialog");
+    };
+    assert_eq!(c.calls[0].account.as_deref(), Some("222222222222"));
+    assert_eq!(
+        c.acting.as_deref(),
+        Some(
+            "account 222222222222 (data) as arn:aws:iam::222222222222:role/WarroomIncidentResponse"
+        )
+    );
+    press(&mut a, KeyCode::Esc);
+    // The same user name is in both accounts: deny-all cannot tell which, and says so.
+    let action = Action::DenyAll {
+        user: "deploy".into(),
+    };
+    assert_eq!(crate::respond::plan::account_of(&action, &a.state), None);
+    assert!(
+        a.acting_for(None)
+            .unwrap()
+            .starts_with("no account: which of the 2 accounts"),
+        "{:?}",
+        a.acting_for(None)
+    );
+    // Pivoting on the account keeps its keys only.
+    let pivot = Pivot::parse("account:111111111111");
+    let keys: Vec<&str> = a
+        .state
+        .keys
+        .iter()
+        .filter(|k| pivot.matches_key(k, &a.state))
+        .map(|k| k.access_key_id.as_str())
+        .collect();
+    assert_eq!(keys, ["AKIATESTPAYMENTS0001"]);
+}

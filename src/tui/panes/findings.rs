@@ -3,7 +3,6 @@
 use super::{PaneSpec, PaneView};
 use crate::model::Finding;
 use crate::state::IncidentState;
-use crate::state::pivot::Pivot;
 use crate::tui::keymap::KeyAction as K;
 use crate::tui::views::{Column, Item, Lens, Tone};
 use chrono::{DateTime, Utc};
@@ -38,11 +37,7 @@ impl PaneView for Findings {
         for (rule, list) in state.findings_by_rule() {
             let list: Vec<_> = list
                 .into_iter()
-                .filter(|f| {
-                    lens.pivot.is_none_or(
-                        |p| matches!(p, Pivot::Principal(name) | Pivot::Resource(name) if *name == f.resource_id),
-                    )
-                })
+                .filter(|f| lens.pivot.is_none_or(|p| p.matches_finding(f)))
                 .collect();
             if list.is_empty() {
                 continue;
@@ -52,7 +47,7 @@ impl PaneView for Findings {
                 let i = state
                     .findings
                     .iter()
-                    .position(|x| x.rule == f.rule && x.resource_id == f.resource_id)
+                    .position(|x| x.key() == f.key())
                     .unwrap_or(0);
                 out.push(Item::Finding(i));
             }
@@ -101,13 +96,13 @@ impl PaneView for Findings {
                     None if f.guidance.is_some() => "fix as code".into(),
                     None => "manual".into(),
                 };
+                // With several accounts, which one the resource is in.
+                let resource = match &f.account {
+                    Some(a) if state.accounts.len() > 1 => format!("  {} (in {a})", f.resource_id),
+                    _ => format!("  {}", f.resource_id),
+                };
                 (
-                    vec![
-                        format!("  {}", f.resource_id),
-                        f.resource_type.clone(),
-                        f.region.clone(),
-                        fix,
-                    ],
+                    vec![resource, f.resource_type.clone(), f.region.clone(), fix],
                     Tone::Normal,
                 )
             }

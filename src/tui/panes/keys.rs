@@ -73,7 +73,16 @@ fn key_cells(state: &IncidentState, i: usize, now: DateTime<Utc>) -> (Vec<String
         _ => "never".into(),
     };
     let mut notes = Vec::new();
-    if let Some(u) = state.user(&k.user) {
+    // With several accounts, which one the key is in (and so whose user it belongs to).
+    if let Some(a) = k.account.as_ref().filter(|_| state.accounts.len() > 1) {
+        notes.push(format!("in {a}"));
+    }
+    let user = state
+        .users
+        .iter()
+        .find(|u| u.name == k.user && crate::model::arn_account(&u.arn) == k.account.as_deref())
+        .or_else(|| state.user(&k.user));
+    if let Some(u) = user {
         if u.attached_policies
             .iter()
             .any(|p| p.ends_with("/AdministratorAccess"))

@@ -4,6 +4,7 @@
 pub mod breach;
 pub mod moto;
 pub mod python;
+pub mod refuse;
 pub mod slack_api;
 pub mod slack_sign;
 pub mod terminal;

@@ -245,6 +245,7 @@ async fn non_compliant_resources_come_with_descriptions_and_remediation_document
             guidance: None,
             evaluated_at: DateTime::from_timestamp(at, 0),
             stack: None,
+            account: None,
         };
     let versioning = "Buckets keep every version";
     let document = Some("AWS-ConfigureS3BucketVersioning");
@@ -608,4 +609,129 @@ async fn following_gives_up_at_the_timeout_naming_what_still_runs() {
     // Looks at 0, 10, 20 and at the deadline.
     assert_eq!(looks.num_calls(), 4);
     assert_eq!(started.elapsed(), Duration::from_secs(25));
+}
+
+/// The Config aggregator (moto does not implement its reads: this is the SDK's mock client,
+/// named as such): each non-compliant rule of each account and region, then its resources
+/// there, paged, every finding naming its account and region.
+#[tokio::test(start_paused = true)]
+async fn an_aggregator_gives_every_accounts_findings_each_naming_its_account() {
+    use aws_sdk_config::operation::describe_aggregate_compliance_by_config_rules::DescribeAggregateComplianceByConfigRulesOutput;
+    use aws_sdk_config::operation::get_aggregate_compliance_details_by_config_rule::GetAggregateComplianceDetailsByConfigRuleOutput;
+    use aws_sdk_config::types::{
+        AggregateComplianceByConfigRule, AggregateEvaluationResult, ComplianceContributorCount,
+    };
+    let flagged = |account: &str, region: &str, kind: ComplianceType| {
+        AggregateComplianceByConfigRule::builder()
+            .config_rule_name(VERSIONING)
+            .account_id(account)
+            .aws_region(region)
+            .compliance(
+                Compliance::builder()
+                    .compliance_type(kind)
+                    .compliance_contributor_count(ComplianceContributorCount::builder().build())
+                    .build(),
+            )
+            .build()
+    };
+    let result = |account: &str, region: &str, bucket: &str| {
+        let qualifier = EvaluationResultQualifier::builder()
+            .config_rule_name(VERSIONING)
+            .resource_type("AWS::S3::Bucket")
+            .resource_id(bucket)
+            .build();
+        AggregateEvaluationResult::builder()
+            .evaluation_result_identifier(
+                EvaluationResultIdentifier::builder()
+                    .evaluation_result_qualifier(qualifier)
+                    .build(),
+            )
+            .compliance_type(ComplianceType::NonCompliant)
+            .account_id(account)
+            .aws_region(region)
+            .annotation(format!("{bucket} keeps one version"))
+            .build()
+    };
+    let rules = mock!(Client::describe_aggregate_compliance_by_config_rules)
+        .match_requests(|r| {
+            r.configuration_aggregator_name() == Some("org")
+                && r.filters().and_then(|f| f.compliance_type())
+                    == Some(&ComplianceType::NonCompliant)
+        })
+        .then_output(move || {
+            DescribeAggregateComplianceByConfigRulesOutput::builder()
+                .aggregate_compliance_by_config_rules(flagged(
+                    "111111111111",
+                    "us-east-1",
+                    ComplianceType::NonCompliant,
+                ))
+                .aggregate_compliance_by_config_rules(flagged(
+                    "222222222222",
+                    "eu-west-1",
+                    ComplianceType::NonCompliant,
+                ))
+                // As an endpoint that ignores the filter would answer.
+                .aggregate_compliance_by_config_rules(flagged(
+                    "333333333333",
+                    "eu-west-1",
+                    ComplianceType::Compliant,
+                ))
+                .build()
+        });
+    let first = mock!(Client::get_aggregate_compliance_details_by_config_rule)
+        .match_requests(|r| r.account_id() == Some("111111111111") && r.next_token().is_none())
+        .then_output(move || {
+            GetAggregateComplianceDetailsByConfigRuleOutput::builder()
+                .aggregate_evaluation_results(result("111111111111", "us-east-1", "logs"))
+                .next_token("more")
+                .build()
+        });
+    let second = mock!(Client::get_aggregate_compliance_details_by_config_rule)
+        .match_requests(|r| {
+            r.account_id() == Some("111111111111") && r.next_token() == Some("more")
+        })
+        .then_output(move || {
+            GetAggregateComplianceDetailsByConfigRuleOutput::builder()
+                .aggregate_evaluation_results(result("111111111111", "us-east-1", "backups"))
+                .build()
+        });
+    let other = mock!(Client::get_aggregate_compliance_details_by_config_rule)
+        .match_requests(|r| {
+            r.account_id() == Some("222222222222")
+                && r.aws_region() == Some("eu-west-1")
+                && r.config_rule_name() == Some(VERSIONING)
+                && r.compliance_type() == Some(&ComplianceType::NonCompliant)
+        })
+        .then_output(move || {
+            GetAggregateComplianceDetailsByConfigRuleOutput::builder()
+                .aggregate_evaluation_results(result("222222222222", "eu-west-1", "logs"))
+                .build()
+        });
+    let source = source(&[&rules, &first, &second, &other]).aggregated("org".into());
+    assert_eq!(source.name(), "config aggregator org (eu-west-1)");
+    let findings = source.non_compliant().await.unwrap();
+    let got: Vec<(Option<&str>, &str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.account.as_deref(),
+                f.region.as_str(),
+                f.resource_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("111111111111"), "us-east-1", "logs"),
+            (Some("111111111111"), "us-east-1", "backups"),
+            (Some("222222222222"), "eu-west-1", "logs"),
+        ]
+    );
+    // The same bucket name in two accounts is two findings.
+    assert_ne!(findings[0].key(), findings[2].key());
+    assert_eq!(
+        findings[0].annotation.as_deref(),
+        Some("logs keeps one version")
+    );
 }

@@ -111,6 +111,7 @@ fn tiny() -> Scenario {
             guidance: None,
             evaluated_at: None,
             stack: None,
+            account: None,
         }],
         remediations: vec![(
             "s3-bucket-public-read-prohibited".into(),

@@ -28,6 +28,7 @@ fn journal() -> Vec<Record> {
             last_used: None,
             last_used_service: None,
             last_used_region: None,
+            account: None,
         }),
     });
     records
