@@ -6,6 +6,7 @@
 
 pub mod ddl;
 
+use crate::detect::sigma::predicate::{Predicate, Shape, Test};
 use crate::query::Filter;
 use chrono::{DateTime, Utc};
 
@@ -123,31 +124,21 @@ pub struct Compiled {
     pub unchecked: Vec<String>,
 }
 
-/// The query for `filters` between `since` and `until` over `table`: every matching event's
-/// ID, time and object, oldest first.
-pub fn compile(
-    table: &str,
+/// The WHERE terms that decide what is read: the days (`timestamp`), and the account and
+/// region when `filters` name one.
+fn partitions(
     filters: &[Filter],
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
-) -> Compiled {
+) -> Vec<String> {
     let mut wheres = Vec::new();
-    let mut unchecked = Vec::new();
-    // The partitions first: they decide how much is read.
+    let day = |t: DateTime<Utc>| literal(&t.format("%Y/%m/%d").to_string());
     match (since, until) {
-        (Some(s), Some(u)) => wheres.push(format!(
-            "\"timestamp\" BETWEEN {} AND {}",
-            literal(&s.format("%Y/%m/%d").to_string()),
-            literal(&u.format("%Y/%m/%d").to_string())
-        )),
-        (Some(s), None) => wheres.push(format!(
-            "\"timestamp\" >= {}",
-            literal(&s.format("%Y/%m/%d").to_string())
-        )),
-        (None, Some(u)) => wheres.push(format!(
-            "\"timestamp\" <= {}",
-            literal(&u.format("%Y/%m/%d").to_string())
-        )),
+        (Some(s), Some(u)) => {
+            wheres.push(format!("\"timestamp\" BETWEEN {} AND {}", day(s), day(u)))
+        }
+        (Some(s), None) => wheres.push(format!("\"timestamp\" >= {}", day(s))),
+        (None, Some(u)) => wheres.push(format!("\"timestamp\" <= {}", day(u))),
         (None, None) => {}
     }
     for f in filters {
@@ -160,6 +151,116 @@ pub fn compile(
             }
         }
     }
+    wheres
+}
+
+/// The SQL of a column's value at a dotted path, when the table reaches it plainly.
+fn value_of(path: &[String]) -> Option<String> {
+    Some(match column_of(path)? {
+        Column::Text(c) => c,
+        Column::Json { column, path } => {
+            format!("json_extract_scalar({column}, {})", literal(&path))
+        }
+    })
+}
+
+/// A Sigma rule's condition ([`Predicate`]) as a SQL boolean that is never NULL (so `NOT`
+/// means what Sigma means by it); None when a field is one the table cannot reach plainly,
+/// or an `exists` on JSON text (present-but-an-object cannot be told there).
+pub fn condition(p: &Predicate) -> Option<String> {
+    Some(match p {
+        Predicate::All(items) if items.is_empty() => "TRUE".into(),
+        Predicate::Any(items) if items.is_empty() => "FALSE".into(),
+        Predicate::All(items) | Predicate::Any(items) => {
+            let joiner = if matches!(p, Predicate::All(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            let parts: Vec<String> = items.iter().map(condition).collect::<Option<_>>()?;
+            format!("({})", parts.join(joiner))
+        }
+        Predicate::Not(inner) => format!("NOT {}", condition(inner)?),
+        Predicate::Field { path, test } => {
+            let segments: Vec<String> = path.split('.').map(str::to_string).collect();
+            let plain = matches!(column_of(&segments)?, Column::Text(_));
+            let expr = value_of(&segments)?;
+            let sql = match test {
+                Test::Exists(want) if plain => {
+                    format!("{expr} IS {}NULL", if *want { "NOT " } else { "" })
+                }
+                Test::Exists(_) => return None,
+                Test::Text { shape, cased } => {
+                    let expr = if *cased {
+                        expr
+                    } else {
+                        format!("lower({expr})")
+                    };
+                    let like = |p: String| format!("{expr} LIKE {} ESCAPE '\\'", literal(&p));
+                    match shape {
+                        Shape::Exact(t) => format!("{expr} = {}", literal(t)),
+                        Shape::Prefix(t) => like(format!("{}%", escape_like(t))),
+                        Shape::Suffix(t) => like(format!("%{}", escape_like(t))),
+                        Shape::Contains(t) => like(format!("%{}%", escape_like(t))),
+                        Shape::Any => format!("{expr} IS NOT NULL"),
+                    }
+                }
+            };
+            format!("coalesce({sql}, false)")
+        }
+    })
+}
+
+/// `%`, `_` and `\` taken literally in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The queries that find the events of `conditions` (SQL booleans from [`condition`]) between
+/// `since` and `until`, `per_query` conditions each: every matching event's ID, time and file.
+pub fn detection_queries(
+    table: &str,
+    conditions: &[String],
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    per_query: usize,
+) -> Vec<String> {
+    conditions
+        .chunks(per_query.max(1))
+        .map(|batch| {
+            let mut wheres = partitions(&[], since, until);
+            if let Some(s) = since {
+                wheres.push(format!("eventtime >= {}", literal(&iso(s))));
+            }
+            if let Some(u) = until {
+                wheres.push(format!("eventtime <= {}", literal(&iso(u))));
+            }
+            wheres.push(format!("(\n    {}\n  )", batch.join("\n    OR ")));
+            format!(
+                "SELECT eventid, eventtime, \"$path\"\nFROM {table}\nWHERE {}\nORDER BY eventtime, eventid",
+                wheres.join("\n  AND ")
+            )
+        })
+        .collect()
+}
+
+/// The query for `filters` between `since` and `until` over `table`: every matching event's
+/// ID, time and object, oldest first.
+pub fn compile(
+    table: &str,
+    filters: &[Filter],
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Compiled {
+    let mut wheres = partitions(filters, since, until);
+    let mut unchecked = Vec::new();
     if let Some(s) = since {
         wheres.push(format!("eventtime >= {}", literal(&iso(s))));
     }
@@ -247,5 +348,40 @@ mod tests {
             assert!(c.sql.contains(part), "{part} in {}", c.sql);
         }
         assert_eq!(c.unchecked, ["resources.ARN=arn:aws:s3:::x"]);
+    }
+
+    #[test]
+    fn sigma_conditions_become_null_safe_sql_or_nothing() {
+        let field = |path: &str, test| Predicate::Field {
+            path: path.into(),
+            test,
+        };
+        let text = |shape, cased| Test::Text { shape, cased };
+        let p = Predicate::All(vec![
+            field("eventName", text(Shape::Exact("stoplogging".into()), false)),
+            Predicate::Not(Box::new(field(
+                "userAgent",
+                text(Shape::Prefix("aws_%".into()), true),
+            ))),
+            field("userIdentity.invokedBy", Test::Exists(false)),
+            field(
+                "requestParameters.bucketName",
+                text(Shape::Contains("o'k".into()), false),
+            ),
+        ]);
+        assert_eq!(
+            condition(&p).unwrap(),
+            "(coalesce(lower(eventname) = 'stoplogging', false) AND NOT coalesce(useragent LIKE 'aws\\_\\%%' ESCAPE '\\', false) AND coalesce(useridentity.invokedby IS NULL, false) AND coalesce(lower(json_extract_scalar(requestparameters, '$.bucketName')) LIKE '%o''k%' ESCAPE '\\', false))"
+        );
+        // Present-but-an-object cannot be told in JSON text; arrays are not reached plainly.
+        assert_eq!(
+            condition(&field("requestParameters.policy", Test::Exists(true))),
+            None
+        );
+        assert_eq!(
+            condition(&field("resources.ARN", text(Shape::Any, false))),
+            None
+        );
+        assert_eq!(condition(&Predicate::Any(vec![])).unwrap(), "FALSE");
     }
 }

@@ -306,8 +306,29 @@ pub enum QueryFormat {
 #[derive(Debug, Args)]
 pub struct DetectArgs {
     /// A CloudTrail file, a directory (the S3 delivery layout or any tree), s3://bucket/prefix,
-    /// or an incident journal (its events are judged afresh).
-    pub source: String,
+    /// or an incident journal (its events are judged afresh). None with --athena.
+    #[arg(required_unless_present = "athena")]
+    pub source: Option<String>,
+    /// Only events at or after this time (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events at or before this time (RFC 3339, or a date).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Run on Athena instead, over the organization's CloudTrail table (`database.table`;
+    /// without a value, `[athena] table`): the Sigma rules made of plain field tests as SQL,
+    /// the rest here over the events those queries return.
+    #[arg(long, value_name = "TABLE", num_args = 0..=1, default_missing_value = "")]
+    pub athena: Option<String>,
+    /// With --athena: print the queries, and run nothing.
+    #[arg(long, requires = "athena")]
+    pub print_sql: bool,
+    /// With --athena: Sigma rules OR-ed into one query (more, fewer queries; 1 shows what
+    /// each rule alone scans and finds).
+    #[arg(long, value_name = "N", default_value_t = 25, requires = "athena")]
+    pub rules_per_query: usize,
+    #[command(flatten)]
+    pub place: AthenaPlaceArgs,
     /// A directory (or file) of Sigma rules to run besides the starter rules and the
     /// configured ones; repeat for several.
     #[arg(long, value_name = "DIR")]

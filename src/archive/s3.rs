@@ -110,6 +110,12 @@ pub async fn client_for(bucket: &str, aws: &connect::ConnectOptions) -> Client {
         aws.endpoint_url.as_deref(),
     )
     .await;
+    client_in(&sdk, bucket).await
+}
+
+/// [`client_for`], with credentials already loaded.
+pub async fn client_in(sdk: &aws_config::SdkConfig, bucket: &str) -> Client {
+    let sdk = sdk.clone();
     let client = client_from(&sdk);
     let home = sdk.region().map(|r| r.to_string());
     match bucket_region(&client, bucket).await {

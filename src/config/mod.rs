@@ -192,6 +192,10 @@ pub struct AthenaConfig {
     pub workgroup: Option<String>,
     /// Where results are written, `s3://…/`, when the workgroup does not say.
     pub output: Option<String>,
+    /// The region the table is in (default: the console's first).
+    pub region: Option<String>,
+    /// How far back a console pivot asks the table (default 365).
+    pub pivot_days: Option<u32>,
 }
 
 /// How `warroom live` reaches the account (command-line flags win).

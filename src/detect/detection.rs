@@ -33,10 +33,21 @@ pub struct Grouping {
     pub(super) report_each: bool,
     /// Group key → the alert it is currently growing.
     groups: HashMap<String, String>,
+    /// The account of the first event (in time order) that names one: another account's
+    /// events make alerts of their own (the same user name in two accounts is two people),
+    /// named with their account; the first account's keep the plain names.
+    first_account: Option<crate::model::Text>,
     pub(super) alerts: HashMap<String, Alert>,
 }
 
 impl Grouping {
+    /// Learns the first account, from the first event that names one.
+    pub(super) fn note_account(&mut self, account: &crate::model::Text) {
+        if self.first_account.is_none() && !account.is_empty() {
+            self.first_account = Some(account.clone());
+        }
+    }
+
     pub fn new(settings: Settings) -> Grouping {
         Grouping {
             settings,
@@ -91,6 +102,11 @@ impl Context<'_> {
             return String::new();
         }
         let window = g.settings.group_window;
+        let account = &e.identity.account_id;
+        let mut seed = seed;
+        if !account.is_empty() && g.first_account.as_ref().is_some_and(|f| f != account) {
+            seed.group = format!("{}/{account}", seed.group);
+        }
         let current = g
             .groups
             .get(&seed.group)

@@ -114,10 +114,18 @@ impl Detections {
         // The account-wide fact, told once in time order, so that no thread has to read
         // every event for it.
         let unusual = baseline::unusual_regions(order.iter().map(|&(_, i)| place[i as usize]));
+        // Which account is the first is the whole run's, not each thread's.
+        let first_account = order
+            .iter()
+            .map(|&(_, i)| &events[i as usize].identity.account_id)
+            .find(|a| !a.is_empty());
         let run = |mine: usize| {
             let mut detector = self.detector();
             // Only the end matters: no copy of an alert each time it grows.
             detector.grouping.report_each = false;
+            if let Some(a) = first_account {
+                detector.grouping.note_account(a);
+            }
             for (at, &(_, i)) in order.iter().enumerate() {
                 if usize::from(shard_of_event[i as usize]) != mine {
                     continue;
@@ -237,6 +245,7 @@ impl Detector {
     /// Feeds one event whose Sigma verdicts were reached while its JSON was at hand
     /// (`matched`: indexes into the rule set), as an archive reader does.
     pub fn observe_judged(&mut self, e: &CloudTrailEvent, matched: &[usize]) -> Vec<Alert> {
+        self.grouping.note_account(&e.identity.account_id);
         let mut out = Vec::new();
         let region_told = self.region_told.take();
         let mut cx = Context {

@@ -968,3 +968,33 @@ fn a_correlation_of_rules_not_loaded_is_refused_by_name() {
         loaded.problems[0]
     );
 }
+
+#[test]
+fn the_same_user_name_in_two_accounts_is_two_alerts() {
+    let stop = |n: u32, account: &str| {
+        CloudTrailEvent::from_json(&format!(
+            r#"{{"eventID":"s{n}","eventTime":"2026-11-22T07:0{n}:00Z","eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.10","userAgent":"aws-cli/2","requestParameters":{{"name":"org-trail"}},"userIdentity":{{"type":"IAMUser","userName":"deploy","accountId":"{account}","accessKeyId":"AKIADEPLOY{n}"}}}}"#
+        ))
+        .unwrap()
+    };
+    let mut d = Detector::new();
+    let mut ids: Vec<String> = [
+        stop(1, "111111111111"),
+        stop(2, "222222222222"),
+        stop(3, "111111111111"),
+    ]
+    .iter()
+    .flat_map(|e| d.observe(e))
+    .filter(|a| a.rule == "trail-tampering")
+    .map(|a| a.id)
+    .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids,
+        [
+            "trail-tampering:deploy",
+            "trail-tampering:deploy/222222222222"
+        ]
+    );
+}

@@ -16,6 +16,9 @@ pub const DETECTOR: &str = "detector";
 #[derive(Default)]
 pub struct Ingest {
     detector: Detector,
+    /// The events already journaled, by ID: the same event from two sources (a poll and a
+    /// pivot, LookupEvents and Athena) is journaled and judged once.
+    seen: foldhash::HashSet<crate::model::Text>,
 }
 
 impl Ingest {
@@ -26,24 +29,36 @@ impl Ingest {
 
     /// Events pass through `detector`.
     pub fn with(detector: Detector) -> Self {
-        Ingest { detector }
+        Ingest {
+            detector,
+            seen: Default::default(),
+        }
     }
 
     /// Teaches the detector what a reopened journal already holds, without raising again
     /// the alerts that are already in it.
     pub fn prime(&mut self, records: &[Record]) {
         for r in records {
-            if let RecordBody::Event(e) = &r.body {
+            if let RecordBody::Event(e) = &r.body
+                && self.first_time(e)
+            {
                 self.detector.observe(e);
             }
         }
     }
 
-    /// Returns `records` with the alerts each event raises inserted after it.
+    /// Whether `e` is new (an event without an ID always is: nothing says it is the same).
+    fn first_time(&mut self, e: &crate::model::CloudTrailEvent) -> bool {
+        e.event_id.is_empty() || self.seen.insert(e.event_id.clone())
+    }
+
+    /// Returns `records` with the alerts each event raises inserted after it (an event
+    /// already journaled is left out).
     pub fn process(&mut self, now: DateTime<Utc>, records: Vec<NewRecord>) -> Vec<NewRecord> {
         let mut out = Vec::with_capacity(records.len());
         for r in records {
             let alerts = match &r.body {
+                RecordBody::Event(e) if !self.first_time(e) => continue,
                 RecordBody::Event(e) => self.detector.observe(e),
                 _ => Vec::new(),
             };
@@ -139,5 +154,26 @@ mod tests {
                 .any(|r| matches!(r.body, RecordBody::Event(_))),
             "an alert follows the event that raised it"
         );
+    }
+
+    #[test]
+    fn an_event_from_two_sources_is_journaled_and_judged_once() {
+        let event = |id: &str| {
+            let raw = format!(
+                r#"{{"eventID":"{id}","eventTime":"2026-11-22T07:00:00Z","eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.1","userIdentity":{{"type":"IAMUser","userName":"deploy"}}}}"#
+            );
+            let e = Arc::new(crate::model::CloudTrailEvent::from_json(&raw).unwrap());
+            NewRecord::new(chrono::Utc::now(), "aws", RecordBody::Event(e))
+        };
+        let mut ingest = Ingest::new();
+        let first = ingest.process(chrono::Utc::now(), vec![event("e1")]);
+        assert!(first.iter().any(|r| matches!(r.body, RecordBody::Alert(_))));
+        // The same event again (a pivot's answer), and one without an ID twice.
+        let again = ingest.process(chrono::Utc::now(), vec![event("e1"), event(""), event("")]);
+        let events = again
+            .iter()
+            .filter(|r| matches!(r.body, RecordBody::Event(_)))
+            .count();
+        assert_eq!(events, 2);
     }
 }

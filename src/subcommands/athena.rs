@@ -12,6 +12,13 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
 use std::process::ExitCode;
 
+pub(super) mod pivot;
+
+/// The workgroup and output location of `[athena]`.
+fn place_of_config(config: &Config) -> Place {
+    place(config, &AthenaPlaceArgs::default(), None)
+}
+
 /// The workgroup and output location: flags, else `[athena]`.
 fn place(config: &Config, args: &AthenaPlaceArgs, database: Option<String>) -> Place {
     Place {
@@ -181,6 +188,97 @@ impl Named {
     }
 }
 
+/// What running queries and reading their files came to.
+#[derive(Default)]
+pub(super) struct Ran {
+    /// Each query as it finished, with the rows it returned.
+    pub queries: Vec<(crate::source::aws::athena::Finished, usize)>,
+    /// Rows that named no `s3://` file.
+    pub unplaced: usize,
+    pub problems: Vec<crate::archive::Problem>,
+}
+
+impl Ran {
+    /// On standard error: what each query scanned and cost, and rows that could not be read.
+    fn report(&self) {
+        for (done, rows) in &self.queries {
+            eprintln!("warroom: Athena {}: {rows} events", done.summary());
+        }
+        if self.unplaced > 0 {
+            eprintln!(
+                "warroom: {} rows named no s3:// file and were not read",
+                self.unplaced
+            );
+        }
+    }
+}
+
+/// Runs each query on Athena with `sdk`'s credentials, then reads the files their rows name
+/// and hands each file's batch to `each` with the IDs of its events that the rows named.
+pub(super) async fn run_and_read(
+    sdk: &aws_config::SdkConfig,
+    place: Place,
+    queries: &[String],
+    opts: &crate::archive::ReadOptions,
+    each: &(dyn Fn(crate::archive::FileBatch, &HashSet<String>) + Sync),
+) -> Result<Ran, crate::source::aws::errors::AwsFailure> {
+    let athena = Athena::new(sdk, place);
+    let mut named = Named::default();
+    let mut ran = Ran::default();
+    for sql in queries {
+        let done = athena.execute(sql).await?;
+        let before = named.rows;
+        athena
+            .rows(&done.id, |page| {
+                for row in &page {
+                    named.add(row);
+                }
+            })
+            .await?;
+        ran.queries.push((done, named.rows - before));
+    }
+    ran.unplaced = named.unplaced;
+    let progress = crate::archive::ReadProgress::default();
+    for (bucket, keys) in named.by_bucket() {
+        let client = crate::archive::s3::client_in(sdk, &bucket).await;
+        let summary =
+            crate::archive::s3::read_keys(&client, &bucket, keys, opts, &progress, &|batch| {
+                let url = batch.path.to_string_lossy().into_owned();
+                if let Some(ids) = named.files.get(&url) {
+                    each(batch, ids);
+                }
+            })
+            .await;
+        ran.problems.extend(summary.problems);
+    }
+    Ok(ran)
+}
+
+/// [`run_and_read`] for a command: the credentials of `aws`, the place of the flags (else
+/// `[athena]`), what it scanned on standard error.
+fn run_here(
+    config: &Config,
+    place_args: &AthenaPlaceArgs,
+    aws: &crate::source::aws::connect::ConnectOptions,
+    queries: &[String],
+    opts: &crate::archive::ReadOptions,
+    each: &(dyn Fn(crate::archive::FileBatch, &HashSet<String>) + Sync),
+) -> anyhow::Result<Vec<crate::archive::Problem>> {
+    let rt = super::runtime()?;
+    let ran = rt.block_on(async {
+        let sdk = connect::sdk_config(
+            aws.profile.as_deref(),
+            aws.regions.first().map(String::as_str),
+            aws.endpoint_url.as_deref(),
+        )
+        .await;
+        run_and_read(&sdk, place(config, place_args, None), queries, opts, each).await
+    });
+    let ran = ran.map_err(failed)?;
+    ran.report();
+    Ok(ran.problems)
+}
+
 /// `warroom query --athena`: the SQL run, then the files its rows name read and each named
 /// event matched again by the local matcher, so the output is exactly a local query's.
 pub(super) fn query(
@@ -208,55 +306,103 @@ pub(super) fn query(
         until,
         ..Default::default()
     };
-    let rt = super::runtime()?;
-    rt.block_on(async {
-        let sdk = connect::sdk_config(
-            aws.profile.as_deref(),
-            aws.regions.first().map(String::as_str),
-            aws.endpoint_url.as_deref(),
-        )
-        .await;
-        let athena = Athena::new(&sdk, place(config, &args.place, None));
-        let done = athena.execute(&compiled.sql).await.map_err(failed)?;
-        let mut named = Named::default();
-        athena
-            .rows(&done.id, |page| {
-                for row in &page {
-                    named.add(row);
-                }
-            })
-            .await
-            .map_err(failed)?;
-        eprintln!(
-            "warroom: Athena {}: {} events in {} files",
-            done.summary(),
-            named.rows,
-            named.files.len()
-        );
-        if named.unplaced > 0 {
-            eprintln!(
-                "warroom: {} rows named no s3:// file and were not read",
-                named.unplaced
-            );
-        }
-        let found = super::query::Found::default();
-        let progress = crate::archive::ReadProgress::default();
-        let mut problems = Vec::new();
-        for (bucket, keys) in named.by_bucket() {
-            let client = crate::archive::s3::client_for(&bucket, &aws).await;
-            let summary =
-                crate::archive::s3::read_keys(&client, &bucket, keys, &opts, &progress, &|batch| {
-                    let url = batch.path.to_string_lossy();
-                    let Some(ids) = named.files.get(url.as_ref()) else {
-                        return;
-                    };
-                    let named = batch.events.iter().filter(|e| ids.contains(&*e.event_id));
-                    found.add(named, &matcher, args.count);
-                })
-                .await;
-            problems.extend(summary.problems);
-        }
-        let (hits, n) = found.sorted();
-        Ok((hits, n, problems))
-    })
+    let found = super::query::Found::default();
+    let problems = run_here(
+        config,
+        &args.place,
+        &aws,
+        &[compiled.sql],
+        &opts,
+        &|batch, ids| {
+            let named = batch.events.iter().filter(|e| ids.contains(&*e.event_id));
+            found.add(named, &matcher, args.count);
+        },
+    )?;
+    let (hits, n) = found.sorted();
+    Ok((hits, n, problems))
 }
+
+/// What `detect --athena` judges: the events the Sigma rules' SQL finds, read from their
+/// files with the rules' verdicts; None after `--print-sql`. Says which rules ran where.
+pub(super) fn detect_events(
+    config: &Config,
+    args: &crate::cli::DetectArgs,
+    detections: &crate::detect::Detections,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> anyhow::Result<Option<DetectInput>> {
+    let table = table_name(args.athena.as_deref().unwrap_or_default(), config)?;
+    let (mut on_athena, mut here) = (Vec::new(), Vec::new());
+    let mut conditions = Vec::new();
+    for rule in detections.rules.rules() {
+        if rule.correlation.is_some() {
+            here.push(rule.title.clone());
+            continue;
+        }
+        match rule.predicate().as_ref().and_then(crate::athena::condition) {
+            Some(sql) => {
+                on_athena.push(rule.title.clone());
+                conditions.push(sql);
+            }
+            None => here.push(rule.title.clone()),
+        }
+    }
+    let queries =
+        crate::athena::detection_queries(&table, &conditions, since, until, args.rules_per_query);
+    eprintln!(
+        "warroom: on Athena, {} Sigma rules in {} queries:",
+        on_athena.len(),
+        queries.len()
+    );
+    for title in &on_athena {
+        eprintln!("  {title}");
+    }
+    eprintln!(
+        "warroom: here, over the events those queries return: the built-in detections{}",
+        if here.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", and the Sigma rules not made of plain field tests or correlating others: {}",
+                here.join("; ")
+            )
+        }
+    );
+    if args.print_sql {
+        for q in &queries {
+            println!("{q};\n");
+        }
+        return Ok(None);
+    }
+    if queries.is_empty() {
+        anyhow::bail!("no Sigma rule can run on Athena: nothing to narrow the events with");
+    }
+    let aws = super::live::s3_options(&args.aws, config);
+    let opts = crate::archive::ReadOptions {
+        since,
+        until,
+        rules: Some(detections.rules.clone()),
+        ..Default::default()
+    };
+    let found = std::sync::Mutex::new((Vec::new(), crate::detect::Verdicts::default()));
+    let problems = run_here(config, &args.place, &aws, &queries, &opts, &|batch, ids| {
+        let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+        found.0.extend(
+            batch
+                .events
+                .into_iter()
+                .filter(|e| ids.contains(&*e.event_id)),
+        );
+        found.1.extend(batch.verdicts);
+    })?;
+    let (mut events, verdicts) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    events.sort_by_key(|e| e.event_time);
+    Ok(Some((events, verdicts, problems)))
+}
+
+/// The events to judge, their Sigma verdicts, and what could not be read.
+pub(super) type DetectInput = (
+    Vec<std::sync::Arc<crate::model::CloudTrailEvent>>,
+    crate::detect::Verdicts,
+    Vec<crate::archive::Problem>,
+);

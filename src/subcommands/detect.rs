@@ -29,14 +29,35 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
         rule_sources(config, &args.rules)
     };
     let (detections, _) = load_detections(config, &sources)?;
-    let source = Source::parse(&args.source);
+    let since = args
+        .since
+        .as_deref()
+        .map(crate::model::time::parse_given)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let until = args
+        .until
+        .as_deref()
+        .map(crate::model::time::parse_given)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let in_range = |e: &CloudTrailEvent| {
+        since.is_none_or(|s| e.event_time >= s) && until.is_none_or(|u| e.event_time <= u)
+    };
+    let source = Source::parse(args.source.as_deref().unwrap_or_default());
     let (events, verdicts, problems) = match &source {
+        _ if args.athena.is_some() => {
+            match super::athena::detect_events(config, args, &detections, since, until)? {
+                Some(found) => found,
+                None => return Ok(ExitCode::SUCCESS),
+            }
+        }
         Source::Local(path) if crate::journal::is_journal_file(path) => {
             let records = Journal::open_existing(path)?.read_all()?;
             let events: Vec<Arc<CloudTrailEvent>> = records
                 .into_iter()
                 .filter_map(|r| match r.body {
-                    RecordBody::Event(e) => Some(e),
+                    RecordBody::Event(e) if in_range(&e) => Some(e),
                     _ => None,
                 })
                 .collect();
@@ -50,6 +71,8 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
             &source,
             &super::live::s3_options(&args.aws, config),
             &detections,
+            since,
+            until,
         )?,
     };
     let alerts = detections.run_over(&events, &verdicts);
@@ -120,6 +143,8 @@ fn read_all(
     source: &Source,
     aws: &crate::source::aws::connect::ConnectOptions,
     detections: &Detections,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<(
     Vec<Arc<CloudTrailEvent>>,
     Verdicts,
@@ -129,6 +154,8 @@ fn read_all(
     let found = Mutex::new((Vec::new(), Verdicts::default()));
     let opts = ReadOptions {
         rules: Some(detections.rules.clone()),
+        since,
+        until,
         ..ReadOptions::default()
     };
     let summary = read_source(

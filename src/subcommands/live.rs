@@ -117,10 +117,20 @@ pub(super) fn live(cli: &Cli, config: &Config, args: &LiveArgs) -> anyhow::Resul
         }
     }
     let live::Live {
-        sources,
+        mut sources,
         lookups,
         responder,
     } = reached.sources(live_opts, &state);
+    // With `[athena] table`, every pivot also asks the organization's table, past 90 days.
+    let lookups = match super::athena::pivot::AthenaPivots::configured(config, &account.sdk)? {
+        Some((athena, to_athena)) => {
+            let (lookups, tee) = super::athena::pivot::tee(lookups, to_athena);
+            sources.push(Box::new(athena));
+            sources.push(tee);
+            lookups
+        }
+        None => lookups,
+    };
     let infra = super::console::infrastructure(cli, config, false);
     let console = Console {
         journal,

@@ -251,6 +251,21 @@ fn pivot_bar(frame: &mut Frame<'_>, view: &View<'_>, area: Rect) {
             Style::default().fg(t.muted),
         ));
     }
+    // Where the organization's table is asked too: how that is going, what it scanned.
+    let shown = frame_.pivot().to_string();
+    if let Some(r) = view
+        .sources
+        .get("athena")
+        .filter(|r| r.message.contains(&shown))
+    {
+        spans.push(Span::styled(
+            format!(
+                " │ athena: {}",
+                r.message.replace(&format!(" for {shown}"), "")
+            ),
+            Style::default().fg(if r.ok { t.muted } else { t.warning }),
+        ));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

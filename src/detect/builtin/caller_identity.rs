@@ -9,8 +9,8 @@ use foldhash::HashMap;
 
 #[derive(Default)]
 pub struct CallerIdentityFromNewSource {
-    /// Users and roles: the networks each works from.
-    principals: HashMap<Text, SourceBaseline>,
+    /// Users and roles, by account and name: the networks each works from.
+    principals: HashMap<(Text, Text), SourceBaseline>,
 }
 
 impl Detection for CallerIdentityFromNewSource {
@@ -19,10 +19,10 @@ impl Detection for CallerIdentityFromNewSource {
         let Some(name) = principal_key(e) else {
             return;
         };
-        let baseline = match self.principals.get_mut(name.as_str()) {
-            Some(b) => b,
-            None => self.principals.entry(name.clone()).or_default(),
-        };
+        let baseline = self
+            .principals
+            .entry((e.identity.account_id.clone(), name.clone()))
+            .or_default();
         let novelty = baseline.novelty(network, None);
         let suspicious = e.event_name == "GetCallerIdentity"
             && baseline.established()

@@ -13,8 +13,8 @@ use super::prefilter;
 /// A compiled `detection:` section.
 #[derive(Debug, Clone)]
 pub(super) struct Detection {
-    selections: Vec<Selection>,
-    condition: Expr,
+    pub(super) selections: Vec<Selection>,
+    pub(super) condition: Expr,
     pub(super) event_names: Option<Vec<String>>,
 }
 

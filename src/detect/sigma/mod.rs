@@ -16,6 +16,7 @@ mod detection;
 mod field;
 mod load;
 mod pattern;
+pub mod predicate;
 mod prefilter;
 mod ruleset;
 
@@ -105,6 +106,15 @@ impl SigmaRule {
     /// (`None`: the JSON is needed).
     pub fn verdict_on(&self, known: &dyn Known) -> Option<bool> {
         self.detection.verdict_on(known)
+    }
+
+    /// What the rule tests, for an engine that runs no more than plain field tests (Athena);
+    /// None when it needs more (see [`predicate`]), or for a correlation.
+    pub fn predicate(&self) -> Option<predicate::Predicate> {
+        if self.correlation.is_some() {
+            return None;
+        }
+        self.detection.predicate()
     }
 
     /// The lower-cased `eventName` values this rule can possibly match, when the condition

@@ -138,6 +138,29 @@ impl Pattern {
         })
     }
 
+    /// The shape of a plain text test and whether it is cased (its text is lower-case when
+    /// not): for engines that can run no more than that. None for a glob with wildcards
+    /// inside, a regular expression, a comparison, a network, or non-ASCII text folded
+    /// case-insensitively (other engines fold differently).
+    pub(super) fn plain_shape(&self) -> Option<(super::predicate::Shape, bool)> {
+        use super::predicate::Shape as S;
+        let Kind::Text(t) = &self.kind else {
+            return None;
+        };
+        if t.unicode_fold {
+            return None;
+        }
+        let shape = match &t.shape {
+            Shape::Exact(s) => S::Exact(s.clone()),
+            Shape::Prefix(s) => S::Prefix(s.clone()),
+            Shape::Suffix(s) => S::Suffix(s.clone()),
+            Shape::Contains(s) => S::Contains(s.clone()),
+            Shape::AnyText => S::Any,
+            Shape::Glob(_) => return None,
+        };
+        Some((shape, t.cased))
+    }
+
     /// The exact text this pattern requires, lower-cased, when it is a plain equality; used to
     /// index rules by `eventName`.
     pub(super) fn exact_lowercase(&self) -> Option<String> {

@@ -38,7 +38,16 @@ impl Finished {
         self.bytes_scanned.max(MIN_BILLED_BYTES) as f64 / 1e12 * DOLLARS_PER_TB
     }
 
-    /// "scanned 1.2 GB in 3.4 s (≈ $0.0060)".
+    /// "scanned 1.2 GB, ≈ $0.0060": for a status line.
+    pub fn short(&self) -> String {
+        format!(
+            "scanned {}, ≈ ${:.4}",
+            bytes(self.bytes_scanned),
+            self.dollars()
+        )
+    }
+
+    /// "scanned 1.2 GB in 3.4 s (≈ $0.0060 at $5/TB, 10 MB minimum)".
     pub fn summary(&self) -> String {
         format!(
             "scanned {} in {:.1} s (≈ ${:.4} at ${DOLLARS_PER_TB}/TB, 10 MB minimum)",

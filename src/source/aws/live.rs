@@ -57,14 +57,14 @@ impl Default for LiveOptions {
 
 /// A source's health: every refresh goes to the screen, a change (working ↔ failing, or a
 /// different failure) also to the journal.
-struct Health {
+pub struct Health {
     name: String,
     last: Option<(bool, String)>,
     ch: Outlet,
 }
 
 impl Health {
-    fn new(name: impl Into<String>, ch: &Outlet) -> Self {
+    pub fn new(name: impl Into<String>, ch: &Outlet) -> Self {
         Health {
             name: name.into(),
             last: None,
@@ -72,7 +72,7 @@ impl Health {
         }
     }
 
-    fn say(&mut self, ok: bool, message: String) {
+    pub fn say(&mut self, ok: bool, message: String) {
         let now = self.ch.clock.now();
         let _ = self.ch.reports.send(SourceReport {
             source: self.name.clone(),
@@ -103,15 +103,15 @@ impl Health {
         self.last = Some((ok, message));
     }
 
-    fn ok(&mut self, message: impl Into<String>) {
+    pub fn ok(&mut self, message: impl Into<String>) {
         self.say(true, message.into());
     }
 
-    fn failed(&mut self, f: &AwsFailure) {
+    pub fn failed(&mut self, f: &AwsFailure) {
         self.say(false, f.message.clone());
     }
 
-    fn send(&self, actor: &str, bodies: Vec<RecordBody>) {
+    pub fn send(&self, actor: &str, bodies: Vec<RecordBody>) {
         self.ch.send(actor, bodies);
     }
 }

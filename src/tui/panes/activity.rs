@@ -66,7 +66,7 @@ const SPEC: PaneSpec = PaneSpec {
     title: "Activity",
     columns: COLUMNS,
     empty: "No CloudTrail events yet",
-    sources: &["cloudtrail"],
+    sources: &["cloudtrail", "athena"],
     hints: &[
         (K::Detail, "JSON"),
         (K::Pivot, "pivot"),
