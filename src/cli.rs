@@ -254,10 +254,10 @@ pub struct QueryArgs {
     /// `field=value` (a dotted path into the event: `userIdentity.accessKeyId=AKIA…`) or
     /// `field~text` (fuzzy); every filter must match.
     pub filters: Vec<String>,
-    /// Only events at or after this time (RFC 3339, or a date).
+    /// Only events at or after this time (RFC 3339, a date, or how long ago: 2h, 7d).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only events at or before this time (RFC 3339, or a date).
+    /// Only events at or before this time (RFC 3339, a date, or how long ago: 30m).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     #[arg(long, value_enum, default_value_t = QueryFormat::Jsonl)]
@@ -309,10 +309,10 @@ pub struct DetectArgs {
     /// or an incident journal (its events are judged afresh). None with --athena.
     #[arg(required_unless_present = "athena")]
     pub source: Option<String>,
-    /// Only events at or after this time (RFC 3339, or a date).
+    /// Only events at or after this time (RFC 3339, a date, or how long ago: 2h, 7d).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only events at or before this time (RFC 3339, or a date).
+    /// Only events at or before this time (RFC 3339, a date, or how long ago: 30m).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
     /// Run on Athena instead, over the organization's CloudTrail table (`database.table`;

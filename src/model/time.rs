@@ -50,6 +50,23 @@ pub fn parse_given(s: &str) -> Result<DateTime<Utc>, String> {
     })
 }
 
+/// [`parse_given`], or a duration (`2h`, `30m`, `7d`, `1h30m`) meaning that long before
+/// `now`, as `aws logs tail --since` and k9s take it.
+pub fn parse_given_or_ago(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Some(t) = parse(s) {
+        return Ok(t);
+    }
+    let ago = humantime::parse_duration(s.trim())
+        .ok()
+        .and_then(|d| chrono::Duration::from_std(d).ok());
+    match ago {
+        Some(d) => Ok(now - d),
+        None => Err(format!(
+            "{s:?} is not a time: use RFC 3339 (2026-11-22T07:37:00Z), a date (2026-11-22), or how long ago (2h, 30m, 7d)"
+        )),
+    }
+}
+
 /// A time as the journal stores it: RFC 3339, milliseconds, `Z`.
 pub fn format(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -58,6 +75,28 @@ pub fn format(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_time_may_be_how_long_ago() {
+        let now = parse("2026-12-01T12:00:00Z").unwrap();
+        assert_eq!(
+            parse_given_or_ago("2h", now).unwrap(),
+            parse("2026-12-01T10:00:00Z").unwrap()
+        );
+        assert_eq!(
+            parse_given_or_ago("1h30m", now).unwrap(),
+            parse("2026-12-01T10:30:00Z").unwrap()
+        );
+        assert_eq!(
+            parse_given_or_ago("2026-11-22", now).unwrap(),
+            parse("2026-11-22T00:00:00Z").unwrap()
+        );
+        assert!(
+            parse_given_or_ago("a fortnight", now)
+                .unwrap_err()
+                .contains("how long ago (2h, 30m, 7d)")
+        );
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

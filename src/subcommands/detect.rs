@@ -29,18 +29,7 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
         rule_sources(config, &args.rules)
     };
     let (detections, _) = load_detections(config, &sources)?;
-    let since = args
-        .since
-        .as_deref()
-        .map(crate::model::time::parse_given)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
-    let until = args
-        .until
-        .as_deref()
-        .map(crate::model::time::parse_given)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
+    let (since, until) = super::time_range(args.since.as_deref(), args.until.as_deref())?;
     let in_range = |e: &CloudTrailEvent| {
         since.is_none_or(|s| e.event_time >= s) && until.is_none_or(|u| e.event_time <= u)
     };

@@ -57,6 +57,23 @@ pub(crate) fn look(cli: &Cli, config: &Config) -> anyhow::Result<(Keymap, Theme)
     Ok((keymap, theme))
 }
 
+/// A time range's two ends, either open.
+pub(crate) type TimeRange = (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+/// `--since` and `--until` as times (RFC 3339, a date, or how long ago).
+pub(crate) fn time_range(since: Option<&str>, until: Option<&str>) -> anyhow::Result<TimeRange> {
+    let now = Utc::now();
+    let parse = |t: Option<&str>| {
+        t.map(|t| crate::model::time::parse_given_or_ago(t, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    };
+    Ok((parse(since)?, parse(until)?))
+}
+
 pub(crate) fn new_journal_path(config: &Config, prefix: &str) -> PathBuf {
     let dir = config
         .journal

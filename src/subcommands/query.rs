@@ -21,18 +21,7 @@ pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow:
         .into_iter()
         .map(|f| Filter::parse(f).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let since = args
-        .since
-        .as_deref()
-        .map(crate::model::time::parse_given)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
-    let until = args
-        .until
-        .as_deref()
-        .map(crate::model::time::parse_given)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
+    let (since, until) = super::time_range(args.since.as_deref(), args.until.as_deref())?;
     let (hits, count, problems) = if args.athena.is_some() {
         let found = super::athena::query(config, args, filters, since, until)?;
         if args.print_sql {

@@ -82,16 +82,10 @@ fn ids_of_query(root: &Path, filters: &[&str]) -> BTreeSet<String> {
         .collect()
 }
 
-fn ids_of_sql(root: &Path, filters: &[&str]) -> (BTreeSet<String>, String) {
-    let (rows, sql) = rows_of_sql(root, filters);
-    (rows.into_iter().map(|r| r[0].clone()).collect(), sql)
-}
-
-/// The rows DuckDB returns for the SQL warroom makes of `filters`, and that SQL.
-fn rows_of_sql(root: &Path, filters: &[&str]) -> (Vec<Vec<String>>, String) {
-    let sql = warroom(&["query", "--athena", "cloudtrail", "--print-sql"], filters);
+/// The rows DuckDB returns for `sql` over the files under `root`, each row its columns.
+fn duckdb_rows(root: &Path, sql: &str) -> Vec<Vec<String>> {
     let file = root.join("query.sql");
-    std::fs::write(&file, &sql).unwrap();
+    std::fs::write(&file, sql).unwrap();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/it/support/athena_duckdb.py"
@@ -110,11 +104,21 @@ fn rows_of_sql(root: &Path, filters: &[&str]) -> (Vec<Vec<String>>, String) {
         "{sql}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let rows = String::from_utf8_lossy(&run.stdout)
+    String::from_utf8_lossy(&run.stdout)
         .lines()
         .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect();
-    (rows, sql)
+        .collect()
+}
+
+fn ids_of_sql(root: &Path, filters: &[&str]) -> (BTreeSet<String>, String) {
+    let (rows, sql) = rows_of_sql(root, filters);
+    (rows.into_iter().map(|r| r[0].clone()).collect(), sql)
+}
+
+/// The rows DuckDB returns for the SQL warroom makes of `filters`, and that SQL.
+fn rows_of_sql(root: &Path, filters: &[&str]) -> (Vec<Vec<String>>, String) {
+    let sql = warroom(&["query", "--athena", "cloudtrail", "--print-sql"], filters);
+    (duckdb_rows(root, &sql), sql)
 }
 
 #[test]
@@ -238,25 +242,8 @@ fn query_athena_runs_the_sql_and_prints_what_a_local_query_prints() {
     ];
     let mut sqls = Vec::new();
     for filters in cases {
-        let (rows, sql) = rows_of_sql(&root, filters);
-        let local_root = format!("{}/", root.display());
-        let mut data = vec![serde_json::json!({"Data": [
-            {"VarCharValue": "eventid"}, {"VarCharValue": "eventtime"}, {"VarCharValue": "$path"}
-        ]})];
-        for r in &rows {
-            let s3_path = r[2].replacen(&local_root, &format!("s3://{TRAIL_BUCKET}/"), 1);
-            data.push(serde_json::json!({"Data": [
-                {"VarCharValue": r[0]}, {"VarCharValue": r[1]}, {"VarCharValue": s3_path}
-            ]}));
-        }
-        moto.queue_athena_results(&serde_json::json!([{
-            "rows": data,
-            "column_info": [
-                {"Name": "eventid", "Type": "varchar"},
-                {"Name": "eventtime", "Type": "varchar"},
-                {"Name": "$path", "Type": "varchar"}
-            ]
-        }]));
+        let sql = warroom(&["query", "--athena", "cloudtrail", "--print-sql"], filters);
+        let rows = queue_rows_of(&moto, &root, &sql);
         let mut args = vec![
             "query",
             "--athena",
@@ -279,8 +266,7 @@ fn query_athena_runs_the_sql_and_prints_what_a_local_query_prints() {
         );
         assert!(
             stderr.contains(&format!(
-                "warroom: Athena scanned 0 bytes in 0.0 s (≈ $0.0001 at $5/TB, 10 MB minimum): {} events\n",
-                rows.len()
+                "warroom: Athena scanned 0 bytes in 0.0 s (≈ $0.0001 at $5/TB, 10 MB minimum): {rows} events\n"
             )),
             "{stderr}"
         );
@@ -425,29 +411,9 @@ fn each_sigma_rule_as_sql_finds_what_the_rule_finds() {
         }
         let mut found_some = 0;
         for (title, sql) in titles.iter().zip(&queries) {
-            let file = root.join("rule.sql");
-            std::fs::write(&file, sql).unwrap();
-            let script = concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/it/support/athena_duckdb.py"
-            );
-            let run = Command::new(crate::support::python::venv().join("bin/python"))
-                .args([
-                    script,
-                    root.to_str().unwrap(),
-                    "cloudtrail",
-                    file.to_str().unwrap(),
-                ])
-                .output()
-                .unwrap();
-            assert!(
-                run.status.success(),
-                "{title}\n{sql}\n{}",
-                String::from_utf8_lossy(&run.stderr)
-            );
-            let on_duckdb: BTreeSet<String> = String::from_utf8_lossy(&run.stdout)
-                .lines()
-                .map(|l| l.split('\t').next().unwrap().to_string())
+            let on_duckdb: BTreeSet<String> = duckdb_rows(&root, sql)
+                .into_iter()
+                .map(|r| r[0].clone())
                 .collect();
             let here = by_title.get(title).cloned().unwrap_or_default();
             assert_eq!(on_duckdb, here, "{title}\n{sql}");
@@ -465,32 +431,12 @@ fn each_sigma_rule_as_sql_finds_what_the_rule_finds() {
 /// The rows of `sql` as DuckDB computes them over the files under `root`, queued as moto's
 /// Athena's next result, their files named by their keys in the trail bucket.
 fn queue_rows_of(moto: &Moto, root: &Path, sql: &str) -> usize {
-    let file = root.join("queued.sql");
-    std::fs::write(&file, sql).unwrap();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/it/support/athena_duckdb.py"
-    );
-    let run = Command::new(crate::support::python::venv().join("bin/python"))
-        .args([
-            script,
-            root.to_str().unwrap(),
-            "cloudtrail",
-            file.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let rows = duckdb_rows(root, sql);
     let local_root = format!("{}/", root.display());
     let mut data = vec![serde_json::json!({"Data": [
         {"VarCharValue": "eventid"}, {"VarCharValue": "eventtime"}, {"VarCharValue": "$path"}
     ]})];
-    for line in String::from_utf8_lossy(&run.stdout).lines() {
-        let r: Vec<&str> = line.split('\t').collect();
+    for r in &rows {
         let path = r[2].replacen(&local_root, &format!("s3://{TRAIL_BUCKET}/"), 1);
         data.push(serde_json::json!({"Data": [
             {"VarCharValue": r[0]}, {"VarCharValue": r[1]}, {"VarCharValue": path}

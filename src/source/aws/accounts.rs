@@ -149,12 +149,7 @@ async fn member(
             f.message = format!("cannot assume {watch_role}: {}", f.message);
             f
         })?;
-    let alias = aws_sdk_iam::Client::new(&sdk)
-        .list_account_aliases()
-        .send()
-        .await
-        .ok()
-        .and_then(|a| a.account_aliases().first().cloned());
+    let alias = super::connect::alias_of(&sdk).await;
     let respond_role = role_arn(id, &opts.response_role_name);
     let respond = assumed(&home.sdk, &respond_role, session).await;
     Ok(Member {

@@ -157,14 +157,7 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Account, AwsFailure> {
     } else {
         (explicit.into_iter().cloned().collect(), None)
     };
-    // The alias is what people recognise an account by; without the permission, the ID
-    // alone is said.
-    let alias = aws_sdk_iam::Client::new(&sdk)
-        .list_account_aliases()
-        .send()
-        .await
-        .ok()
-        .and_then(|a| a.account_aliases().first().cloned());
+    let alias = alias_of(&sdk).await;
     Ok(Account {
         alias,
         sdk,
@@ -174,6 +167,17 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Account, AwsFailure> {
         own_key,
         note,
     })
+}
+
+/// The account's alias: what people recognise an account by. Without the permission
+/// (`iam:ListAccountAliases`), none, and the ID alone is said.
+pub async fn alias_of(sdk: &SdkConfig) -> Option<String> {
+    aws_sdk_iam::Client::new(sdk)
+        .list_account_aliases()
+        .send()
+        .await
+        .ok()
+        .and_then(|a| a.account_aliases().first().cloned())
 }
 
 async fn enabled_regions(sdk: &SdkConfig) -> Result<Vec<String>, AwsFailure> {
