@@ -169,30 +169,63 @@ pub struct Hit {
     pub line: Option<String>,
 }
 
-/// The matches in one record.
+/// The matches in one record; the reason when it is not an event that can be judged (it
+/// does not parse, is not an object, or has no readable time where one is asked for).
 fn check(
     raw: &str,
     matcher: &Matcher,
     hits: &mut Vec<Hit>,
     count_only: &AtomicUsize,
     counting: bool,
-) {
+) -> Result<(), String> {
     if !matcher.may_match(raw.as_bytes()) {
-        return;
+        return Ok(());
     }
-    let Ok(event) = serde_json::from_str::<Value>(raw) else {
-        return;
-    };
+    use crate::model::EventParseError as Why;
+    let event =
+        serde_json::from_str::<Value>(raw).map_err(|e| Why::Json(e.to_string()).to_string())?;
+    if !event.is_object() {
+        return Err(Why::NotObject.to_string());
+    }
+    if (matcher.since.is_some() || matcher.until.is_some()) && event_time(&event).is_none() {
+        return Err(match event.get("eventTime") {
+            Some(t) => Why::BadTime(t.as_str().map_or_else(|| t.to_string(), str::to_string)),
+            None => Why::MissingTime,
+        }
+        .to_string());
+    }
     if !matcher.matches(&event) {
-        return;
+        return Ok(());
     }
     if counting {
         count_only.fetch_add(1, Ordering::Relaxed);
-        return;
+        return Ok(());
     }
     let time = event_time(&event).unwrap_or_default();
     let line = (!raw.contains('\n')).then(|| raw.trim().to_string());
     hits.push(Hit { time, event, line });
+    Ok(())
+}
+
+/// Records of one file that were left out, told as one problem: how many, and the first.
+#[derive(Default)]
+struct Skipped {
+    count: usize,
+    first: Option<String>,
+}
+
+impl Skipped {
+    fn note(&mut self, index: usize, outcome: Result<(), String>) {
+        if let Err(why) = outcome {
+            self.count += 1;
+            self.first.get_or_insert(format!("record {index}: {why}"));
+        }
+    }
+
+    fn reason(self) -> Option<String> {
+        let first = self.first?;
+        Some(format!("{} records skipped ({first})", self.count))
+    }
 }
 
 /// Searches local files (or a journal) with a worker per core.
@@ -229,11 +262,24 @@ pub fn search_local(
                     let (text, broken) = decompress(&bytes);
                     let mut complaint = broken;
                     // Most files do not mention the value at all: skip them untokenized.
+                    let mut skipped = Skipped::default();
                     if matcher.may_match(&text) {
+                        let mut index = 0;
                         let stopped = for_each_record(&text, |raw| {
-                            check(raw, matcher, &mut mine, &counted, counting)
+                            skipped.note(index, check(raw, matcher, &mut mine, &counted, counting));
+                            index += 1;
                         });
                         complaint = complaint.or(stopped);
+                    }
+                    // Named as the other readers name them: the file, how many, the first.
+                    if let Some(why) = skipped.reason() {
+                        problems
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(Problem {
+                                path: path.display().to_string(),
+                                reason: why,
+                            });
                     }
                     if let Some(reason) = complaint {
                         problems
@@ -270,7 +316,8 @@ pub fn search_events<'a>(
     let counted = AtomicUsize::new(0);
     let mut hits = Vec::new();
     for raw in raws {
-        check(raw, matcher, &mut hits, &counted, counting);
+        // A journal's events were parsed when they were journaled.
+        let _ = check(raw, matcher, &mut hits, &counted, counting);
     }
     hits.sort_by_key(|h| h.time);
     let n = if counting {

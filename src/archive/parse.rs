@@ -34,15 +34,39 @@ pub fn decompress(bytes: &[u8]) -> (Vec<u8>, Option<String>) {
 /// reading stopped early, if it did.
 pub fn for_each_record(text: &[u8], mut each: impl FnMut(&str)) -> Option<String> {
     let Ok(text) = std::str::from_utf8(text) else {
-        // Keep what is valid UTF-8: a file cut mid-character still has its records before.
+        // Bytes that are not UTF-8 somewhere: read the file with them replaced (U+FFFD), and
+        // leave out, by number, the records that held them; every other record is kept.
         let valid = std::str::from_utf8(text)
             .err()
             .map_or(0, |e| e.valid_up_to());
-        let good = std::str::from_utf8(&text[..valid]).unwrap_or_default();
-        return Some(
-            records_in(good, &mut each)
-                .unwrap_or_else(|| format!("not UTF-8 text after byte {valid}")),
-        );
+        let lossy = String::from_utf8_lossy(text);
+        let (mut index, mut bad, mut first_bad) = (0usize, 0usize, None);
+        let stopped = records_in(&lossy, &mut |raw: &str| {
+            if raw.contains('\u{fffd}') {
+                bad += 1;
+                first_bad.get_or_insert(index);
+            } else {
+                each(raw);
+            }
+            index += 1;
+        });
+        if index == 0 {
+            // Not one record: binary data, not a damaged CloudTrail file.
+            return Some(format!(
+                "not a CloudTrail file: byte {valid} is not UTF-8 text, and no record was found"
+            ));
+        }
+        let left_out = match (bad, first_bad) {
+            (0, _) | (_, None) => format!("not UTF-8 text after byte {valid}"),
+            (1, Some(i)) => format!("record {i} is not UTF-8 text (left out)"),
+            (n, Some(i)) => {
+                format!("{n} records are not UTF-8 text (left out; the first is record {i})")
+            }
+        };
+        return Some(match stopped {
+            Some(why) => format!("{left_out}; {why}"),
+            None => left_out,
+        });
     };
     records_in(text, &mut each)
 }
@@ -230,6 +254,29 @@ mod tests {
         assert!(why.is_some());
         assert_eq!(records("").1.as_deref(), Some("empty file"));
         assert!(records("42").1.unwrap().contains("a number where"));
+    }
+
+    #[test]
+    fn a_record_that_is_not_utf8_is_named_and_the_others_kept() {
+        let mut text = Vec::new();
+        for n in 0..100 {
+            if n > 0 {
+                text.push(b'\n');
+            }
+            if n == 41 {
+                text.extend_from_slice(b"{\"eventID\":\"bad\",\"userAgent\":\"\xff\xfe\"}");
+            } else {
+                text.extend_from_slice(format!(r#"{{"eventID":"{n}"}}"#).as_bytes());
+            }
+        }
+        let mut kept = Vec::new();
+        let why = for_each_record(&text, |r| kept.push(r.to_string()));
+        assert_eq!(kept.len(), 99);
+        assert!(!kept.iter().any(|r| r.contains("bad")));
+        assert_eq!(
+            why.as_deref(),
+            Some("record 41 is not UTF-8 text (left out)")
+        );
     }
 
     #[test]

@@ -102,6 +102,14 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Whether SQLite could not open (or write beside) the file: a read-only place.
+    fn cannot_open(e: &rusqlite::Error) -> bool {
+        matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+        )
+    }
+
     /// Opens an existing journal without creating anything (verify, replay, export).
     pub fn open_existing(path: &Path) -> Result<Journal, JournalError> {
         if !path.exists() {
@@ -110,14 +118,16 @@ impl Journal {
             });
         }
         let journal = Journal::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        let has_table: bool = journal
-            .conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)
+        let journal = match journal.has_records_table() {
+            Ok(_) => journal,
+            // On a read-only mount (a copy handed over for the postmortem, evidence storage)
+            // SQLite cannot make the WAL's index beside the file: read it as the immutable
+            // file it is there.
+            Err(e) if Self::cannot_open(&e) => Journal::connect_immutable(path)?,
+            Err(source) => return Err(journal.err(source)),
+        };
+        let has_table = journal
+            .has_records_table()
             .map_err(|source| journal.err(source))?;
         if !has_table {
             return Err(JournalError::NotAJournal {
@@ -127,12 +137,42 @@ impl Journal {
         Ok(journal)
     }
 
+    fn has_records_table(&self) -> rusqlite::Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='records'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+    }
+
+    /// Read-only, and promising SQLite that nothing changes the file while it is open.
+    fn connect_immutable(path: &Path) -> Result<Journal, JournalError> {
+        let url = url::Url::from_file_path(
+            std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        )
+        .map(|u| format!("{u}?immutable=1"))
+        .unwrap_or_else(|_| format!("file:{}?immutable=1", path.display()));
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let conn =
+            Connection::open_with_flags(&url, flags).map_err(|source| JournalError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Journal::with(path, conn)
+    }
+
     fn connect(path: &Path, flags: OpenFlags) -> Result<Journal, JournalError> {
         let conn =
             Connection::open_with_flags(path, flags).map_err(|source| JournalError::Sqlite {
                 path: path.to_path_buf(),
                 source,
             })?;
+        Journal::with(path, conn)
+    }
+
+    fn with(path: &Path, conn: Connection) -> Result<Journal, JournalError> {
         let journal = Journal {
             conn,
             path: path.to_path_buf(),

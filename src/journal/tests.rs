@@ -416,3 +416,18 @@ fn a_backlog_goes_in_record_by_record_as_room_is_freed() {
         .collect();
     assert_eq!(texts, ["note 1", "note 2", "note 3"], "in order");
 }
+
+/// What a read-only mount leaves: the journal read as an immutable file (the WAL's index
+/// cannot be made beside it there), every record as written and the chain intact.
+#[test]
+fn a_journal_can_be_read_where_nothing_can_be_written() {
+    let (_dir, path) = journal_with(5);
+    let written = Journal::open_existing(&path).unwrap().read_all().unwrap();
+    let read = Journal::connect_immutable(&path).unwrap();
+    assert_eq!(read.read_all().unwrap(), written);
+    assert!(read.verify().is_ok());
+    assert!(Journal::cannot_open(&rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+        None
+    )));
+}
