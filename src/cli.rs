@@ -68,6 +68,14 @@ pub enum Subcommand {
     /// Athena over the organization's CloudTrail: the table to search it at any scale.
     #[command(subcommand)]
     Athena(AthenaCommand),
+    /// Print the shell's completion script (e.g. `warroom completions bash >
+    /// ~/.local/share/bash-completion/completions/warroom`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `warroom man > ~/.local/share/man/man1/warroom.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -338,6 +346,10 @@ pub struct DetectArgs {
     pub only_given_rules: bool,
     #[arg(long, value_enum, default_value_t = DetectFormat::Table)]
     pub format: DetectFormat,
+    /// Exit 3 when an alert at or above this severity is raised (critical, high, medium,
+    /// low, info): for a pipeline's gate.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }

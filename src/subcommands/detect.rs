@@ -28,6 +28,15 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
     } else {
         rule_sources(config, &args.rules)
     };
+    let fail_on = args
+        .fail_on
+        .as_deref()
+        .map(|s| {
+            crate::model::Severity::parse(s).with_context(|| {
+                format!("--fail-on {s:?}: use critical, high, medium, low or info")
+            })
+        })
+        .transpose()?;
     let (detections, _) = load_detections(config, &sources)?;
     let (since, until) = super::time_range(args.since.as_deref(), args.until.as_deref())?;
     let in_range = |e: &CloudTrailEvent| {
@@ -79,6 +88,13 @@ pub(super) fn detect(config: &Config, args: &DetectArgs) -> anyhow::Result<ExitC
         events.len(),
         detections.rules.len()
     );
+    if let Some(at) = fail_on {
+        let over = alerts.iter().filter(|a| a.severity >= at).count();
+        if over > 0 {
+            eprintln!("{over} alerts at {at} or above (--fail-on {at})");
+            return Ok(ExitCode::from(3));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

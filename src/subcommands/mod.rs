@@ -43,6 +43,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Subcommand::Export(args) => export::export(args),
         Subcommand::Iac(crate::cli::IacCommand::Check(args)) => iac::check(&config, args),
         Subcommand::Athena(crate::cli::AthenaCommand::Setup(args)) => athena::setup(&config, args),
+        Subcommand::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "warroom", &mut script);
+            print_all(&script)
+        }
+        Subcommand::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .context("making the manual page")?;
+            print_all(&page)
+        }
     }
 }
 
@@ -55,6 +68,17 @@ pub(crate) fn look(cli: &Cli, config: &Config) -> anyhow::Result<(Keymap, Theme)
         Theme::no_color_requested(),
     )?;
     Ok((keymap, theme))
+}
+
+/// Writes `bytes` to standard output; a reader that stopped early (`| head`) is no error.
+fn print_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("writing to standard output"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// A time range's two ends, either open.

@@ -140,10 +140,35 @@ fn live_explains_an_unreachable_endpoint_before_taking_the_screen() {
     let err = text(&out.stderr);
     assert!(err.contains("cannot connect to AWS"), "{err}");
     assert!(
-        err.contains("sts:GetCallerIdentity: cannot reach the endpoint"),
+        err.contains("sts:GetCallerIdentity: cannot reach the endpoint (Connection refused"),
+        "the cause in its own words: {err}"
+    );
+    assert!(
+        !err.contains("retrying") && !err.contains("Unknown"),
         "{err}"
     );
     assert!(err.contains("--endpoint-url"), "says what to check: {err}");
+}
+
+#[test]
+fn detect_fails_a_pipeline_on_alerts_at_or_above_a_severity() {
+    let home = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs"
+    );
+    let gate = |source: &str, at: &str| {
+        warroom(home.path(), &["detect", source, "--fail-on", at])
+            .status
+            .code()
+    };
+    // Stopping the trail is critical; downloading user data is not.
+    assert_eq!(gate(data, "critical"), Some(3));
+    let quiet = format!("{data}/aws.discovery.ec2-download-user-data.json");
+    assert_eq!(gate(&quiet, "critical"), Some(0));
+    let bad = warroom(home.path(), &["detect", data, "--fail-on", "severe"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("use critical, high, medium, low or info"));
 }
 
 #[test]
@@ -694,3 +719,23 @@ const TEAM_RULES: &str = "rules:
       PointInTimeRecoverySpecification:
         PointInTimeRecoveryEnabled: true
 ";
+
+#[test]
+fn completions_and_the_manual_come_from_the_command_line_itself() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = warroom(home.path(), &["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for word in ["live", "query", "athena", "since"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    let man = warroom(home.path(), &["man"]);
+    assert!(man.status.success());
+    let page = text(&man.stdout);
+    assert!(page.contains(".TH warroom 1"), "{page}");
+    assert!(page.contains("A terminal console for AWS incident response"));
+    let bad = warroom(home.path(), &["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2), "clap names the shells it knows");
+}

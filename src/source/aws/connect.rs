@@ -209,9 +209,10 @@ pub fn explain(f: &AwsFailure) -> String {
             f.message
         ),
         FailureKind::Expired => format!("{}\nRefresh them and start again.", f.message),
+        // Said once, before anything runs: nothing is retrying it.
         FailureKind::Unreachable => format!(
             "{}\nCheck the network, or --endpoint-url if you meant an emulator.",
-            f.message
+            f.message.trim_end_matches(" — retrying")
         ),
         _ => f.message.clone(),
     }

@@ -87,6 +87,8 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let full = DisplayErrorContext(err).to_string();
+    // The cause that says what happened, in its own words (never a debug dump).
+    let cause = innermost(err);
     let failure = |kind, code: Option<&str>, message: String| AwsFailure {
         kind,
         operation: operation.to_string(),
@@ -170,11 +172,7 @@ where
                 } else {
                     FailureKind::NoCredentials
                 };
-                failure(
-                    kind,
-                    None,
-                    format!("no usable AWS credentials: {}", short(&full)),
-                )
+                failure(kind, None, format!("no usable AWS credentials: {cause}"))
             } else if df.is_timeout() {
                 failure(
                     FailureKind::Unreachable,
@@ -189,7 +187,7 @@ where
                     None,
                     format!(
                         "{operation}: cannot reach the endpoint ({}) — retrying",
-                        short(&full)
+                        cause
                     ),
                 )
             }
@@ -206,7 +204,7 @@ where
             } else {
                 FailureKind::Other
             };
-            failure(kind, None, format!("{operation} failed: {}", short(&full)))
+            failure(kind, None, format!("{operation} failed: {cause}"))
         }
     }
 }
@@ -229,10 +227,24 @@ fn answer_in_chain(err: &(dyn std::error::Error + 'static)) -> Option<(String, S
     None
 }
 
-/// The innermost cause of an error chain, which is the part that says what happened.
+/// The innermost cause of an error with something to say (the outer ones wrap it: "dispatch
+/// failure", "io error"), shortened.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut said = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !text.trim().is_empty() {
+            said = text;
+        }
+        cause = e.source();
+    }
+    short(&said)
+}
+
+/// At most 160 characters of a message.
 fn short(full: &str) -> String {
-    let last = full.rsplit(": ").next().unwrap_or(full).trim();
-    let last = last.trim_end_matches(')');
+    let last = full.trim();
     if last.len() > 160 {
         format!(
             "{}…",
