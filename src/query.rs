@@ -171,13 +171,7 @@ pub struct Hit {
 
 /// The matches in one record; the reason when it is not an event that can be judged (it
 /// does not parse, is not an object, or has no readable time where one is asked for).
-fn check(
-    raw: &str,
-    matcher: &Matcher,
-    hits: &mut Vec<Hit>,
-    count_only: &AtomicUsize,
-    counting: bool,
-) -> Result<(), String> {
+fn check(raw: &str, matcher: &Matcher, found: &mut Matches) -> Result<(), String> {
     if !matcher.may_match(raw.as_bytes()) {
         return Ok(());
     }
@@ -197,14 +191,68 @@ fn check(
     if !matcher.matches(&event) {
         return Ok(());
     }
-    if counting {
-        count_only.fetch_add(1, Ordering::Relaxed);
-        return Ok(());
-    }
-    let time = event_time(&event).unwrap_or_default();
-    let line = (!raw.contains('\n')).then(|| raw.trim().to_string());
-    hits.push(Hit { time, event, line });
+    found.add(raw, event);
     Ok(())
+}
+
+/// What a search found so far: the hits (or, only counting, the IDs of the events that
+/// matched). One event reached twice (a copy of a file, a file reached by two paths, a
+/// record repeated) is one match.
+#[derive(Default)]
+pub struct Matches {
+    counting: bool,
+    hits: Vec<Hit>,
+    ids: std::collections::HashSet<String>,
+    /// Matches without an `eventID`: nothing says two are the same.
+    anonymous: usize,
+}
+
+impl Matches {
+    pub fn new(counting: bool) -> Self {
+        Matches {
+            counting,
+            ..Matches::default()
+        }
+    }
+
+    fn add(&mut self, raw: &str, event: Value) {
+        if self.counting {
+            match event.get("eventID").and_then(Value::as_str) {
+                Some(id) => {
+                    self.ids.insert(id.to_string());
+                }
+                None => self.anonymous += 1,
+            }
+            return;
+        }
+        let time = event_time(&event).unwrap_or_default();
+        let line = (!raw.contains('\n')).then(|| raw.trim().to_string());
+        self.hits.push(Hit { time, event, line });
+    }
+
+    pub fn merge(&mut self, other: Matches) {
+        self.hits.extend(other.hits);
+        self.ids.extend(other.ids);
+        self.anonymous += other.anonymous;
+    }
+
+    /// The hits oldest first, each event once, and how many there are.
+    pub fn finish(self) -> (Vec<Hit>, usize) {
+        if self.counting {
+            return (Vec::new(), self.ids.len() + self.anonymous);
+        }
+        let mut hits = self.hits;
+        let id = |h: &Hit| {
+            h.event
+                .get("eventID")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        hits.sort_by_cached_key(|h| (h.time, id(h)));
+        hits.dedup_by(|a, b| id(a).is_some() && id(a) == id(b));
+        let n = hits.len();
+        (hits, n)
+    }
 }
 
 /// Records of one file that were left out, told as one problem: how many, and the first.
@@ -237,14 +285,13 @@ pub fn search_local(
 ) -> Result<(Vec<Hit>, usize, Vec<Problem>), Problem> {
     let files = list_files(root, opts)?;
     let next = AtomicUsize::new(0);
-    let counted = AtomicUsize::new(0);
-    let hits = Mutex::new(Vec::new());
+    let found = Mutex::new(Matches::new(counting));
     let problems = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
         for _ in 0..threads.min(files.len().max(1)) {
             scope.spawn(|| {
-                let mut mine = Vec::new();
+                let mut mine = Matches::new(counting);
                 while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let bytes = match std::fs::read(path) {
                         Ok(b) => b,
@@ -266,7 +313,7 @@ pub fn search_local(
                     if matcher.may_match(&text) {
                         let mut index = 0;
                         let stopped = for_each_record(&text, |raw| {
-                            skipped.note(index, check(raw, matcher, &mut mine, &counted, counting));
+                            skipped.note(index, check(raw, matcher, &mut mine));
                             index += 1;
                         });
                         complaint = complaint.or(stopped);
@@ -291,41 +338,30 @@ pub fn search_local(
                             });
                     }
                 }
-                hits.lock().unwrap_or_else(|p| p.into_inner()).extend(mine);
+                found.lock().unwrap_or_else(|p| p.into_inner()).merge(mine);
             });
         }
     });
-    let mut hits = hits.into_inner().unwrap_or_else(|p| p.into_inner());
-    hits.sort_by_key(|h| h.time);
-    let count = if counting {
-        counted.load(Ordering::Relaxed)
-    } else {
-        hits.len()
-    };
+    let (hits, count) = found
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish();
     let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
     problems.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((hits, count, problems))
 }
 
-/// Searches the CloudTrail events an incident journal holds.
+/// Searches events already read (a journal's, or a batch of an S3 read), adding what
+/// matches to `found`.
 pub fn search_events<'a>(
     raws: impl Iterator<Item = &'a str>,
     matcher: &Matcher,
-    counting: bool,
-) -> (Vec<Hit>, usize) {
-    let counted = AtomicUsize::new(0);
-    let mut hits = Vec::new();
+    found: &mut Matches,
+) {
     for raw in raws {
-        // A journal's events were parsed when they were journaled.
-        let _ = check(raw, matcher, &mut hits, &counted, counting);
+        // These events were parsed when they were read.
+        let _ = check(raw, matcher, found);
     }
-    hits.sort_by_key(|h| h.time);
-    let n = if counting {
-        counted.load(Ordering::Relaxed)
-    } else {
-        hits.len()
-    };
-    (hits, n)
 }
 
 /// The columns of CSV and table output.

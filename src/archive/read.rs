@@ -196,6 +196,10 @@ pub fn list_files(root: &Path, opts: &ReadOptions) -> Result<Vec<PathBuf>, Probl
         .filter(|p| wanted(p, opts))
         .collect();
     files.sort();
+    // A file reached by two paths (a symlink beside it, a link to another folder) is read
+    // once: by the first of its paths.
+    let mut real = std::collections::HashSet::new();
+    files.retain(|p| real.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(files)
 }
 

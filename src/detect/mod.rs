@@ -23,7 +23,7 @@ use detection::{Context, Detection, Grouping};
 pub use judge::judge;
 use sigma::RuleSet;
 // A fast seeded hash: the detector does several lookups for each of a million events.
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// At most this many event IDs are kept per alert (the count keeps going).
@@ -69,9 +69,11 @@ impl Detections {
         Detector::with(self.settings.clone(), Some(self.rules.clone()))
     }
 
-    /// Runs every detection over `events` in time order; each alert as it stood at the end,
+    /// Runs every detection over `events` in time order, each event once however often it
+    /// was read (a copy of a file, a repeated record); each alert as it stood at the end,
     /// oldest first.
     pub fn run_over(&self, events: &[Arc<CloudTrailEvent>], verdicts: &Verdicts) -> Vec<Alert> {
+        let events = &*once_each(events);
         // Every alert group belongs to one principal, so the principals can be split among
         // threads, each with a detector of its own, and the alerts put together after. The
         // one account-wide fact, the regions in use, is worked out for all before.
@@ -269,6 +271,27 @@ impl Detector {
 /// The user or role an event's baseline belongs to: sessions of one role share it.
 /// (Borrowed: a million events from several threads must not all touch the shared counts
 /// of the same interned names.)
+/// `events` without the repeats of an `eventID` (the first kept); borrowed when there are
+/// none, as there almost never are.
+fn once_each(events: &[Arc<CloudTrailEvent>]) -> std::borrow::Cow<'_, [Arc<CloudTrailEvent>]> {
+    fn repeated<'a>(e: &'a CloudTrailEvent, seen: &mut HashSet<&'a str>) -> bool {
+        !e.event_id.is_empty() && !seen.insert(&*e.event_id)
+    }
+    let mut seen: HashSet<&str> = HashSet::default();
+    seen.reserve(events.len());
+    if !events.iter().any(|e| repeated(e, &mut seen)) {
+        return std::borrow::Cow::Borrowed(events);
+    }
+    seen.clear();
+    std::borrow::Cow::Owned(
+        events
+            .iter()
+            .filter(|e| !repeated(e, &mut seen))
+            .cloned()
+            .collect(),
+    )
+}
+
 pub(crate) fn principal_key(e: &CloudTrailEvent) -> Option<&Text> {
     match &*e.identity.kind {
         "Root" => Some(&e.identity.account_id),

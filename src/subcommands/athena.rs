@@ -306,7 +306,7 @@ pub(super) fn query(
         until,
         ..Default::default()
     };
-    let found = super::query::Found::default();
+    let found = super::query::Found::new(args.count);
     let problems = run_here(
         config,
         &args.place,
@@ -315,7 +315,7 @@ pub(super) fn query(
         &opts,
         &|batch, ids| {
             let named = batch.events.iter().filter(|e| ids.contains(&*e.event_id));
-            found.add(named, &matcher, args.count);
+            found.add(named, &matcher);
         },
     )?;
     let (hits, n) = found.sorted();

@@ -66,7 +66,9 @@ fn local_or_s3(
                     _ => None,
                 })
                 .collect();
-            let (hits, n) = query::search_events(raws.iter().map(|r| &**r), &matcher, args.count);
+            let mut found = query::Matches::new(args.count);
+            query::search_events(raws.iter().map(|r| &**r), &matcher, &mut found);
+            let (hits, n) = found.finish();
             (hits, n, Vec::new())
         }
         Source::Local(path) => {
@@ -96,28 +98,29 @@ fn local_or_s3(
 }
 
 /// Matches collected from batches handed over on several threads.
-#[derive(Default)]
-pub(super) struct Found(std::sync::Mutex<(Vec<Hit>, usize)>);
+pub(super) struct Found(std::sync::Mutex<query::Matches>);
 
 impl Found {
+    pub(super) fn new(counting: bool) -> Self {
+        Found(std::sync::Mutex::new(query::Matches::new(counting)))
+    }
+
     pub(super) fn add<'a>(
         &self,
         events: impl Iterator<Item = &'a std::sync::Arc<crate::model::CloudTrailEvent>>,
         matcher: &Matcher,
-        count: bool,
     ) {
         let raws: Vec<std::sync::Arc<str>> = events.map(|e| e.raw_text()).collect();
-        let (hits, n) = query::search_events(raws.iter().map(|r| &**r), matcher, count);
         let mut found = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        found.0.extend(hits);
-        found.1 += n;
+        query::search_events(raws.iter().map(|r| &**r), matcher, &mut found);
     }
 
-    /// The hits, oldest first, and the count.
+    /// The hits, oldest first and each once, and the count.
     pub(super) fn sorted(self) -> (Vec<Hit>, usize) {
-        let (mut hits, n) = self.0.into_inner().unwrap_or_else(|p| p.into_inner());
-        hits.sort_by_key(|h| h.time);
-        (hits, n)
+        self.0
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .finish()
     }
 }
 
@@ -153,14 +156,14 @@ fn s3_query(
     count: bool,
 ) -> anyhow::Result<(Vec<crate::query::Hit>, usize, Vec<crate::archive::Problem>)> {
     let rt = super::runtime()?;
-    let found = Found::default();
+    let found = Found::new(count);
     let progress = crate::archive::ReadProgress::default();
     let summary = crate::archive::read_source(
         source,
         opts,
         aws,
         &progress,
-        &|batch| found.add(batch.events.iter(), matcher, count),
+        &|batch| found.add(batch.events.iter(), matcher),
         rt.handle(),
     );
     let (hits, n) = found.sorted();

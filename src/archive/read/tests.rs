@@ -219,3 +219,29 @@ fn cancelling_stops_the_workers() {
     assert!(summary.cancelled);
     assert_eq!(summary.files, 0);
 }
+
+#[test]
+fn a_file_reached_by_two_paths_is_read_once_and_a_copy_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let text = format!(
+        r#"{{"Records":[{},{}]}}"#,
+        event("a", "2026-11-22T07:00:00Z"),
+        event("b", "2026-11-22T07:01:00Z")
+    );
+    put(root, "trail/one.json", text.as_bytes());
+    // A symlink to the folder, and one back up the tree.
+    std::os::unix::fs::symlink(root.join("trail"), root.join("again")).unwrap();
+    std::os::unix::fs::symlink(root, root.join("trail/up")).unwrap();
+    let files = list_files(root, &ReadOptions::default()).unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    // A copy is another file: its events are the same events, and `query` counts them once.
+    put(root, "copy/one.json", text.as_bytes());
+    let matcher = crate::query::Matcher::new(Vec::new(), None, None);
+    let (_, n, _) =
+        crate::query::search_local(root, &matcher, &ReadOptions::default(), true).unwrap();
+    assert_eq!(n, 2);
+    let (hits, n, _) =
+        crate::query::search_local(root, &matcher, &ReadOptions::default(), false).unwrap();
+    assert_eq!((hits.len(), n), (2, 2));
+}
