@@ -1,6 +1,7 @@
 //! The configuration file: `~/.config/warroom/config.toml`, or `--config PATH`.
 
 pub mod secret;
+mod valid;
 
 use crate::model::Severity;
 use secret::Secret;
@@ -80,6 +81,7 @@ pub struct DetectConfig {
     /// Whether the starter rules shipped with warroom run (default: true).
     pub starter_rules: Option<bool>,
     /// The same rule and principal within this long is one alert (default: "1h").
+    #[serde(default, deserialize_with = "valid::duration")]
     pub group_window: Option<String>,
     /// Rule → principals (names or ARNs, `*` wildcards) it raises no alert for.
     #[serde(default)]
@@ -121,6 +123,7 @@ pub struct SlackConfig {
     /// Another Web API base URL (a proxy); or `SLACK_API_URL`, or `--slack-api-url`.
     pub api_url: Option<String>,
     /// Alerts at or above this severity are mirrored (default: high).
+    #[serde(default, deserialize_with = "valid::severity")]
     pub mirror_min_severity: Option<String>,
     /// How long a destructive request waits for its confirming click (default: 10).
     pub confirm_minutes: Option<u64>,
@@ -207,9 +210,12 @@ pub struct AwsConfig {
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     /// e.g. "6h"
+    #[serde(default, deserialize_with = "valid::duration")]
     pub lookback: Option<String>,
+    #[serde(default, deserialize_with = "valid::at_least_one")]
     pub poll_seconds: Option<u64>,
     /// critical, high, medium, low or info
+    #[serde(default, deserialize_with = "valid::severity")]
     pub securityhub_min_severity: Option<String>,
     /// Watch every active account of the organization.
     #[serde(default)]
@@ -240,6 +246,7 @@ pub struct UiConfig {
 #[serde(deny_unknown_fields)]
 pub struct DemoConfig {
     /// How much faster than real time the demo incident unfolds.
+    #[serde(default, deserialize_with = "valid::positive")]
     pub speed: Option<f64>,
 }
 
@@ -396,5 +403,44 @@ mod tests {
     fn an_explicit_missing_file_is_an_error() {
         let err = Config::load(Some(Path::new("/nonexistent/warroom.toml"))).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/warroom.toml"));
+    }
+
+    #[test]
+    fn wrong_values_are_named_with_their_file_and_line() {
+        for (text, line, says) in [
+            (
+                "[detect]\ngroup_window = \"1 fortnight\"\n",
+                2,
+                "\"1 fortnight\" is not a duration",
+            ),
+            ("[demo]\n\nspeed = -3\n", 3, "-3 is not a positive number"),
+            ("[aws]\npoll_seconds = 0\n", 2, "at least 1"),
+            (
+                "[aws]\nsecurityhub_min_severity = \"urgent\"\n",
+                2,
+                "is not a severity",
+            ),
+            (
+                "[slack]\nmirror_min_severity = \"loud\"\n",
+                2,
+                "is not a severity",
+            ),
+            ("[aws]\nlookback = \"a while\"\n", 2, "is not a duration"),
+        ] {
+            let err = Config::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&format!("c.toml:{line}")) && err.contains(says),
+                "{text}: {err}"
+            );
+        }
+        let fine = Config::parse(
+            "[detect]\ngroup_window = \"90m\"\n[demo]\nspeed = 2.5\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(fine.detect.group_window.as_deref(), Some("90m"));
+        assert_eq!(fine.demo.speed, Some(2.5));
     }
 }

@@ -448,6 +448,10 @@ pub enum KeymapError {
         line: Option<usize>,
         message: String,
     },
+    #[error(
+        "{origin}: no key quits or opens the command line (quit, command): keep one, or nothing could close the console"
+    )]
+    NoWayOut { origin: String },
     #[error("{origin}:{line}: {reason}")]
     BadKey {
         origin: String,
@@ -640,6 +644,15 @@ impl Keymap {
             },
         };
         keymap.apply(src, &file.keys)?;
+        // A console that cannot be left is a trap at 3 a.m.: some key must quit, or open
+        // the command line (where `:quit` does).
+        if keymap.keys_for(KeyAction::Quit).is_empty()
+            && keymap.keys_for(KeyAction::Command).is_empty()
+        {
+            return Err(KeymapError::NoWayOut {
+                origin: src.origin.to_string(),
+            });
+        }
         Ok(keymap)
     }
 

@@ -335,3 +335,16 @@ fn help_groups_are_ordered_and_skip_unbound_actions() {
         ["General", "Panes", "Navigation", "Respond", "Replay"]
     );
 }
+
+#[test]
+fn a_keymap_that_leaves_no_way_out_is_refused() {
+    let trap = "[keys]\n\"q\" = \"unbind\"\n\"ctrl-c\" = \"unbind\"\n\":\" = \"unbind\"\n";
+    let err = user(trap).unwrap_err().to_string();
+    assert!(
+        err.contains("no key quits or opens the command line"),
+        "{err}"
+    );
+    // The command line alone is a way out (`:quit`).
+    let ok = "[keys]\n\"q\" = \"unbind\"\n\"ctrl-c\" = \"unbind\"\n";
+    assert!(user(ok).is_ok());
+}
