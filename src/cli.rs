@@ -248,6 +248,10 @@ pub struct ServeArgs {
     /// Act on the embedded demo account (the incident of `warroom demo`).
     #[arg(long)]
     pub demo: bool,
+    /// Log to standard output (redacted as ever) instead of the log file: for a container,
+    /// whose runtime keeps the logs.
+    #[arg(long)]
+    pub log_stdout: bool,
     /// As for `warroom live`: the account to act on.
     #[command(flatten)]
     pub aws: LiveArgs,

@@ -9,12 +9,29 @@ use std::sync::LazyLock;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-/// Starts logging to `dir/warroom.log` (level from `WARROOM_LOG`, default `info`).
-/// Keep the guard alive for as long as logs should be flushed.
+/// The size at which the log file is put aside as `warroom.log.1` and a new one begun.
+pub const MAX_LOG_BYTES: u64 = 10 * 1024 * 1024;
+/// Old logs kept: `warroom.log.1` (the newest) to `.3`.
+pub const OLD_LOGS: usize = 3;
+
+/// Starts logging to `dir/warroom.log` (level from `WARROOM_LOG`, default `info`), at most
+/// [`MAX_LOG_BYTES`] a file and [`OLD_LOGS`] old files. Keep the guard alive for as long as
+/// logs should be flushed.
 pub fn init(dir: &Path) -> std::io::Result<(WorkerGuard, PathBuf)> {
     std::fs::create_dir_all(dir)?;
-    let appender = tracing_appender::rolling::never(dir, "warroom.log");
-    let (writer, guard) = tracing_appender::non_blocking(Redacting(appender));
+    let path = dir.join("warroom.log");
+    let file = Capped::open(path.clone(), MAX_LOG_BYTES, OLD_LOGS)?;
+    Ok((start(Redacting(file)), path))
+}
+
+/// Starts logging to standard output (`warroom serve --log-stdout`, for containers),
+/// redacted the same way.
+pub fn init_stdout() -> WorkerGuard {
+    start(Redacting(std::io::stdout()))
+}
+
+fn start<W: Write + Send + 'static>(out: W) -> WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking(out);
     let filter = EnvFilter::try_from_env("WARROOM_LOG")
         // Libraries speak at info only about trouble; their debug output may carry headers.
         .unwrap_or_else(|_| {
@@ -26,7 +43,67 @@ pub fn init(dir: &Path) -> std::io::Result<(WorkerGuard, PathBuf)> {
         .with_writer(writer)
         .with_ansi(false)
         .try_init();
-    Ok((guard, dir.join("warroom.log")))
+    guard
+}
+
+/// A log file that never grows past its cap: when the next line would pass it, the file is
+/// renamed `.1` (older ones move up, the oldest goes) and a new one begun. tracing-appender
+/// rotates only by time, and a noisy day must not fill the disk.
+struct Capped {
+    path: PathBuf,
+    file: std::fs::File,
+    size: u64,
+    cap: u64,
+    keep: usize,
+}
+
+impl Capped {
+    fn open(path: PathBuf, cap: u64, keep: usize) -> std::io::Result<Capped> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        let size = file.metadata()?.len();
+        Ok(Capped {
+            path,
+            file,
+            size,
+            cap,
+            keep,
+        })
+    }
+
+    fn old(&self, n: usize) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(format!(".{n}"));
+        PathBuf::from(name)
+    }
+
+    fn rotate(&mut self) -> std::io::Result<()> {
+        for n in (1..self.keep).rev() {
+            let _ = std::fs::rename(self.old(n), self.old(n + 1));
+        }
+        std::fs::rename(&self.path, self.old(1))?;
+        *self = Capped::open(self.path.clone(), self.cap, self.keep)?;
+        Ok(())
+    }
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.size > 0 && self.size + buf.len() as u64 > self.cap {
+            // A failed rename keeps writing to the file it has: a log line is not worth
+            // losing over it.
+            let _ = self.rotate();
+        }
+        let n = self.file.write(buf)?;
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// A writer that redacts each log line before it reaches the file. The log worker writes
@@ -77,6 +154,23 @@ pub fn redact(line: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_is_capped_and_its_old_files_kept_to_a_few() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("warroom.log");
+        let mut log = Capped::open(path.clone(), 100, 2).unwrap();
+        for i in 0..20 {
+            writeln!(log, "line {i:02} of forty bytes, give or take").unwrap();
+        }
+        log.flush().unwrap();
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        assert!(size(&path) <= 100, "{}", size(&path));
+        assert!(size(&log.old(1)) > 0 && size(&log.old(2)) > 0);
+        assert!(!log.old(3).exists(), "only two old files are kept");
+        let newest = std::fs::read_to_string(&path).unwrap();
+        assert!(newest.contains("line 19"), "{newest}");
+    }
 
     const SESSION: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexampleexampleexampleexampleexampleexampleexampleexample";
 

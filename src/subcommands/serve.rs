@@ -21,7 +21,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(super) fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let _log = start_logging();
+    let _log = if args.log_stdout {
+        Some(crate::logging::init_stdout())
+    } else {
+        start_logging()
+    };
     let settings = config.slack.settings(cli.slack_api_url.as_deref())?;
     let path = cli.journal.clone().context(
         "which incident? give the journal the console writes: warroom serve --journal PATH",
