@@ -91,6 +91,32 @@ fn benches(c: &mut Criterion) {
         app.state.alerts.len(),
         app.state.timeline.len()
     );
+    // What the journal holds per event, and what its alerts cost beside the events.
+    let world = DemoWorld::new(scenario::founding_scenario());
+    let end = world.scenario().end();
+    let records = Ingest::new().process(end, world.advance(end));
+    let (mut events, mut event_bytes, mut alert_bytes, mut alert_records) = (0, 0, 0, 0);
+    for r in &records {
+        let bytes = r.body.data().len();
+        match &r.body {
+            warroom::model::RecordBody::Event(_) => {
+                events += 1;
+                event_bytes += bytes;
+            }
+            warroom::model::RecordBody::Alert(_) => {
+                alert_records += 1;
+                alert_bytes += bytes;
+            }
+            _ => {}
+        }
+    }
+    let file = std::fs::metadata(dir.path().join("bench-0.sqlite")).map_or(0, |m| m.len());
+    println!(
+        "journal: {} bytes a file for {events} events ({} bytes per event); events {event_bytes} bytes, {alert_records} alert records {alert_bytes} bytes ({:.2} of the events')",
+        file,
+        file / events.max(1) as u64,
+        alert_bytes as f64 / event_bytes.max(1) as f64
+    );
 }
 
 criterion_group! {

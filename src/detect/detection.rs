@@ -147,6 +147,7 @@ impl Context<'_> {
             count: 0,
             event_ids: Vec::new(),
             spend_per_hour: None,
+            grown: false,
         });
         alert.count += 1;
         alert.first_seen = alert.first_seen.min(e.event_time);

@@ -288,6 +288,28 @@ pub struct Alert {
     /// Estimated spend rate in USD per hour, for alerts about compute launches.
     #[serde(default)]
     pub spend_per_hour: Option<f64>,
+    /// This record is the alert grown: `event_ids` holds only the IDs added since its last
+    /// record, everything else is whole. So the journal grows with the events an alert
+    /// gathers, not with their square. See [`Alert::grown_onto`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub grown: bool,
+}
+
+impl Alert {
+    /// The alert as this record makes it, over `before` (its last state): a whole record is
+    /// itself; a grown one adds its event IDs to those `before` had.
+    pub fn grown_onto(&self, before: &Alert) -> Alert {
+        if !self.grown {
+            return self.clone();
+        }
+        let mut event_ids = before.event_ids.clone();
+        event_ids.extend(self.event_ids.iter().cloned());
+        Alert {
+            event_ids,
+            grown: false,
+            ..self.clone()
+        }
+    }
 }
 
 /// A responder acknowledging or resolving an alert.

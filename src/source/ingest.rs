@@ -19,6 +19,9 @@ pub struct Ingest {
     /// The events already journaled, by ID: the same event from two sources (a poll and a
     /// pivot, LookupEvents and Athena) is journaled and judged once.
     seen: foldhash::HashSet<crate::model::Text>,
+    /// How many of each alert's event IDs the journal holds: the next record of the alert
+    /// carries only the ones after.
+    journaled: foldhash::HashMap<String, usize>,
 }
 
 impl Ingest {
@@ -32,6 +35,7 @@ impl Ingest {
         Ingest {
             detector,
             seen: Default::default(),
+            journaled: Default::default(),
         }
     }
 
@@ -39,12 +43,31 @@ impl Ingest {
     /// the alerts that are already in it.
     pub fn prime(&mut self, records: &[Record]) {
         for r in records {
-            if let RecordBody::Event(e) = &r.body
-                && self.first_time(e)
-            {
-                self.detector.observe(e);
+            match &r.body {
+                RecordBody::Event(e) if self.first_time(e) => {
+                    self.detector.observe(e);
+                }
+                RecordBody::Alert(a) => {
+                    let n = self.journaled.entry(a.id.clone()).or_default();
+                    *n = if a.grown { *n } else { 0 } + a.event_ids.len();
+                }
+                _ => {}
             }
         }
+    }
+
+    /// The record of `a` as it stands now: whole the first time, after that only the event
+    /// IDs it gained (and its counters, whole).
+    fn as_journaled(&mut self, mut a: crate::model::Alert) -> crate::model::Alert {
+        let now = a.event_ids.len();
+        match self.journaled.insert(a.id.clone(), now) {
+            Some(before) if before <= now => {
+                a.event_ids.drain(..before);
+                a.grown = true;
+            }
+            _ => {}
+        }
+        a
     }
 
     /// Whether `e` is new (an event without an ID always is: nothing says it is the same).
@@ -63,11 +86,10 @@ impl Ingest {
                 _ => Vec::new(),
             };
             out.push(r);
-            out.extend(
-                alerts
-                    .into_iter()
-                    .map(|a| NewRecord::new(now, DETECTOR, RecordBody::Alert(a))),
-            );
+            for a in alerts {
+                let a = self.as_journaled(a);
+                out.push(NewRecord::new(now, DETECTOR, RecordBody::Alert(a)));
+            }
         }
         out
     }
@@ -175,5 +197,58 @@ mod tests {
             .filter(|r| matches!(r.body, RecordBody::Event(_)))
             .count();
         assert_eq!(events, 2);
+    }
+
+    /// An alert's later records carry only the event IDs it gained, so a noisy group costs
+    /// the journal a little per event, not its whole list again; and the state folds them
+    /// back into the alert exactly as it stood.
+    #[test]
+    fn alerts_grow_in_the_journal_by_what_they_gain() {
+        let world = DemoWorld::new(founding_scenario());
+        let end = world.scenario().end();
+        let records = Ingest::new().process(end, world.advance(end));
+        let bytes = |alerts: bool| -> usize {
+            records
+                .iter()
+                .filter(|r| matches!(r.body, RecordBody::Alert(_)) == alerts)
+                .filter(|r| alerts || matches!(r.body, RecordBody::Event(_)))
+                .map(|r| r.body.data().len())
+                .sum()
+        };
+        let (alert_bytes, event_bytes) = (bytes(true), bytes(false));
+        assert!(
+            alert_bytes * 4 < event_bytes,
+            "alerts {alert_bytes} bytes beside events {event_bytes}"
+        );
+        assert!(
+            records
+                .iter()
+                .any(|r| matches!(&r.body, RecordBody::Alert(a) if a.grown))
+        );
+        // Folded, each alert is what the detector last said of it, in full.
+        let mut whole = std::collections::BTreeMap::new();
+        let mut d = crate::detect::Detector::new();
+        for r in &records {
+            if let RecordBody::Event(e) = &r.body {
+                for a in d.observe(e) {
+                    whole.insert(a.id.clone(), a);
+                }
+            }
+        }
+        let stored: Vec<Record> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Record {
+                seq: i as i64 + 1,
+                at: r.at,
+                actor: r.actor.clone(),
+                body: r.body.clone(),
+            })
+            .collect();
+        let state = crate::state::IncidentState::from_records(&stored);
+        assert_eq!(state.alerts.len(), whole.len());
+        for view in &state.alerts {
+            assert_eq!(&view.alert, &whole[&view.alert.id]);
+        }
     }
 }

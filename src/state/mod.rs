@@ -552,6 +552,8 @@ impl IncidentState {
         };
         match self.alert_index.get(&a.id) {
             Some(&i) => {
+                let grown = a.grown_onto(&self.alerts[i].alert);
+                let a = &grown;
                 let old = std::mem::replace(&mut self.alerts[i].alert, a.clone());
                 if self.alerts[i].status == AlertStatus::Resolved && a.last_seen > old.last_seen {
                     // It happened again after being resolved: open it again.
@@ -568,7 +570,10 @@ impl IncidentState {
             None => {
                 self.alert_index.insert(a.id.clone(), self.alerts.len());
                 self.alerts.push(AlertView {
-                    alert: a.clone(),
+                    alert: Alert {
+                        grown: false,
+                        ..a.clone()
+                    },
                     status: AlertStatus::Open,
                 });
                 self.push(rec, kind, format!("Alert [{}] {}", a.severity, a.title));

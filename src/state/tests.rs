@@ -214,6 +214,7 @@ fn alerts_upsert_and_escalations_are_noted() {
             count: count as u32,
             event_ids: vec![format!("e{count}")],
             spend_per_hour: Some(100.0),
+            grown: false,
         })
     };
     let mut f = Feed::new();
@@ -316,6 +317,7 @@ fn a_resolved_alert_that_fires_again_is_reopened() {
             count: 1,
             event_ids: vec![],
             spend_per_hour: None,
+            grown: false,
         })
     };
     let mut f = Feed::new();

@@ -139,6 +139,7 @@ pub fn fixture_records() -> Vec<Record> {
         count: 2,
         event_ids: vec!["ev-010".into(), "ev-011".into()],
         spend_per_hour: None,
+        grown: false,
     }));
     bodies
         .into_iter()

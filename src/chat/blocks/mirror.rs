@@ -311,6 +311,9 @@ pub(super) fn alert_raised(
     if a.severity < opts.min_alert_severity {
         return None;
     }
+    // A grown record is the alert's new calls: the message is about all of them.
+    let whole = before.alert(&a.id).map(|p| a.grown_onto(&p.alert));
+    let a = whole.as_ref().unwrap_or(a);
     let icon = severity_icon(a.severity);
     let sev = severity_word(a.severity);
     let title = escape(&a.title.replace('*', ""));

@@ -137,6 +137,7 @@ fn alert(id: &str, severity: Severity, count: usize) -> Alert {
         count: count as u32,
         event_ids: (0..count).map(|i| format!("ev-{i}")).collect(),
         spend_per_hour: Some(512.0),
+        grown: false,
     }
 }
 

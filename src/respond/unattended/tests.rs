@@ -37,6 +37,7 @@ fn alert(id: &str, rule: &str, severity: Severity) -> RecordBody {
         count: 1,
         event_ids: vec![],
         spend_per_hour: None,
+        grown: false,
     })
 }
 

@@ -61,6 +61,7 @@ pub fn alert_from_finding(f: &AwsSecurityFinding) -> Alert {
         count: 1,
         event_ids: Vec::new(),
         spend_per_hour: None,
+        grown: false,
         rule,
     }
 }

@@ -67,6 +67,7 @@ pub fn not_logging_alert(t: &TrailHealth, now: DateTime<Utc>) -> Alert {
         count: 1,
         event_ids: vec![],
         spend_per_hour: None,
+        grown: false,
     }
 }
 
