@@ -96,6 +96,8 @@ fn benches(c: &mut Criterion) {
     let end = world.scenario().end();
     let records = Ingest::new().process(end, world.advance(end));
     let (mut events, mut event_bytes, mut alert_bytes, mut alert_records) = (0, 0, 0, 0);
+    // What the same records weighed when each carried its alert whole.
+    let (mut whole_bytes, mut last) = (0, std::collections::HashMap::new());
     for r in &records {
         let bytes = r.body.data().len();
         match &r.body {
@@ -103,19 +105,26 @@ fn benches(c: &mut Criterion) {
                 events += 1;
                 event_bytes += bytes;
             }
-            warroom::model::RecordBody::Alert(_) => {
+            warroom::model::RecordBody::Alert(a) => {
                 alert_records += 1;
                 alert_bytes += bytes;
+                let whole = match last.get(&a.id) {
+                    Some(before) => a.grown_onto(before),
+                    None => a.clone(),
+                };
+                whole_bytes += serde_json::to_string(&whole).unwrap().len();
+                last.insert(a.id.clone(), whole);
             }
             _ => {}
         }
     }
     let file = std::fs::metadata(dir.path().join("bench-0.sqlite")).map_or(0, |m| m.len());
     println!(
-        "journal: {} bytes a file for {events} events ({} bytes per event); events {event_bytes} bytes, {alert_records} alert records {alert_bytes} bytes ({:.2} of the events')",
+        "journal: {} bytes a file for {events} events ({} bytes per event); events {event_bytes} bytes, {alert_records} alert records {alert_bytes} bytes ({:.2} of the events'; whole alerts would be {whole_bytes} bytes, {:.2})",
         file,
         file / events.max(1) as u64,
-        alert_bytes as f64 / event_bytes.max(1) as f64
+        alert_bytes as f64 / event_bytes.max(1) as f64,
+        whole_bytes as f64 / event_bytes.max(1) as f64
     );
 }
 

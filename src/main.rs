@@ -14,6 +14,15 @@ fn main() -> ExitCode {
     let cli = warroom::cli::Cli::parse();
     match warroom::subcommands::run(cli) {
         Ok(code) => code,
+        // The reader went away (`| head`): what it wanted, it has.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("warroom: {e:#}");
             ExitCode::FAILURE
