@@ -5,6 +5,7 @@
 use crate::archive::Problem;
 use crate::archive::parse::{decompress, for_each_record};
 use crate::archive::read::{ReadOptions, list_files};
+use crate::archive::scan;
 use crate::model::Query;
 use crate::model::tabular::{self, CsvOut};
 use chrono::{DateTime, Utc};
@@ -276,6 +277,57 @@ impl Skipped {
     }
 }
 
+/// Searches one file, adding its matches to `found`; returns what could not be read in it.
+/// A large plain file is scanned for its records rather than parsed ([`scan`]); one the scan
+/// cannot follow is read the ordinary way.
+fn search_file(path: &Path, matcher: &Matcher, found: &mut Matches) -> Vec<String> {
+    if let Some(said) = scan_large(path, matcher, found) {
+        return said;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return vec![e.to_string()],
+    };
+    let (text, broken) = decompress(&bytes);
+    let mut complaint = broken;
+    // Most files do not mention the value at all: skip them untokenized.
+    let mut skipped = Skipped::default();
+    if matcher.may_match(&text) {
+        let mut index = 0;
+        let stopped = for_each_record(&text, |raw| {
+            skipped.note(index, check(raw, matcher, found));
+            index += 1;
+        });
+        complaint = complaint.or(stopped);
+    }
+    // Named as the other readers name them: the file, how many, the first.
+    skipped.reason().into_iter().chain(complaint).collect()
+}
+
+/// [`search_file`] by scanning, for a large file that is not gzip: None when it is not
+/// one, or when the scan cannot follow it (nothing is added then).
+fn scan_large(path: &Path, matcher: &Matcher, found: &mut Matches) -> Option<Vec<String>> {
+    use std::io::Read;
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= scan::LARGE_FILE);
+    if !large || matcher.needles.is_empty() {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut magic = [0u8; 2];
+    if file.read_exact(&mut magic).is_err() || magic == [0x1f, 0x8b] {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut mine = Matches::new(found.counting);
+    let mut skipped = Skipped::default();
+    scan::scan_records(file, &|r| matcher.may_match(r), &mut |i, raw| {
+        skipped.note(i, check(raw, matcher, &mut mine))
+    })
+    .ok()?;
+    found.merge(mine);
+    Some(skipped.reason().into_iter().collect())
+}
+
 /// Searches local files (or a journal) with a worker per core.
 pub fn search_local(
     root: &Path,
@@ -293,50 +345,13 @@ pub fn search_local(
             scope.spawn(|| {
                 let mut mine = Matches::new(counting);
                 while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let bytes = match std::fs::read(path) {
-                        Ok(b) => b,
-                        Err(e) => {
-                            problems
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .push(Problem {
-                                    path: path.display().to_string(),
-                                    reason: e.to_string(),
-                                });
-                            continue;
-                        }
-                    };
-                    let (text, broken) = decompress(&bytes);
-                    let mut complaint = broken;
-                    // Most files do not mention the value at all: skip them untokenized.
-                    let mut skipped = Skipped::default();
-                    if matcher.may_match(&text) {
-                        let mut index = 0;
-                        let stopped = for_each_record(&text, |raw| {
-                            skipped.note(index, check(raw, matcher, &mut mine));
-                            index += 1;
-                        });
-                        complaint = complaint.or(stopped);
-                    }
-                    // Named as the other readers name them: the file, how many, the first.
-                    if let Some(why) = skipped.reason() {
-                        problems
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(Problem {
-                                path: path.display().to_string(),
-                                reason: why,
-                            });
-                    }
-                    if let Some(reason) = complaint {
-                        problems
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(Problem {
-                                path: path.display().to_string(),
-                                reason,
-                            });
-                    }
+                    let said = search_file(path, matcher, &mut mine);
+                    problems.lock().unwrap_or_else(|p| p.into_inner()).extend(
+                        said.into_iter().map(|reason| Problem {
+                            path: path.display().to_string(),
+                            reason,
+                        }),
+                    );
                 }
                 found.lock().unwrap_or_else(|p| p.into_inner()).merge(mine);
             });
@@ -481,5 +496,41 @@ mod tests {
         // A value JSON may escape is not prefiltered on.
         let slash = matcher(&["eventSource=a/b"]);
         assert!(slash.may_match(b"{\"eventSource\":\"a\\/b\"}"));
+    }
+
+    /// A file past the scanning size finds what the parser finds, and one the scan cannot
+    /// follow (another key before `Records`) is still read, the ordinary way.
+    #[test]
+    fn a_large_file_is_scanned_and_finds_what_parsing_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = |i: usize| {
+            let key = if i % 97 == 0 { "AKIAFOUND" } else { "AKIAOTHER" };
+            format!(
+                r#"{{"eventID":"e{i}","eventTime":"2026-11-22T07:37:12Z","eventName":"GetObject","userAgent":"{{\"x\"}}","userIdentity":{{"type":"IAMUser","accessKeyId":"{key}"}},"pad":"{}"}}"#,
+                "x".repeat(300)
+            )
+        };
+        let n = (scan::LARGE_FILE as usize / 350) + 10;
+        let body: Vec<String> = (0..n).map(record).collect();
+        let matcher = Matcher::new(
+            vec![Filter::parse("userIdentity.accessKeyId=AKIAFOUND").unwrap()],
+            None,
+            None,
+        );
+        let expected = (0..n).filter(|i| i % 97 == 0).count();
+        for (name, text) in [
+            ("scanned.json", format!(r#"{{"Records":[{}]}}"#, body.join(","))),
+            ("parsed.json", format!(r#"{{"x":1,"Records":[{}]}}"#, body.join(","))),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &text).unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() >= scan::LARGE_FILE);
+            let mut found = Matches::new(false);
+            let problems = search_file(&path, &matcher, &mut found);
+            assert!(problems.is_empty(), "{problems:?}");
+            let (hits, count) = found.finish();
+            assert_eq!(count, expected, "{name}");
+            assert_eq!(hits[0].event["eventID"], "e0");
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod parse;
 pub mod read;
 pub mod s3;
+pub mod scan;
 
 pub use read::{FileBatch, Problem, ReadOptions, ReadProgress, Summary, read_local};
 
