@@ -504,7 +504,11 @@ mod tests {
     fn a_large_file_is_scanned_and_finds_what_parsing_finds() {
         let dir = tempfile::tempdir().unwrap();
         let record = |i: usize| {
-            let key = if i % 97 == 0 { "AKIAFOUND" } else { "AKIAOTHER" };
+            let key = if i.is_multiple_of(97) {
+                "AKIAFOUND"
+            } else {
+                "AKIAOTHER"
+            };
             format!(
                 r#"{{"eventID":"e{i}","eventTime":"2026-11-22T07:37:12Z","eventName":"GetObject","userAgent":"{{\"x\"}}","userIdentity":{{"type":"IAMUser","accessKeyId":"{key}"}},"pad":"{}"}}"#,
                 "x".repeat(300)
@@ -517,10 +521,16 @@ mod tests {
             None,
             None,
         );
-        let expected = (0..n).filter(|i| i % 97 == 0).count();
+        let expected = (0..n).filter(|i| i.is_multiple_of(97)).count();
         for (name, text) in [
-            ("scanned.json", format!(r#"{{"Records":[{}]}}"#, body.join(","))),
-            ("parsed.json", format!(r#"{{"x":1,"Records":[{}]}}"#, body.join(","))),
+            (
+                "scanned.json",
+                format!(r#"{{"Records":[{}]}}"#, body.join(",")),
+            ),
+            (
+                "parsed.json",
+                format!(r#"{{"x":1,"Records":[{}]}}"#, body.join(",")),
+            ),
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, &text).unwrap();
