@@ -11,7 +11,6 @@
 //! the scan give up, and the caller reads the file the ordinary way, which names every
 //! problem; what the scan found is then discarded, so nothing is reported twice.
 
-use memchr::{memchr2, memchr3};
 use std::io::Read;
 
 /// How much is read at a time.
@@ -186,40 +185,69 @@ fn scan_in_blocks(
 /// Follows the record from `at` to the end of what `buf` holds: the index of the `}` that
 /// closes it, or where to go on from once more is read (the state says where the scan
 /// stands: in a string or not, how deep).
-fn close(buf: &[u8], mut at: usize, state: &mut InRecord) -> Result<usize, usize> {
-    while at < buf.len() {
-        if state.in_string {
-            let Some(i) = memchr2(b'"', b'\\', &buf[at..]).map(|i| at + i) else {
-                return Err(buf.len());
+fn close(buf: &[u8], at: usize, state: &mut InRecord) -> Result<usize, usize> {
+    // A plain loop over the bytes: JSON's strings are short, and a search call per string
+    // costs more than looking at each byte once.
+    let mut i = at;
+    let n = buf.len();
+    while i < n {
+        // Eight bytes at a time while none of them can matter (in a string: a quote or a
+        // backslash; outside: a quote or a brace).
+        while i + 8 <= n {
+            let word = u64::from_le_bytes(buf[i..i + 8].try_into().expect("eight bytes"));
+            let hits = if state.in_string {
+                byte_in(word, b'"') | byte_in(word, b'\\')
+            } else {
+                byte_in(word, b'"') | byte_in(word, b'{') | byte_in(word, b'}')
             };
-            if buf[i] == b'\\' {
+            if hits != 0 {
+                // The lowest flag is always a true match (a false one only follows one).
+                i += (hits.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        if i >= n {
+            break;
+        }
+        let b = buf[i];
+        if state.in_string {
+            if b == b'\\' {
                 // The escaped byte is skipped; when it is not read yet, look again from here.
-                if i + 1 >= buf.len() {
+                if i + 1 >= n {
                     return Err(i);
                 }
-                at = i + 2;
+                i += 2;
                 continue;
             }
-            state.in_string = false;
-            at = i + 1;
-            continue;
-        }
-        let Some(i) = memchr3(b'"', b'{', b'}', &buf[at..]).map(|i| at + i) else {
-            return Err(buf.len());
-        };
-        match buf[i] {
-            b'"' => state.in_string = true,
-            b'{' => state.depth += 1,
-            _ => {
-                state.depth = state.depth.saturating_sub(1);
-                if state.depth == 0 {
-                    return Ok(i);
+            if b == b'"' {
+                state.in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => state.in_string = true,
+                b'{' => state.depth += 1,
+                b'}' => {
+                    state.depth = state.depth.saturating_sub(1);
+                    if state.depth == 0 {
+                        return Ok(i);
+                    }
                 }
+                _ => {}
             }
         }
-        at = i + 1;
+        i += 1;
     }
-    Err(buf.len())
+    Err(n)
+}
+
+/// The high bit of each byte of `word` that equals `c` (and, past the first, perhaps of
+/// some that follow one): the classic test for a zero byte, on `word ^ c…c`.
+fn byte_in(word: u64, c: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * u64::from(c));
+    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
 fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
