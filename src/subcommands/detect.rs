@@ -163,18 +163,21 @@ fn read_all(
         until,
         ..ReadOptions::default()
     };
-    let summary = read_source(
-        source,
-        &opts,
-        aws,
-        &ReadProgress::default(),
-        &|batch| {
-            let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
-            found.0.extend(batch.events);
-            found.1.extend(batch.verdicts);
-        },
-        rt.handle(),
-    );
+    let progress = ReadProgress::default();
+    let summary = super::with_progress(source, &progress, || {
+        read_source(
+            source,
+            &opts,
+            aws,
+            &progress,
+            &|batch| {
+                let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+                found.0.extend(batch.events);
+                found.1.extend(batch.verdicts);
+            },
+            rt.handle(),
+        )
+    });
     let (events, verdicts) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     if events.is_empty()
         && let Some(first) = summary.problems.first()

@@ -70,6 +70,48 @@ pub(crate) fn look(cli: &Cli, config: &Config) -> anyhow::Result<(Keymap, Theme)
     Ok((keymap, theme))
 }
 
+/// Runs `work` (a read of `source` that reports to `progress`) and, when standard error is a
+/// terminal and the read takes more than a moment, keeps one line there up to date: files,
+/// events, megabytes. Scripts and pipes see nothing of it.
+pub(crate) fn with_progress<T>(
+    source: &crate::archive::Source,
+    progress: &crate::archive::ReadProgress,
+    work: impl FnOnce() -> T,
+) -> T {
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let started = std::time::Instant::now();
+            let mut shown = false;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if started.elapsed() < std::time::Duration::from_secs(2) {
+                    continue;
+                }
+                eprint!(
+                    "\r\x1b[Kreading {source}: {} of {} files, {} events, {:.1} MB",
+                    progress.files_done.load(Ordering::Relaxed),
+                    progress.files_total.load(Ordering::Relaxed),
+                    progress.events.load(Ordering::Relaxed),
+                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                );
+                shown = true;
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        let out = work();
+        done.store(true, Ordering::Relaxed);
+        out
+    })
+}
+
 /// Writes `bytes` to standard output; a reader that stopped early (`| head`) is no error.
 fn print_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
     use std::io::Write;

@@ -158,14 +158,16 @@ fn s3_query(
     let rt = super::runtime()?;
     let found = Found::new(count);
     let progress = crate::archive::ReadProgress::default();
-    let summary = crate::archive::read_source(
-        source,
-        opts,
-        aws,
-        &progress,
-        &|batch| found.add(batch.events.iter(), matcher),
-        rt.handle(),
-    );
+    let summary = super::with_progress(source, &progress, || {
+        crate::archive::read_source(
+            source,
+            opts,
+            aws,
+            &progress,
+            &|batch| found.add(batch.events.iter(), matcher),
+            rt.handle(),
+        )
+    });
     let (hits, n) = found.sorted();
     Ok((hits, n, summary.problems))
 }

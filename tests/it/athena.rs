@@ -348,6 +348,17 @@ fn athena_setup_projects_the_organizations_accounts() {
     assert_eq!(printed, format!("{};\n\n{};\n\n", run[0], run[1]));
 }
 
+/// The titles of the Sigma rules `detect --athena` says it ran on Athena.
+fn ran_on_athena(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .skip_while(|l| !l.contains("Sigma rules in"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
 /// `detect --athena` runs each Sigma rule made of plain field tests as SQL: here each rule's
 /// query (one per query) runs on DuckDB over the organization trail's files and must find
 /// exactly the events the rule's alerts hold when `warroom detect` reads those files — for
@@ -375,13 +386,7 @@ fn each_sigma_rule_as_sql_finds_what_the_rule_finds() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         assert!(out.status.success(), "{stderr}");
-        let titles: Vec<String> = stderr
-            .lines()
-            .skip_while(|l| !l.contains("Sigma rules in"))
-            .skip(1)
-            .take_while(|l| l.starts_with("  "))
-            .map(|l| l.trim().to_string())
-            .collect();
+        let titles = ran_on_athena(&stderr);
         let queries: Vec<String> = String::from_utf8_lossy(&out.stdout)
             .split(";\n\n")
             .filter(|q| !q.trim().is_empty())
@@ -490,12 +495,9 @@ fn detect_athena_raises_the_sigma_alerts_a_full_read_raises() {
         "{stderr}"
     );
     assert_eq!(queries_run(&moto, &rt), [queries[0].trim_end()]);
-    let on_athena: Vec<String> = stderr
-        .lines()
-        .skip_while(|l| !l.contains("Sigma rules in"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .map(|l| format!("{} (", l.trim()))
+    let on_athena: Vec<String> = ran_on_athena(&stderr)
+        .into_iter()
+        .map(|t| format!("{t} ("))
         .collect();
     let sigma_alerts = |jsonl: &str| -> BTreeSet<String> {
         jsonl

@@ -388,23 +388,35 @@ fn sdk_key(operation: &str, key: &ResourceKey) -> Result<sdk::ResourceKey, AwsFa
 /// The finding an evaluation result makes, from a template carrying what is the same for
 /// the whole rule.
 fn finding(template: &Finding, result: &sdk::EvaluationResult) -> Option<Finding> {
-    // The filter was asked for, as above: a result saying otherwise is not a finding.
-    if result
-        .compliance_type()
-        .is_some_and(|c| *c != ComplianceType::NonCompliant)
-    {
+    evaluated(
+        template,
+        result.compliance_type(),
+        result.evaluation_result_identifier(),
+        result.annotation(),
+        result.result_recorded_time(),
+    )
+}
+
+/// A finding from the parts every evaluation result has (an account's or an aggregator's):
+/// none when it says the resource complies (the filter was asked for; an endpoint that
+/// ignores it must not make findings), or names no resource.
+fn evaluated(
+    template: &Finding,
+    compliance: Option<&ComplianceType>,
+    identifier: Option<&sdk::EvaluationResultIdentifier>,
+    annotation: Option<&str>,
+    recorded: Option<&aws_smithy_types::DateTime>,
+) -> Option<Finding> {
+    if compliance.is_some_and(|c| *c != ComplianceType::NonCompliant) {
         return None;
     }
-    let qualifier = result
-        .evaluation_result_identifier()?
-        .evaluation_result_qualifier()?;
+    let qualifier = identifier?.evaluation_result_qualifier()?;
     Some(Finding {
         resource_type: qualifier.resource_type().unwrap_or_default().to_string(),
         resource_id: qualifier.resource_id()?.to_string(),
-        annotation: result.annotation().map(str::to_string),
-        evaluated_at: result.result_recorded_time().and_then(utc),
+        annotation: annotation.map(str::to_string),
+        evaluated_at: recorded.and_then(utc),
         stack: None,
-        account: None,
         ..template.clone()
     })
 }

@@ -77,29 +77,27 @@ impl ConfigSource {
 }
 
 fn aggregate_finding(rule: &str, result: &sdk::AggregateEvaluationResult) -> Option<Finding> {
-    if result
-        .compliance_type()
-        .is_some_and(|c| *c != ComplianceType::NonCompliant)
-    {
-        return None;
-    }
-    let qualifier = result
-        .evaluation_result_identifier()?
-        .evaluation_result_qualifier()?;
-    Some(Finding {
+    let template = Finding {
         rule: rule.to_string(),
         // The aggregator does not carry the rule's description or its remediation: those
         // live in the member account's Config.
         rule_description: String::new(),
-        resource_type: qualifier.resource_type().unwrap_or_default().to_string(),
-        resource_id: qualifier.resource_id()?.to_string(),
+        resource_type: String::new(),
+        resource_id: String::new(),
         region: result.aws_region().unwrap_or_default().to_string(),
         compliance: ComplianceType::NonCompliant.as_str().to_string(),
-        annotation: result.annotation().map(str::to_string),
+        annotation: None,
         remediation: None,
         guidance: None,
-        evaluated_at: result.result_recorded_time().and_then(super::utc),
+        evaluated_at: None,
         stack: None,
         account: result.account_id().map(str::to_string),
-    })
+    };
+    super::evaluated(
+        &template,
+        result.compliance_type(),
+        result.evaluation_result_identifier(),
+        result.annotation(),
+        result.result_recorded_time(),
+    )
 }
