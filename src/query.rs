@@ -317,14 +317,12 @@ fn scan_large(path: &Path, matcher: &Matcher, found: &mut Matches) -> Option<Vec
     if file.read_exact(&mut magic).is_err() || magic == [0x1f, 0x8b] {
         return None;
     }
-    let file = std::fs::File::open(path).ok()?;
-    let mut mine = Matches::new(found.counting);
+    drop(file);
+    let (records, _) = scan::scan_file(path, &|r| matcher.may_match(r)).ok()?;
     let mut skipped = Skipped::default();
-    scan::scan_records(file, &|r| matcher.may_match(r), &mut |i, raw| {
-        skipped.note(i, check(raw, matcher, &mut mine))
-    })
-    .ok()?;
-    found.merge(mine);
+    for (i, raw) in &records {
+        skipped.note(*i, check(raw, matcher, found));
+    }
     Some(skipped.reason().into_iter().collect())
 }
 

@@ -3,7 +3,8 @@
 //! The file is read a block at a time and each record's bounds found by following strings
 //! and braces only; a record reaches the caller only when `wanted` says it may matter (the
 //! query's needles), and only those are parsed, by the caller. Memory stays at a block and
-//! the record being read, whatever the file's size.
+//! the record being read, whatever the file's size. A large list is split between two
+//! threads at a boundary the first thread must confirm ([`scan_file`]).
 //!
 //! Only the shapes CloudTrail and its exports write are followed: a `{"Records":[…]}`
 //! object, an array of events, or one event per line. Anything else (another key first, a
@@ -40,146 +41,301 @@ struct InRecord {
     in_string: bool,
 }
 
-/// Reads `reader` to its end and calls `each` with the text of every record `wanted` keeps,
-/// in file order, with its index among all the records. Returns how many records there
-/// were, or why the file cannot be followed this way.
-pub fn scan_records(
-    reader: impl Read,
-    wanted: &dyn Fn(&[u8]) -> bool,
-    each: &mut dyn FnMut(usize, &str),
-) -> Result<usize, Unfollowed> {
-    scan_in_blocks(reader, BLOCK, wanted, each)
-}
-
+/// Reads `reader` to its end on one thread and calls `each` with the text of every record
+/// `wanted` keeps, in file order, with its index among all the records: what
+/// [`scan_file`]'s two threads must together equal.
+#[cfg(test)]
 fn scan_in_blocks(
-    mut reader: impl Read,
+    reader: impl Read,
     block: usize,
     wanted: &dyn Fn(&[u8]) -> bool,
     each: &mut dyn FnMut(usize, &str),
 ) -> Result<usize, Unfollowed> {
-    let mut buf: Vec<u8> = Vec::with_capacity(block * 2);
-    let mut eof = false;
-    let fill =
-        |buf: &mut Vec<u8>, eof: &mut bool, reader: &mut dyn Read| -> Result<(), Unfollowed> {
-            let at = buf.len();
-            buf.resize(at + block, 0);
-            let n = read_some(reader, &mut buf[at..]).map_err(|e| Unfollowed(e.to_string()))?;
-            buf.truncate(at + n);
-            *eof = n == 0;
-            Ok(())
-        };
-    let mut pos = 0;
-    // The opening: a BOM, whitespace, then the shape.
-    loop {
-        fill(&mut buf, &mut eof, &mut reader)?;
-        if buf.len() >= 64 || eof {
-            break;
-        }
+    let mut scanner = Scanner::open(reader, block)?;
+    match scanner.run(None, 0, wanted, each)? {
+        Stop::End(n) | Stop::Reached(n, _) => Ok(n),
     }
-    if buf.starts_with("\u{feff}".as_bytes()) {
-        pos = 3;
-    }
-    pos = skip_ws(&buf, pos);
-    let shape = match buf.get(pos) {
-        Some(b'[') => {
-            pos += 1;
-            Shape::Array
-        }
-        Some(b'{') => {
-            let after = skip_ws(&buf, pos + 1);
-            if buf[after..].starts_with(b"\"Records\"") {
-                let colon = skip_ws(&buf, after + 9);
-                let open = skip_ws(&buf, colon + 1);
-                if buf.get(colon) != Some(&b':') || buf.get(open) != Some(&b'[') {
-                    return Err(Unfollowed("Records is not a list".into()));
-                }
-                pos = open + 1;
-                Shape::Records
-            } else {
-                Shape::Lines
-            }
-        }
-        _ => return Err(Unfollowed("not a JSON object or array".into())),
+}
+
+/// The records `wanted` keeps in the file at `path` (its index among all records, and its
+/// text), and how many records there are: the file split between two threads at a record
+/// boundary. The boundary is only a guess (a `},{"` near the middle); the first thread must
+/// arrive at it between two records, or the second thread's work is thrown away and the
+/// first reads on alone, so the answer is the same whatever the file holds.
+pub fn scan_file(
+    path: &std::path::Path,
+    wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> Result<(Vec<(usize, String)>, usize), Unfollowed> {
+    scan_file_in_blocks(path, BLOCK, wanted)
+}
+
+fn scan_file_in_blocks(
+    path: &std::path::Path,
+    block: usize,
+    wanted: &(dyn Fn(&[u8]) -> bool + Sync),
+) -> Result<(Vec<(usize, String)>, usize), Unfollowed> {
+    use std::io::{Seek, SeekFrom};
+    let open = || std::fs::File::open(path).map_err(|e| Unfollowed(e.to_string()));
+    let mut first = Scanner::open(open()?, block)?;
+    let split = match first.shape {
+        Shape::Lines => None,
+        shape => split_point(path, block)?.map(|at| (at, shape)),
     };
-    let mut records = 0;
-    let mut done = false;
-    while !done {
-        // Between records: separators, then a record, the end, or more to read.
-        pos = skip_ws(&buf, pos);
-        if shape != Shape::Lines && buf.get(pos) == Some(&b',') {
-            pos = skip_ws(&buf, pos + 1);
-        }
-        if pos >= buf.len() {
-            if eof {
-                if shape == Shape::Lines {
-                    break;
-                }
-                return Err(Unfollowed("the list does not close".into()));
+    let Some((at, shape)) = split else {
+        let mut found = Vec::new();
+        let n = match first.run(None, 0, wanted, &mut keep(&mut found))? {
+            Stop::End(n) | Stop::Reached(n, _) => n,
+        };
+        return Ok((found, n));
+    };
+    let (mut head, mut tail) = (Vec::new(), Vec::new());
+    let (a, b) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| -> Result<usize, Unfollowed> {
+            let mut file = open()?;
+            file.seek(SeekFrom::Start(at))
+                .map_err(|e| Unfollowed(e.to_string()))?;
+            let mut s = Scanner::inside(file, block, shape, at);
+            match s.run(None, 0, wanted, &mut keep(&mut tail))? {
+                Stop::End(n) | Stop::Reached(n, _) => Ok(n),
             }
-            buf.drain(..pos);
-            pos = 0;
-            fill(&mut buf, &mut eof, &mut reader)?;
-            continue;
+        });
+        let a = first.run(Some(at), 0, wanted, &mut keep(&mut head));
+        (
+            a,
+            second
+                .join()
+                .unwrap_or_else(|_| Err(Unfollowed("a scan failed".into()))),
+        )
+    });
+    match (a?, b) {
+        // The first half ends where the second began: the two are the file.
+        (Stop::Reached(n, stopped), Ok(m)) if stopped == at => {
+            head.extend(tail.into_iter().map(|(i, t)| (i + n, t)));
+            Ok((head, n + m))
         }
-        match (buf[pos], shape) {
-            (b'{', _) => {}
-            (b']', Shape::Array | Shape::Records) => {
-                // The end: nothing but `}` (for Records) and whitespace may follow.
-                let mut rest = buf[pos + 1..].to_vec();
-                while !eof {
-                    let mut more = Vec::new();
-                    fill(&mut more, &mut eof, &mut reader)?;
-                    rest.extend(more);
+        (Stop::End(n), _) => Ok((head, n)),
+        // The guess was not a boundary: the first half reads on alone.
+        (Stop::Reached(n, _), _) => {
+            let more = match first.run(None, n, wanted, &mut keep(&mut head))? {
+                Stop::End(m) | Stop::Reached(m, _) => m,
+            };
+            Ok((head, more))
+        }
+    }
+}
+
+/// Collects each record it is given, with its index.
+fn keep(found: &mut Vec<(usize, String)>) -> impl FnMut(usize, &str) + '_ {
+    move |i, text| found.push((i, text.to_string()))
+}
+
+/// A guess at a record boundary near the middle of the file: the offset of the `{` of the
+/// first `},{"` after it. None for a file too small to split.
+fn split_point(path: &std::path::Path, block: usize) -> Result<Option<u64>, Unfollowed> {
+    use std::io::{Seek, SeekFrom};
+    let len = std::fs::metadata(path)
+        .map_err(|e| Unfollowed(e.to_string()))?
+        .len();
+    if len < 4 * block as u64 {
+        return Ok(None);
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| Unfollowed(e.to_string()))?;
+    let mid = len / 2;
+    file.seek(SeekFrom::Start(mid))
+        .map_err(|e| Unfollowed(e.to_string()))?;
+    let mut window = vec![0; block.min(4 * 1024 * 1024)];
+    let n = read_some(&mut file, &mut window).map_err(|e| Unfollowed(e.to_string()))?;
+    Ok(memchr::memmem::find(&window[..n], b"},{\"").map(|i| mid + i as u64 + 2))
+}
+
+/// Where a run stopped: at the end, with the records counted; or before the first record
+/// that starts at or past the offset asked for, with the count and that record's offset.
+enum Stop {
+    End(usize),
+    Reached(usize, u64),
+}
+
+/// A scan in progress: the block read so far and where in it the scan stands.
+struct Scanner<R> {
+    reader: R,
+    block: usize,
+    shape: Shape,
+    buf: Vec<u8>,
+    pos: usize,
+    /// The file offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+}
+
+impl<R: Read> Scanner<R> {
+    /// At the start of a file: its opening read, the scan at its first record.
+    fn open(reader: R, block: usize) -> Result<Scanner<R>, Unfollowed> {
+        let mut s = Scanner {
+            reader,
+            block,
+            shape: Shape::Lines,
+            buf: Vec::with_capacity(block * 2),
+            pos: 0,
+            base: 0,
+            eof: false,
+        };
+        while s.buf.len() < 64 && !s.eof {
+            s.fill()?;
+        }
+        let buf = &s.buf;
+        let mut pos = if buf.starts_with("\u{feff}".as_bytes()) {
+            3
+        } else {
+            0
+        };
+        pos = skip_ws(buf, pos);
+        s.shape = match buf.get(pos) {
+            Some(b'[') => {
+                pos += 1;
+                Shape::Array
+            }
+            Some(b'{') => {
+                let after = skip_ws(buf, pos + 1);
+                if buf[after..].starts_with(b"\"Records\"") {
+                    let colon = skip_ws(buf, after + 9);
+                    let open = skip_ws(buf, colon + 1);
+                    if buf.get(colon) != Some(&b':') || buf.get(open) != Some(&b'[') {
+                        return Err(Unfollowed("Records is not a list".into()));
+                    }
+                    pos = open + 1;
+                    Shape::Records
+                } else {
+                    Shape::Lines
                 }
-                let rest =
-                    std::str::from_utf8(&rest).map_err(|_| Unfollowed("not UTF-8".into()))?;
-                let rest = rest.trim();
-                let closed = match shape {
-                    Shape::Records => rest == "}",
-                    _ => rest.is_empty(),
-                };
-                if !closed {
-                    return Err(Unfollowed("something follows the records".into()));
+            }
+            _ => return Err(Unfollowed("not a JSON object or array".into())),
+        };
+        s.pos = pos;
+        Ok(s)
+    }
+
+    /// Inside a list of records, at offset `base` of the file (where `reader` stands).
+    fn inside(reader: R, block: usize, shape: Shape, base: u64) -> Scanner<R> {
+        Scanner {
+            reader,
+            block,
+            shape,
+            buf: Vec::with_capacity(block * 2),
+            pos: 0,
+            base,
+            eof: false,
+        }
+    }
+
+    fn fill(&mut self) -> Result<(), Unfollowed> {
+        let at = self.buf.len();
+        self.buf.resize(at + self.block, 0);
+        let n = read_some(&mut self.reader, &mut self.buf[at..])
+            .map_err(|e| Unfollowed(e.to_string()))?;
+        self.buf.truncate(at + n);
+        self.eof = n == 0;
+        Ok(())
+    }
+
+    /// Drops what is before `keep` (the scan never looks back past it).
+    fn forget(&mut self, keep: usize) {
+        self.buf.drain(..keep);
+        self.base += keep as u64;
+        self.pos -= keep;
+    }
+
+    /// Reads records until the end, or until one would start at or past `stop_at`; `counted`
+    /// records came before (the index of the first one here).
+    fn run(
+        &mut self,
+        stop_at: Option<u64>,
+        counted: usize,
+        wanted: &dyn Fn(&[u8]) -> bool,
+        each: &mut dyn FnMut(usize, &str),
+    ) -> Result<Stop, Unfollowed> {
+        let shape = self.shape;
+        let mut records = counted;
+        loop {
+            // Between records: separators, then a record, the end, or more to read.
+            self.pos = skip_ws(&self.buf, self.pos);
+            if shape != Shape::Lines && self.buf.get(self.pos) == Some(&b',') {
+                self.pos = skip_ws(&self.buf, self.pos + 1);
+            }
+            if self.pos >= self.buf.len() {
+                if self.eof {
+                    if shape == Shape::Lines {
+                        return Ok(Stop::End(records));
+                    }
+                    return Err(Unfollowed("the list does not close".into()));
                 }
-                done = true;
+                self.forget(self.pos);
+                self.fill()?;
                 continue;
             }
-            _ => return Err(Unfollowed("a record is not an object".into())),
-        }
-        // A record: from its `{` to the `}` that closes it, reading on as it needs.
-        let mut start = pos;
-        let mut state = InRecord::default();
-        let mut at = start;
-        let end = loop {
-            match close(&buf, at, &mut state) {
-                Ok(end) => break end,
-                Err(_) if eof => return Err(Unfollowed("a record does not close".into())),
-                Err(resume) => {
-                    buf.drain(..start);
-                    at = resume - start;
-                    start = 0;
-                    fill(&mut buf, &mut eof, &mut reader)?;
+            if let Some(limit) = stop_at {
+                let here = self.base + self.pos as u64;
+                if here >= limit {
+                    return Ok(Stop::Reached(records, here));
                 }
             }
-        };
-        let record = &buf[start..=end];
-        // A top-level object holding `Records` further in is a trail file after all: the
-        // parser knows its shapes better.
-        if shape == Shape::Lines && memchr::memmem::find(record, b"\"Records\"").is_some() {
-            return Err(Unfollowed("Records is not the first key".into()));
-        }
-        if wanted(record) {
-            let text = std::str::from_utf8(record).map_err(|_| Unfollowed("not UTF-8".into()))?;
-            each(records, text);
-        }
-        records += 1;
-        pos = end + 1;
-        if pos > block {
-            buf.drain(..pos);
-            pos = 0;
+            match (self.buf[self.pos], shape) {
+                (b'{', _) => {}
+                (b']', Shape::Array | Shape::Records) => {
+                    // The end: nothing but `}` (for Records) and whitespace may follow.
+                    let mut rest = self.buf[self.pos + 1..].to_vec();
+                    while !self.eof {
+                        self.buf.clear();
+                        self.fill()?;
+                        rest.extend_from_slice(&self.buf);
+                    }
+                    let rest =
+                        std::str::from_utf8(&rest).map_err(|_| Unfollowed("not UTF-8".into()))?;
+                    let closed = match shape {
+                        Shape::Records => rest.trim() == "}",
+                        _ => rest.trim().is_empty(),
+                    };
+                    if !closed {
+                        return Err(Unfollowed("something follows the records".into()));
+                    }
+                    return Ok(Stop::End(records));
+                }
+                _ => return Err(Unfollowed("a record is not an object".into())),
+            }
+            // A record: from its `{` to the `}` that closes it, reading on as it needs.
+            let mut state = InRecord::default();
+            let mut at = self.pos;
+            let end = loop {
+                match close(&self.buf, at, &mut state) {
+                    Ok(end) => break end,
+                    Err(_) if self.eof => {
+                        return Err(Unfollowed("a record does not close".into()));
+                    }
+                    Err(resume) => {
+                        let start = self.pos;
+                        self.forget(start);
+                        at = resume - start;
+                        self.fill()?;
+                    }
+                }
+            };
+            let record = &self.buf[self.pos..=end];
+            // A top-level object holding `Records` further in is a trail file after all:
+            // the parser knows its shapes better.
+            if shape == Shape::Lines && memchr::memmem::find(record, b"\"Records\"").is_some() {
+                return Err(Unfollowed("Records is not the first key".into()));
+            }
+            if wanted(record) {
+                let text =
+                    std::str::from_utf8(record).map_err(|_| Unfollowed("not UTF-8".into()))?;
+                each(records, text);
+            }
+            records += 1;
+            self.pos = end + 1;
+            if self.pos > self.block {
+                self.forget(self.pos);
+            }
         }
     }
-    Ok(records)
 }
 
 /// Follows the record from `at` to the end of what `buf` holds: the index of the `}` that
@@ -337,6 +493,41 @@ mod tests {
             "42",
         ] {
             assert!(scanned(text, 4).is_err(), "{text}");
+        }
+    }
+
+    /// Split between two threads at a guessed boundary, the file gives what one thread gives:
+    /// when the guess is right, and when it falls inside a record (a nested list's `},{"`) or
+    /// inside a string ending in `},{`.
+    #[test]
+    fn two_threads_give_what_one_gives_wherever_the_guess_falls() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut recs = records();
+        recs.insert(
+            20,
+            r#"{"eventID":"odd","note":"ends like a boundary },{","key":"AKIAWANTED"}"#.into(),
+        );
+        for count in [25, 33, 41] {
+            let some = &recs[..count];
+            for (name, text) in [
+                (
+                    "records.json",
+                    format!("{{\"Records\":[{}]}}", some.join(",")),
+                ),
+                ("array.json", format!("[{}]", some.join(","))),
+            ] {
+                let path = dir.path().join(name);
+                std::fs::write(&path, &text).unwrap();
+                let (reference, n) = scanned(&text, 1 << 20).unwrap();
+                for block in [16, 50, 128, 400] {
+                    let (got, m) = scan_file_in_blocks(&path, block, &|r| {
+                        memchr::memmem::find(r, b"AKIAWANTED").is_some()
+                    })
+                    .unwrap();
+                    assert_eq!(m, n, "{name}, {count} records, block {block}");
+                    assert_eq!(got, reference, "{name}, {count} records, block {block}");
+                }
+            }
         }
     }
 }
