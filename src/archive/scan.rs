@@ -52,9 +52,7 @@ fn scan_in_blocks(
     each: &mut dyn FnMut(usize, &str),
 ) -> Result<usize, Unfollowed> {
     let mut scanner = Scanner::open(reader, block)?;
-    match scanner.run(None, 0, wanted, each)? {
-        Stop::End(n) | Stop::Reached(n, _) => Ok(n),
-    }
+    Ok(scanner.run(None, 0, wanted, each)?.records())
 }
 
 /// The records `wanted` keeps in the file at `path` (its index among all records, and its
@@ -83,9 +81,7 @@ fn scan_file_in_blocks(
     };
     let Some((at, shape)) = split else {
         let mut found = Vec::new();
-        let n = match first.run(None, 0, wanted, &mut keep(&mut found))? {
-            Stop::End(n) | Stop::Reached(n, _) => n,
-        };
+        let n = first.run(None, 0, wanted, &mut keep(&mut found))?.records();
         return Ok((found, n));
     };
     let (mut head, mut tail) = (Vec::new(), Vec::new());
@@ -95,9 +91,7 @@ fn scan_file_in_blocks(
             file.seek(SeekFrom::Start(at))
                 .map_err(|e| Unfollowed(e.to_string()))?;
             let mut s = Scanner::inside(file, block, shape, at);
-            match s.run(None, 0, wanted, &mut keep(&mut tail))? {
-                Stop::End(n) | Stop::Reached(n, _) => Ok(n),
-            }
+            Ok(s.run(None, 0, wanted, &mut keep(&mut tail))?.records())
         });
         let a = first.run(Some(at), 0, wanted, &mut keep(&mut head));
         (
@@ -116,9 +110,7 @@ fn scan_file_in_blocks(
         (Stop::End(n), _) => Ok((head, n)),
         // The guess was not a boundary: the first half reads on alone.
         (Stop::Reached(n, _), _) => {
-            let more = match first.run(None, n, wanted, &mut keep(&mut head))? {
-                Stop::End(m) | Stop::Reached(m, _) => m,
-            };
+            let more = first.run(None, n, wanted, &mut keep(&mut head))?.records();
             Ok((head, more))
         }
     }
@@ -153,6 +145,15 @@ fn split_point(path: &std::path::Path, block: usize) -> Result<Option<u64>, Unfo
 enum Stop {
     End(usize),
     Reached(usize, u64),
+}
+
+impl Stop {
+    /// The records counted, wherever the run stopped.
+    fn records(&self) -> usize {
+        match self {
+            Stop::End(n) | Stop::Reached(n, _) => *n,
+        }
+    }
 }
 
 /// A scan in progress: the block read so far and where in it the scan stands.

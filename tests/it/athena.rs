@@ -56,6 +56,14 @@ fn organization_trail(root: &Path) -> usize {
     n
 }
 
+/// A scratch directory holding the organization trail (kept while the first is alive).
+fn trail_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("trail");
+    organization_trail(&root);
+    (dir, root)
+}
+
 /// warroom's standard output for `args` then `filters`; it must succeed.
 fn warroom(args: &[&str], filters: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
@@ -230,9 +238,7 @@ fn warroom_on(moto: &Moto, args: &[&str]) -> std::process::Output {
 /// what `warroom query` prints over the files themselves.
 #[test]
 fn query_athena_runs_the_sql_and_prints_what_a_local_query_prints() {
-    let trail = tempfile::tempdir().unwrap();
-    let root = trail.path().join("trail");
-    organization_trail(&root);
+    let (_trail, root) = trail_dir();
     let (moto, rt) = trail_in_moto(&root);
     let cases: &[&[&str]] = &[
         &["eventName~CreateA"],
@@ -365,9 +371,7 @@ fn ran_on_athena(stderr: &str) -> Vec<String> {
 /// the starter rules and the benchmark's rules (wildcards, lists, `exists`, negations).
 #[test]
 fn each_sigma_rule_as_sql_finds_what_the_rule_finds() {
-    let trail = tempfile::tempdir().unwrap();
-    let root = trail.path().join("trail");
-    organization_trail(&root);
+    let (_trail, root) = trail_dir();
     let bench_rules = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sigma-rules");
     for rules in [&[][..], &["--only-given-rules", "--rules", bench_rules][..]] {
         let mut args = vec![
@@ -463,9 +467,7 @@ fn queue_rows_of(moto: &Moto, root: &Path, sql: &str) -> usize {
 /// alert `warroom detect` raises over all the files.
 #[test]
 fn detect_athena_raises_the_sigma_alerts_a_full_read_raises() {
-    let trail = tempfile::tempdir().unwrap();
-    let root = trail.path().join("trail");
-    organization_trail(&root);
+    let (_trail, root) = trail_dir();
     let (moto, rt) = trail_in_moto(&root);
     let printed = warroom(&["detect", "--athena", "cloudtrail", "--print-sql"], &[]);
     let queries: Vec<&str> = printed
@@ -524,9 +526,7 @@ fn detect_athena_raises_the_sigma_alerts_a_full_read_raises() {
 /// incident, and the `athena` source says what it found and scanned.
 #[test]
 fn a_console_pivot_reaches_the_athena_table() {
-    let trail = tempfile::tempdir().unwrap();
-    let root = trail.path().join("trail");
-    organization_trail(&root);
+    let (_trail, root) = trail_dir();
     let (moto, _rt) = trail_in_moto(&root);
     let key = "AKIA30BEZSJBVKOFKZW0";
     let sql = warroom(
