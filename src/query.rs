@@ -133,7 +133,7 @@ impl Matcher {
     /// Whether an event (parsed) matches everything.
     pub fn matches(&self, event: &Value) -> bool {
         if self.since.is_some() || self.until.is_some() {
-            let Some(t) = event_time(event) else {
+            let Ok(t) = event_time(event) else {
                 return false;
             };
             if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t > u) {
@@ -158,8 +158,14 @@ impl Matcher {
     }
 }
 
-fn event_time(event: &Value) -> Option<DateTime<Utc>> {
-    crate::model::time::parse(event.get("eventTime")?.as_str()?)
+/// An event's time, read as every other reader of events reads it.
+fn event_time(event: &Value) -> Result<DateTime<Utc>, crate::model::EventParseError> {
+    use crate::model::EventParseError as Why;
+    match event.get("eventTime") {
+        None => Err(Why::MissingTime),
+        Some(Value::String(s)) => crate::model::parse_event_time(s),
+        Some(other) => Err(Why::BadTime(other.to_string())),
+    }
 }
 
 /// A matching event: its time (for ordering) and the event.
@@ -182,12 +188,8 @@ fn check(raw: &str, matcher: &Matcher, found: &mut Matches) -> Result<(), String
     if !event.is_object() {
         return Err(Why::NotObject.to_string());
     }
-    if (matcher.since.is_some() || matcher.until.is_some()) && event_time(&event).is_none() {
-        return Err(match event.get("eventTime") {
-            Some(t) => Why::BadTime(t.as_str().map_or_else(|| t.to_string(), str::to_string)),
-            None => Why::MissingTime,
-        }
-        .to_string());
+    if matcher.since.is_some() || matcher.until.is_some() {
+        event_time(&event).map_err(|e| e.to_string())?;
     }
     if !matcher.matches(&event) {
         return Ok(());
@@ -494,6 +496,29 @@ mod tests {
         // A value JSON may escape is not prefiltered on.
         let slash = matcher(&["eventSource=a/b"]);
         assert!(slash.may_match(b"{\"eventSource\":\"a\\/b\"}"));
+    }
+
+    /// Under a time window, a record whose time cannot be placed is named, never silently
+    /// left out (or, dated 9999, silently kept in every window that is open-ended).
+    #[test]
+    fn a_time_window_names_the_records_it_cannot_place() {
+        let since = Some("2026-01-01T00:00:00Z".parse().unwrap());
+        let m = Matcher::new(vec![], since, None);
+        let mut found = Matches::new(false);
+        for (raw, why) in [
+            (r#"{"eventName":"X"}"#, "missing eventTime"),
+            (r#"{"eventTime":"soon"}"#, "not an RFC 3339"),
+            (r#"{"eventTime":42}"#, "not an RFC 3339"),
+            (
+                r#"{"eventTime":"9999-12-31T23:59:59Z"}"#,
+                "outside the years",
+            ),
+        ] {
+            let err = check(raw, &m, &mut found).unwrap_err();
+            assert!(err.contains(why), "{raw}: {err}");
+        }
+        check(r#"{"eventTime":"2026-11-22T07:37:12Z"}"#, &m, &mut found).unwrap();
+        assert_eq!(found.hits.len(), 1);
     }
 
     /// A file past the scanning size finds what the parser finds, and one the scan cannot

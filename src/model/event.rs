@@ -152,6 +152,12 @@ pub enum EventParseError {
     MissingTime,
     #[error("eventTime {0:?} is not an RFC 3339 timestamp")]
     BadTime(String),
+    #[error(
+        "eventTime {0:?} is outside the years CloudTrail can have written ({first} to {last}): left out of the clock",
+        first = super::time::RECORDED_YEARS.start(),
+        last = super::time::RECORDED_YEARS.end()
+    )]
+    ImplausibleTime(String),
 }
 
 /// A scalar read leniently: a string (borrowed when it can be), a number or a boolean as
@@ -469,8 +475,15 @@ impl Strings<'_> {
     }
 }
 
-fn parse_time(s: &str) -> Result<DateTime<Utc>, EventParseError> {
-    super::time::parse(s).ok_or_else(|| EventParseError::BadTime(s.to_string()))
+/// An event's time: one a replay clock and a `--since` can stand on. A time CloudTrail
+/// cannot have written (a placeholder `9999-12-31`, an epoch zero) would stretch the clock
+/// over centuries, so it is named, like an unreadable one.
+pub fn parse_event_time(s: &str) -> Result<DateTime<Utc>, EventParseError> {
+    let t = super::time::parse(s).ok_or_else(|| EventParseError::BadTime(s.to_string()))?;
+    if !super::time::RECORDED_YEARS.contains(&chrono::Datelike::year(&t)) {
+        return Err(EventParseError::ImplausibleTime(s.to_string()));
+    }
+    Ok(t)
 }
 
 /// An event's principal as the console shows it: `alice`, `Deployer/gh-actions`, `root`.
@@ -560,7 +573,7 @@ impl CloudTrailEvent {
         let w: Wire<'_> =
             serde_json::from_str(raw).map_err(|e| EventParseError::Json(e.to_string()))?;
         let time_text = text(&w.event_time).ok_or(EventParseError::MissingTime)?;
-        let event_time = parse_time(time_text)?;
+        let event_time = parse_event_time(time_text)?;
         let ui = w.user_identity.as_ref();
         let kind = ui.and_then(|u| text(&u.kind)).unwrap_or_default();
         let arn = ui.and_then(|u| text(&u.arn)).unwrap_or_default();
@@ -874,5 +887,20 @@ mod tests {
             CloudTrailEvent::from_json("{"),
             Err(EventParseError::Json(_))
         ));
+    }
+
+    #[test]
+    fn a_time_cloudtrail_cannot_have_written_is_named_not_kept() {
+        for t in [
+            "9999-12-31T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "2101-01-01T00:00:00Z",
+        ] {
+            let e = CloudTrailEvent::from_json(&format!(r#"{{"eventTime":"{t}"}}"#));
+            assert_eq!(e, Err(EventParseError::ImplausibleTime(t.into())), "{t}");
+        }
+        let message = EventParseError::ImplausibleTime("9999-12-31T23:59:59Z".into()).to_string();
+        assert!(message.contains("2013 to 2099"), "{message}");
+        assert!(CloudTrailEvent::from_json(r#"{"eventTime":"2013-11-13T00:00:00Z"}"#).is_ok());
     }
 }

@@ -17,7 +17,9 @@ pub mod time;
 pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey, Step};
 pub use call::{Bindings, Guard, select, strings};
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
-pub use event::{CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD};
+pub use event::{
+    CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD, parse_event_time,
+};
 pub use fuzzy::Query;
 pub use instance::{InstanceState, Launched, launch_request};
 pub use policy::{PolicyResponse, ResponsePolicy};

@@ -3,6 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
+/// The years an event's time can fall in: CloudTrail began recording in November 2013, and
+/// a time past this century is a placeholder, not an event.
+pub const RECORDED_YEARS: std::ops::RangeInclusive<i32> = 2013..=2099;
+
 /// A time in any form warroom meets: RFC 3339 (the common case, tried first), the offsets
 /// ASFF also allows (`-0700`, `+05`), no offset at all (read as UTC), a space for the `T`
 /// and ` UTC` for the `Z` as SIEMs and spreadsheets export them (`2019-01-01 00:00:00`),

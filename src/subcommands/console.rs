@@ -162,6 +162,10 @@ impl Console {
         background: impl FnOnce(JournalWriter) -> Background,
         prepare: impl FnOnce(&mut App) -> anyhow::Result<()>,
     ) -> anyhow::Result<App> {
+        // The journal is tailed from where it ends now, not from the state `prepare` leaves:
+        // a replay rewinds its state to the clock, and the records after it are the
+        // replay's to reveal, not new ones arriving.
+        let tail_from = self.state.last_seq;
         let mut app = App::new(
             self.state,
             self.mode,
@@ -178,7 +182,7 @@ impl Console {
         let path = self.journal.path().to_path_buf();
         rt.block_on(async {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let task = JournalTask::spawn(self.journal, app.state.last_seq, tx, JOURNAL_POLL);
+            let task = JournalTask::spawn(self.journal, tail_from, tx, JOURNAL_POLL);
             let mut side = background(task.writer());
             app.identity = side.identity.take();
             app.acting = side.acting.take();

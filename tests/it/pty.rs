@@ -140,6 +140,20 @@ fn replay_reopens_a_journal_read_only_and_leaves_it_untouched() {
         .last_seq()
         .unwrap();
     assert_eq!(before, after, "replay wrote nothing");
+
+    // Opened at its start, the replay keeps the rest of the journal for its clock to reveal:
+    // nothing has happened yet, so nothing costs anything, however long the console waits
+    // (the journal is tailed while it is open).
+    let mut c = Console::start(home.path(), &["replay", path, "--at", "start"]);
+    c.wait_for(&format!("record 0/{before}"));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    c.keys("1");
+    c.wait_for("1 Alerts (0)");
+    let screen = c.contents();
+    assert!(!screen.contains("attacker compute"), "{screen}");
+    assert!(screen.contains("No alerts yet"), "{screen}");
+    c.keys("q");
+    assert!(c.wait_exit().success());
 }
 
 #[test]

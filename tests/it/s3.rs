@@ -539,6 +539,7 @@ async fn an_unreachable_endpoint_is_one_clear_problem() {
     let endpoint = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(warroom::source::aws::connect::https_client())
         .endpoint_url(&endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))

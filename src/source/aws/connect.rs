@@ -74,6 +74,15 @@ pub fn in_region(sdk: &SdkConfig, region: &str) -> SdkConfig {
         .build()
 }
 
+/// The one HTTPS client every AWS call goes through: rustls on ring, the crypto back end the
+/// Slack client already links (the SDK's default would add aws-lc-rs and a second HTTP stack).
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// The SDK's configuration for a profile, region and endpoint, any of them unset: the
 /// standard chain (environment, profiles, SSO, assume-role) fills the rest, and a region
 /// found nowhere is us-east-1. A profile named explicitly wins over keys exported in the
@@ -84,22 +93,33 @@ pub async fn sdk_config(
     region: Option<&str>,
     endpoint_url: Option<&str>,
 ) -> SdkConfig {
-    use aws_config::meta::region::RegionProviderChain;
+    use aws_config::meta::region::ProvideRegion;
     use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileRegionProvider};
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    use aws_config::provider_config::ProviderConfig;
+    let http = https_client();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.clone());
     if let Some(p) = profile {
+        // Providers made here get the client too: the profile's chain may ask STS, SSO or
+        // the instance metadata service.
+        let providers = ProviderConfig::default().with_http_client(http);
         loader = loader.profile_name(p).credentials_provider(
             ProfileFileCredentialsProvider::builder()
+                .configure(&providers)
                 .profile_name(p)
                 .build(),
         );
         if region.is_none() {
-            loader = loader.region(
-                RegionProviderChain::first_try(
-                    ProfileFileRegionProvider::builder().profile_name(p).build(),
-                )
-                .or_default_provider(),
-            );
+            // The profile's region before the environment's; without one, the loader's own
+            // chain.
+            let named = ProfileFileRegionProvider::builder()
+                .configure(&providers)
+                .profile_name(p)
+                .build()
+                .region()
+                .await;
+            if let Some(r) = named {
+                loader = loader.region(r);
+            }
         }
     }
     if let Some(r) = region {

@@ -59,6 +59,7 @@ impl Moto {
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let credentials = Credentials::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY, None, None, "moto");
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(warroom::source::aws::connect::https_client())
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::new(REGION))
             .credentials_provider(credentials)
