@@ -68,6 +68,9 @@ pub enum Subcommand {
     /// Athena over the organization's CloudTrail: the table to search it at any scale.
     #[command(subcommand)]
     Athena(AthenaCommand),
+    /// The EC2 on-demand rates behind every spend estimate: list them, with where and when
+    /// they are from, or import current, regional ones from AWS's Price List.
+    Prices(PricesArgs),
     /// Print the shell's completion script (e.g. `warroom completions bash >
     /// ~/.local/share/bash-completion/completions/warroom`).
     Completions {
@@ -76,6 +79,28 @@ pub enum Subcommand {
     },
     /// Print the manual page (roff): `warroom man > ~/.local/share/man/man1/warroom.1`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    #[command(subcommand)]
+    pub command: Option<PricesCommand>,
+    /// Only the rates of this instance type (e.g. p5.48xlarge).
+    #[arg(long = "type", value_name = "INSTANCE_TYPE")]
+    pub instance_type: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PricesCommand {
+    /// Read AWS Price List files and price launches with their rates from now on: a
+    /// region's offer file
+    /// (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/REGION/index.json)
+    /// or the output of `aws pricing get-products --service-code AmazonEC2`. The regions a
+    /// file covers replace those regions' rates; the others are kept.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

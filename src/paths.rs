@@ -24,6 +24,13 @@ pub fn incidents_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("warroom-incidents"))
 }
 
+/// `~/.local/share/warroom/ec2-prices.csv`: the EC2 rates `warroom prices import` read.
+pub fn prices_file() -> PathBuf {
+    dirs()
+        .map(|d| d.data_dir().join("ec2-prices.csv"))
+        .unwrap_or_else(|| PathBuf::from("warroom-ec2-prices.csv"))
+}
+
 /// `~/.local/state/warroom`: the log file.
 pub fn log_dir() -> PathBuf {
     dirs()

@@ -37,7 +37,10 @@ impl LaunchTally {
             return;
         }
         self.instances += count;
-        match types.first().and_then(|t| prices::hourly_usd(t)) {
+        match types
+            .first()
+            .and_then(|t| prices::hourly_usd(t, &e.aws_region))
+        {
             Some(p) => self.hourly += f64::from(count) * p,
             None => self.unpriced.extend(types.first().cloned()),
         }

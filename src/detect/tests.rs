@@ -693,8 +693,8 @@ fn launches_in_a_burst_or_a_new_region_are_flagged_with_their_cost() {
     let burst = d.observe(&launch(31, "us-east-1", "c5.large", 6));
     assert_eq!(burst.len(), 1);
     assert_eq!(burst[0].rule, "launch-burst");
-    let expected = 4.0 * prices::hourly_usd("t3.micro").unwrap()
-        + 6.0 * prices::hourly_usd("c5.large").unwrap();
+    let expected = 4.0 * prices::hourly_usd("t3.micro", "us-east-1").unwrap()
+        + 6.0 * prices::hourly_usd("c5.large", "us-east-1").unwrap();
     assert!(
         (burst[0].spend_per_hour.unwrap() - expected).abs() < 1e-9,
         "{:?}",

@@ -27,7 +27,7 @@ pub struct InstanceView {
 impl InstanceView {
     /// USD per hour while it runs, when its type's price is known.
     pub fn hourly(&self) -> Option<f64> {
-        prices::hourly_usd(&self.instance_type)
+        prices::hourly_usd(&self.instance_type, &self.region)
     }
 
     /// What it costs now: nothing once it is stopped or gone.
@@ -169,7 +169,7 @@ impl IncidentState {
                 let (types, count) = crate::model::launch_request(params);
                 total += types
                     .first()
-                    .and_then(|t| prices::hourly_usd(t))
+                    .and_then(|t| prices::hourly_usd(t, &e.aws_region))
                     .map_or(0.0, |p| p * f64::from(count));
             }
         }

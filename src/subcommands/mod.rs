@@ -7,6 +7,7 @@ mod detect;
 mod export;
 mod iac;
 mod live;
+mod prices;
 mod query;
 mod replay;
 mod serve;
@@ -32,6 +33,7 @@ const JOURNAL_POLL: std::time::Duration = std::time::Duration::from_millis(300);
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref())?;
+    prices::install_imported();
     match &cli.command {
         Subcommand::Demo(args) => demo::demo(&cli, &config, args),
         Subcommand::Replay(args) => replay::replay(&cli, &config, args),
@@ -43,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Subcommand::Export(args) => export::export(args),
         Subcommand::Iac(crate::cli::IacCommand::Check(args)) => iac::check(&config, args),
         Subcommand::Athena(crate::cli::AthenaCommand::Setup(args)) => athena::setup(&config, args),
+        Subcommand::Prices(args) => prices::prices(args),
         Subcommand::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut script = Vec::new();
@@ -113,7 +116,7 @@ pub(crate) fn with_progress<T>(
 }
 
 /// Writes `bytes` to standard output; a reader that stopped early (`| head`) is no error.
-fn print_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
+pub(crate) fn print_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(bytes) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -761,3 +761,93 @@ fn a_reader_that_stops_early_is_no_error() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "");
 }
+
+/// `warroom prices import` reads AWS's Price List (here a region's offer file in AWS's
+/// shape) and from then on a launch in that region is priced at that region's rate, while
+/// the regions it did not cover keep theirs.
+#[test]
+fn imported_rates_price_the_launches_of_their_region() {
+    let home = tempfile::tempdir().unwrap();
+    let product = |sku: &str, os: &str| {
+        serde_json::json!({"sku": sku, "productFamily": "Compute Instance", "attributes": {
+            "instanceType": "p5.48xlarge", "regionCode": "eu-west-1", "operatingSystem": os,
+            "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used",
+            "licenseModel": "No License required"}})
+    };
+    let term = |sku: &str, usd: &str| {
+        serde_json::json!({format!("{sku}.JRTCKXETXF"): {"priceDimensions": {"d": {
+            "unit": "Hrs", "pricePerUnit": {"USD": usd}}}}})
+    };
+    let offer = serde_json::json!({"offerCode": "AmazonEC2", "publicationDate": "2026-11-01T00:00:00Z",
+        "products": {"L": product("L", "Linux"), "W": product("W", "Windows")},
+        "terms": {"OnDemand": {"L": term("L", "60.5500000000"), "W": term("W", "90.0")}}});
+    let file = home.path().join("eu-west-1.json");
+    std::fs::write(&file, offer.to_string()).unwrap();
+
+    let before = warroom(home.path(), &["prices", "--type", "p5.48xlarge"]);
+    let listed = text(&before.stdout);
+    assert!(listed.contains("As of 2025-08"), "{listed}");
+    assert!(!listed.contains("eu-west-1"), "{listed}");
+
+    let import = warroom(home.path(), &["prices", "import", file.to_str().unwrap()]);
+    assert!(import.status.success(), "{}", text(&import.stderr));
+    assert!(
+        text(&import.stdout).contains("eu-west-1: 1 rates, published 2026-11-01"),
+        "{}",
+        text(&import.stdout)
+    );
+    let after = text(&warroom(home.path(), &["prices", "--type", "p5.48xlarge"]).stdout);
+    assert!(after.contains("eu-west-1        p5.48xlarge"), "{after}");
+    assert!(after.contains("60.5500"), "{after}");
+    assert!(after.contains("us-east-1        p5.48xlarge"), "{after}");
+
+    let launch = |region: &str, id: &str| {
+        serde_json::json!({"eventVersion": "1.08", "eventTime": "2026-11-22T07:50:00Z",
+            "eventID": id, "eventSource": "ec2.amazonaws.com", "eventName": "RunInstances",
+            "awsRegion": region, "sourceIPAddress": "203.0.113.77",
+            "userIdentity": {"type": "IAMUser", "userName": "admin-ops",
+                "arn": "arn:aws:iam::111122223333:user/admin-ops", "accountId": "111122223333"},
+            "requestParameters": {"instanceType": "p5.48xlarge",
+                "instancesSet": {"items": [{"minCount": 2, "maxCount": 2}]}}})
+    };
+    for (region, hourly) in [("eu-west-1", 2.0 * 60.55), ("ap-south-1", 2.0 * 55.04)] {
+        let trail = home.path().join(format!("{region}.json"));
+        let records = serde_json::json!({"Records": [launch(region, region)]});
+        std::fs::write(&trail, records.to_string()).unwrap();
+        let detect = warroom(
+            home.path(),
+            &["detect", trail.to_str().unwrap(), "--format", "jsonl"],
+        );
+        let out = text(&detect.stdout);
+        let alert: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        let spend = alert["spendPerHour"].as_f64().unwrap();
+        assert!((spend - hourly).abs() < 1e-6, "{region}: {out}");
+    }
+
+    // A file that is not a price list leaves the imported rates as they were.
+    let bad = warroom(
+        home.path(),
+        &[
+            "prices",
+            "import",
+            file.with_extension("x").to_str().unwrap(),
+        ],
+    );
+    assert!(!bad.status.success());
+    std::fs::write(home.path().join("trail.json"), "{\"Records\":[]}").unwrap();
+    let bad = warroom(
+        home.path(),
+        &[
+            "prices",
+            "import",
+            home.path().join("trail.json").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text(&bad.stderr).contains("no on-demand Linux instance rates"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let still = text(&warroom(home.path(), &["prices", "--type", "p5.48xlarge"]).stdout);
+    assert!(still.contains("60.5500"), "{still}");
+}
