@@ -375,10 +375,10 @@ fn touched_resources(suspicious: &[&Arc<CloudTrailEvent>]) -> Vec<Resource> {
         .filter(|e| e.error_code.is_none() && e.read_only != Some(true))
     {
         let call = format!("{}:{}", e.service(), e.event_name);
-        if let Some(name) = &e.created {
+        if let Some(name) = e.created() {
             touch(name, !CREDENTIAL_CALLS.contains(&&*e.event_name), &call);
         }
-        let Some(params) = &e.params else { continue };
+        let Some(params) = e.params() else { continue };
         if let Some(request) = params.get("requestParameters").and_then(Value::as_object) {
             for key in NAME_PARAMETERS {
                 if let Some(name) = request.get(*key).and_then(Value::as_str) {
@@ -716,9 +716,9 @@ fn backdoor_list(suspicious: &[&Arc<CloudTrailEvent>]) -> Vec<Backdoor> {
             at: e.event_time,
         };
         match &*e.event_name {
-            "CreateUser" => out.extend(e.created.as_deref().map(|u| made(u, None))),
+            "CreateUser" => out.extend(e.created().map(|u| made(u, None))),
             "CreateAccessKey" => {
-                let params = e.params.as_deref().unwrap_or(&Value::Null);
+                let params = e.params().unwrap_or(&Value::Null);
                 let key = &params["responseElements"]["accessKey"];
                 let user = key["userName"]
                     .as_str()

@@ -6,7 +6,7 @@
 use super::parse::{decompress, for_each_record};
 use crate::detect::sigma::RuleSet;
 use crate::detect::{Verdicts, judge, verdict_key};
-use crate::model::{CloudTrailEvent, Interner, RawSource};
+use crate::model::{CloudTrailEvent, RawSource, SharedSource};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -214,13 +214,14 @@ pub struct FileBatch {
 /// Parses one file's bytes into events (raw JSON left in the file), reporting problems,
 /// with the Sigma verdicts on them.
 pub fn parse_file(
-    file: Arc<ArchivedFile>,
+    file: ArchivedFile,
     bytes: &[u8],
     opts: &ReadOptions,
-    interner: &mut Interner,
     problems: &mut Vec<Problem>,
 ) -> (Vec<Arc<CloudTrailEvent>>, Verdicts) {
     let path = file.describe();
+    // One shared handle for the file: each event holds a thin pointer to it.
+    let file: SharedSource = Arc::new(Box::new(file));
     let (text, broken) = decompress(bytes);
     let mut events = Vec::new();
     let mut verdicts = Verdicts::default();
@@ -230,7 +231,7 @@ pub fn parse_file(
     let stopped = for_each_record(&text, |raw| {
         let this = index;
         index += 1;
-        match CloudTrailEvent::from_archive(raw, interner, file.clone(), this) {
+        match CloudTrailEvent::from_archive(raw, file.clone(), this) {
             Ok(e) => {
                 let in_range = opts.since.is_none_or(|s| e.event_time >= s)
                     && opts.until.is_none_or(|u| e.event_time <= u);
@@ -305,7 +306,6 @@ pub fn read_local(
     std::thread::scope(|scope| {
         for _ in 0..threads.min(files.len().max(1)) {
             scope.spawn(|| {
-                let mut interner = Interner::new();
                 let mut mine = Vec::new();
                 loop {
                     if progress.cancel.load(Ordering::Relaxed) {
@@ -321,8 +321,8 @@ pub fn read_local(
                             progress
                                 .bytes
                                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                            let file = Arc::new(ArchivedFile::on_disk(path.clone()));
-                            parse_file(file, &bytes, opts, &mut interner, &mut mine)
+                            let file = ArchivedFile::on_disk(path.clone());
+                            parse_file(file, &bytes, opts, &mut mine)
                         }
                         Err(e) => {
                             mine.push(Problem {

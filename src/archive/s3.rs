@@ -16,7 +16,7 @@ use super::read::{
     wanted,
 };
 use crate::detect::Verdicts;
-use crate::model::{CloudTrailEvent, Interner};
+use crate::model::CloudTrailEvent;
 use crate::source::aws::connect;
 use crate::source::aws::errors::{self, AwsFailure, FailureKind};
 use aws_sdk_s3::Client;
@@ -297,8 +297,6 @@ struct Reader<'a> {
     halted: AtomicBool,
     /// Listed objects left unread because the read halted.
     unread: AtomicUsize,
-    /// Parsers' string tables, reused from object to object as a local worker's is.
-    interners: Mutex<Vec<Interner>>,
 }
 
 impl<'a> Reader<'a> {
@@ -316,7 +314,6 @@ impl<'a> Reader<'a> {
             problems: Mutex::new(Vec::new()),
             halted: AtomicBool::new(false),
             unread: AtomicUsize::new(0),
-            interners: Mutex::new(Vec::new()),
         }
     }
 
@@ -497,17 +494,15 @@ impl<'a> Reader<'a> {
         bytes: Vec<u8>,
     ) -> Option<(Vec<Arc<CloudTrailEvent>>, Verdicts)> {
         let bytes = Arc::new(bytes);
-        let file = Arc::new(ArchivedFile::in_memory(PathBuf::from(url), bytes.clone()));
+        let file = ArchivedFile::in_memory(PathBuf::from(url), bytes.clone());
         let opts = self.opts.clone();
-        let mut interner = self.take_interner();
         let job = tokio::task::spawn_blocking(move || {
             let mut problems = Vec::new();
-            let events = parse_file(file, &bytes, &opts, &mut interner, &mut problems);
-            (events, problems, interner)
+            let events = parse_file(file, &bytes, &opts, &mut problems);
+            (events, problems)
         });
         match self.unless_cancelled(job).await? {
-            Ok((events, problems, interner)) => {
-                self.give_back(interner);
+            Ok((events, problems)) => {
                 self.problems(problems);
                 Some(events)
             }
@@ -519,21 +514,6 @@ impl<'a> Reader<'a> {
                 Some(Default::default())
             }
         }
-    }
-
-    fn take_interner(&self) -> Interner {
-        self.interners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
-            .unwrap_or_default()
-    }
-
-    fn give_back(&self, interner: Interner) {
-        self.interners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(interner);
     }
 
     fn finish(self, prefix: &str, started: Instant) -> Summary {

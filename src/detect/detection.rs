@@ -36,15 +36,15 @@ pub struct Grouping {
     /// The account of the first event (in time order) that names one: another account's
     /// events make alerts of their own (the same user name in two accounts is two people),
     /// named with their account; the first account's keep the plain names.
-    first_account: Option<crate::model::Text>,
+    first_account: Option<crate::model::Sym>,
     pub(super) alerts: HashMap<String, Alert>,
 }
 
 impl Grouping {
     /// Learns the first account, from the first event that names one.
-    pub(super) fn note_account(&mut self, account: &crate::model::Text) {
+    pub(super) fn note_account(&mut self, account: &crate::model::Sym) {
         if self.first_account.is_none() && !account.is_empty() {
-            self.first_account = Some(account.clone());
+            self.first_account = Some(*account);
         }
     }
 

@@ -4,7 +4,7 @@
 //! (keywords, numbers, lists).
 
 use super::sigma::{Known, RuleSet};
-use crate::model::{CloudTrailEvent, Text};
+use crate::model::{CloudTrailEvent, Sym};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::cell::OnceCell;
@@ -43,7 +43,7 @@ struct Lifted<'a>(&'a CloudTrailEvent);
 impl Known for Lifted<'_> {
     fn field(&self, path: &str) -> Option<Option<&str>> {
         let e = self.0;
-        fn text(t: &Text) -> Option<Option<&str>> {
+        fn text(t: &Sym) -> Option<Option<&str>> {
             (!t.is_empty()).then_some(Some(t.as_str()))
         }
         match path {

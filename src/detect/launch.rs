@@ -14,7 +14,7 @@ pub fn launch_of(e: &CloudTrailEvent) -> Option<(Vec<String>, u32)> {
         e.event_name.as_str(),
         "RunInstances" | "RequestSpotInstances"
     )
-    .then(|| launched(e.params.as_deref().unwrap_or(&Value::Null)))
+    .then(|| launched(e.params().unwrap_or(&Value::Null)))
 }
 
 #[derive(Default)]

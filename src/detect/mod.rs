@@ -16,7 +16,7 @@ pub use crate::model::prices;
 pub mod rules;
 pub mod sigma;
 
-use crate::model::{Alert, CloudTrailEvent, Text};
+use crate::model::{Alert, CloudTrailEvent, Sym};
 use baseline::{RegionBaseline, network_of};
 use chrono::{DateTime, Duration, Utc};
 use detection::{Context, Detection, Grouping};
@@ -292,7 +292,7 @@ fn once_each(events: &[Arc<CloudTrailEvent>]) -> std::borrow::Cow<'_, [Arc<Cloud
     )
 }
 
-pub(crate) fn principal_key(e: &CloudTrailEvent) -> Option<&Text> {
+pub(crate) fn principal_key(e: &CloudTrailEvent) -> Option<&Sym> {
     match &*e.identity.kind {
         "Root" => Some(&e.identity.account_id),
         "IAMUser" | "AssumedRole" => e.identity.user_name.as_ref(),

@@ -357,11 +357,11 @@ impl Code {
     /// template makes, once. Only what the event keeps in memory is read, so this is cheap
     /// enough for a screen.
     pub fn touched_by(&self, e: &CloudTrailEvent) -> Vec<InCode> {
-        let request = e.params.as_deref().and_then(|p| p.get("requestParameters"));
+        let request = e.params().and_then(|p| p.get("requestParameters"));
         let named = NAMED_BY
             .iter()
             .filter_map(|(key, ty)| Some((*ty, request?.get(*key)?.as_str()?.to_string())));
-        let created = e.created.iter().flat_map(|name| {
+        let created = e.created().into_iter().flat_map(|name| {
             CREATES
                 .iter()
                 .filter(|(call, _)| *call == &*e.event_name)

@@ -10,6 +10,7 @@ pub mod instance;
 mod policy;
 pub mod prices;
 mod record;
+mod sym;
 pub mod tabular;
 mod text;
 pub mod time;
@@ -18,13 +19,15 @@ pub use action::{Action, ActionStep, ApiCall, Origin, PrincipalRef, ResourceKey,
 pub use call::{Bindings, Guard, select, strings};
 pub use chat::{ChatDelivery, ChatQueued, Delivery, Inbound};
 pub use event::{
-    CloudTrailEvent, EventParseError, Identity, RawSource, UNPARSED_FIELD, parse_event_time,
+    CloudTrailEvent, EventParseError, Identity, RawSource, SharedSource, UNPARSED_FIELD,
+    parse_event_time,
 };
 pub use fuzzy::Query;
 pub use instance::{InstanceState, Launched, launch_request};
 pub use policy::{PolicyResponse, ResponsePolicy};
 pub use record::{NewRecord, Record, RecordBody};
-pub use text::{Interner, Text, printable, scalar_text};
+pub use sym::Sym;
+pub use text::{Text, printable, scalar_text};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

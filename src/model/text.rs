@@ -1,10 +1,7 @@
-//! Shared, immutable strings. A million CloudTrail events repeat a few hundred event
-//! names, regions, principals and agents: interned, each is stored once and every event
-//! holds a 16-byte pointer to it.
+//! Shared, immutable strings: cloned by a count, not a copy. (Strings that repeat across
+//! events are [`Sym`](super::Sym)s, stored once for the process.)
 
 use std::borrow::Borrow;
-// A fast seeded hash: every string of a million events goes through it.
-use foldhash::HashSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -103,44 +100,6 @@ impl PartialEq<Text> for String {
     }
 }
 
-/// Distinct strings an interner remembers before it starts afresh.
-const INTERNER_LIMIT: usize = 65_536;
-
-/// Hands out one shared copy of each distinct string.
-#[derive(Default)]
-pub struct Interner {
-    seen: HashSet<Text>,
-}
-
-impl Interner {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn intern(&mut self, s: &str) -> Text {
-        if let Some(t) = self.seen.get(s) {
-            return t.clone();
-        }
-        // Values that repeat (names, regions, agents) come back soon after they are first
-        // seen; values that do not (session names) would grow the set without end. Starting
-        // afresh now and then keeps the first and bounds the second.
-        if self.seen.len() >= INTERNER_LIMIT {
-            self.seen.clear();
-        }
-        let t = Text::from(s);
-        self.seen.insert(t.clone());
-        t
-    }
-
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
-}
-
 /// `text` with every character that could steer a terminal, a spreadsheet or a renderer
 /// made visible and harmless: C0 controls (ESC, NUL, …) and DEL become their Unicode
 /// control pictures (`␛`, `␀`, `␡`), C1 controls and bidirectional overrides become `�`.
@@ -178,6 +137,8 @@ pub fn scalar_text(v: &serde_json::Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn controls_become_visible_and_harmless() {
         assert_eq!(printable("plain\ttext\nok"), "plain\ttext\nok");
@@ -187,18 +148,5 @@ mod tests {
             "a\u{241b}[2Jb\u{2400}c\u{2421}"
         );
         assert_eq!(printable("x\u{9b}y\u{202e}z"), "x\u{FFFD}y\u{FFFD}z");
-    }
-
-    use super::*;
-
-    #[test]
-    fn interned_strings_share_one_allocation() {
-        let mut i = Interner::new();
-        let a = i.intern("RunInstances");
-        let b = i.intern(&String::from("RunInstances"));
-        assert!(Arc::ptr_eq(&a.0, &b.0));
-        assert_eq!(i.len(), 1);
-        assert_eq!(a, "RunInstances");
-        assert_eq!("RunInstances", a);
     }
 }

@@ -87,7 +87,7 @@ pub fn acting_for(
             if e.failed() || !acts_for(e, &principals, &keys) {
                 continue;
             }
-            let Some(params) = e.params.as_deref() else {
+            let Some(params) = e.params() else {
                 continue;
             };
             match e.event_name.as_str() {
@@ -152,7 +152,7 @@ pub fn blast_radius(subject: &Subject, state: &IncidentState) -> Vec<Touched> {
 }
 
 fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>) {
-    let Some(params) = e.params.as_deref() else {
+    let Some(params) = e.params() else {
         return;
     };
     let region = e.aws_region.to_string();

@@ -186,7 +186,7 @@ fn created_for(key: &str, state: &IncidentState) -> Option<String> {
         if e.event_name.as_str() != "CreateAccessKey" {
             return None;
         }
-        let (made, user) = new_access_key(e.params.as_deref()?)?;
+        let (made, user) = new_access_key(e.params()?)?;
         (made == key).then(|| user.map(str::to_string)).flatten()
     })
 }

@@ -193,8 +193,7 @@ fn region_where(
 }
 
 fn request_field(e: &crate::model::CloudTrailEvent, name: &str) -> Option<String> {
-    e.params
-        .as_deref()?
+    e.params()?
         .pointer(&format!("/requestParameters/{name}"))?
         .as_str()
         .map(str::to_string)

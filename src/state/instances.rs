@@ -47,7 +47,7 @@ impl IncidentState {
         if e.error_code.is_some() || e.aws_region.is_empty() {
             return;
         }
-        let Some(params) = e.params.as_deref() else {
+        let Some(params) = e.params() else {
             return;
         };
         match e.event_name.as_str() {
@@ -143,7 +143,7 @@ impl IncidentState {
                 continue;
             }
             let Some(e) = self.event(id) else { continue };
-            let Some(params) = e.params.as_deref() else {
+            let Some(params) = e.params() else {
                 continue;
             };
             if !matches!(

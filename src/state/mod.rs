@@ -428,7 +428,7 @@ impl IncidentState {
         if !self.events_by_id.insert(ById(e.clone())) {
             return false;
         }
-        if let Some(name) = &e.created {
+        if let Some(name) = e.created() {
             self.creators
                 .entry(name.to_string())
                 .or_insert_with(|| e.event_id.clone());

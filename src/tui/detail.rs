@@ -114,10 +114,7 @@ fn event_lines(view: &View<'_>, e: &CloudTrailEvent, full: bool) -> Vec<Line<'st
             "Key / region",
             format!(
                 "{}  —  {}",
-                e.identity
-                    .access_key_id
-                    .clone()
-                    .unwrap_or_else(|| "-".into()),
+                e.identity.access_key_id.unwrap_or_else(|| "-".into()),
                 e.aws_region
             ),
         ),
@@ -127,12 +124,12 @@ fn event_lines(view: &View<'_>, e: &CloudTrailEvent, full: bool) -> Vec<Line<'st
             format!(
                 "{:<14}{code}: {}",
                 "Error",
-                e.error_message.clone().unwrap_or_default()
+                e.error_message().unwrap_or_default()
             ),
             tone_style(view.theme, Tone::Error),
         )));
     }
-    if let Some(why) = &e.malformed {
+    if let Some(why) = e.malformed() {
         out.push(Line::from(Span::styled(
             format!(
                 "{:<14}its JSON could not be read ({why}); the text as received is below",
@@ -266,7 +263,7 @@ fn alert_lines(view: &View<'_>, i: usize, full: bool) -> Vec<Line<'static>> {
                         e.aws_region,
                         e.service(),
                         e.event_name,
-                        e.error_code.clone().unwrap_or_default()
+                        e.error_code.unwrap_or_default()
                     ),
                 )),
                 None => out.push(muted(view, format!("  {id} (not loaded)"))),

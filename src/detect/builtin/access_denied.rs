@@ -2,7 +2,7 @@
 //! the credentials can do.
 
 use crate::detect::detection::{AlertSeed, Context, Detection};
-use crate::model::{CloudTrailEvent, Severity, Text};
+use crate::model::{CloudTrailEvent, Severity, Sym};
 use chrono::{DateTime, Duration, Utc};
 use foldhash::HashMap;
 use std::collections::{BTreeSet, VecDeque};
@@ -15,7 +15,7 @@ const WINDOW: Duration = Duration::minutes(10);
 
 #[derive(Default)]
 pub struct AccessDeniedBurst {
-    denials: HashMap<String, VecDeque<(DateTime<Utc>, Text)>>,
+    denials: HashMap<String, VecDeque<(DateTime<Utc>, Sym)>>,
 }
 
 impl Detection for AccessDeniedBurst {
@@ -31,7 +31,7 @@ impl Detection for AccessDeniedBurst {
         }
         let principal = e.identity.display();
         let recent = self.denials.entry(principal.clone()).or_default();
-        recent.push_back((e.event_time, e.event_source.clone()));
+        recent.push_back((e.event_time, e.event_source));
         while recent
             .front()
             .is_some_and(|(t, _)| *t < e.event_time - WINDOW)

@@ -4,13 +4,13 @@
 use crate::detect::baseline::SourceBaseline;
 use crate::detect::detection::{AlertSeed, Context, Detection};
 use crate::detect::principal_key;
-use crate::model::{CloudTrailEvent, Severity, Text};
+use crate::model::{CloudTrailEvent, Severity, Sym};
 use foldhash::HashMap;
 
 #[derive(Default)]
 pub struct CallerIdentityFromNewSource {
     /// Users and roles, by account and name: the networks each works from.
-    principals: HashMap<(Text, Text), SourceBaseline>,
+    principals: HashMap<(Sym, Sym), SourceBaseline>,
 }
 
 impl Detection for CallerIdentityFromNewSource {
@@ -21,7 +21,7 @@ impl Detection for CallerIdentityFromNewSource {
         };
         let baseline = self
             .principals
-            .entry((e.identity.account_id.clone(), name.clone()))
+            .entry((e.identity.account_id, *name))
             .or_default();
         let novelty = baseline.novelty(network, None);
         let suspicious = e.event_name == "GetCallerIdentity"

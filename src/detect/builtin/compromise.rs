@@ -5,13 +5,13 @@
 
 use super::signal::{Theme, raise, request, text};
 use crate::detect::detection::{Context, Detection};
-use crate::model::{CloudTrailEvent, Severity, Text};
+use crate::model::{CloudTrailEvent, Severity, Sym};
 
 #[derive(Default)]
 pub struct Compromise {
     /// The attack tool each user agent names, if any: a million events share a few
     /// hundred user agents, so each is searched once.
-    agents: foldhash::HashMap<Text, Option<&'static str>>,
+    agents: foldhash::HashMap<Sym, Option<&'static str>>,
 }
 
 /// User agents remembered at most, so a stream of ever-new ones cannot grow the memory.
@@ -126,7 +126,7 @@ impl Detection for Compromise {
                 if self.agents.len() >= AGENTS_REMEMBERED {
                     self.agents.clear();
                 }
-                self.agents.insert(e.user_agent.clone(), found);
+                self.agents.insert(e.user_agent, found);
                 found
             }
         };

@@ -11,7 +11,7 @@ impl Detection for ConsoleLoginWithoutMfa {
         if e.event_name != "ConsoleLogin" {
             return;
         }
-        let p = e.params.as_deref().unwrap_or(&Value::Null);
+        let p = e.params().unwrap_or(&Value::Null);
         let succeeded = p
             .pointer("/responseElements/ConsoleLogin")
             .and_then(Value::as_str)

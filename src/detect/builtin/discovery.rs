@@ -4,7 +4,7 @@
 
 use super::signal::{Theme, by_a_service, raise};
 use crate::detect::detection::{Context, Detection};
-use crate::model::{CloudTrailEvent, Severity, Text};
+use crate::model::{CloudTrailEvent, Severity, Sym};
 use chrono::{DateTime, Duration, Utc};
 use foldhash::HashMap;
 use std::collections::BTreeSet;
@@ -33,12 +33,12 @@ const THEME: Theme = Theme {
 };
 
 /// When a key's burst of reads started, and the calls (service, name) seen since.
-type Burst = (DateTime<Utc>, BTreeSet<(Text, Text)>);
+type Burst = (DateTime<Utc>, BTreeSet<(Sym, Sym)>);
 
 #[derive(Default)]
 pub struct Discovery {
     /// Per key: its latest burst.
-    reads: HashMap<Text, Burst>,
+    reads: HashMap<Sym, Burst>,
 }
 
 fn is_read(name: &str) -> bool {
@@ -77,13 +77,13 @@ impl Detection for Discovery {
         // Interned names: counting a million reads allocates nothing.
         let (start, calls) = self
             .reads
-            .entry(key.clone())
+            .entry(*key)
             .or_insert_with(|| (e.event_time, BTreeSet::new()));
         if e.event_time - *start > window {
             *start = e.event_time;
             calls.clear();
         }
-        let new = calls.insert((e.event_source.clone(), e.event_name.clone()));
+        let new = calls.insert((e.event_source, e.event_name));
         if new && calls.len() >= BURST_CALLS {
             let n = calls.len();
             raise(

@@ -4,16 +4,16 @@
 use super::truncate;
 use crate::detect::baseline::{SourceBaseline, agent_family};
 use crate::detect::detection::{AlertSeed, Context, Detection};
-use crate::model::{CloudTrailEvent, Severity, Text};
+use crate::model::{CloudTrailEvent, Severity, Sym};
 use foldhash::{HashMap, HashSet};
 
 #[derive(Default)]
 pub struct KeyNewSource {
     /// Long-term access keys (AKIA…): networks and tools each is used from.
-    keys: HashMap<Text, SourceBaseline>,
+    keys: HashMap<Sym, SourceBaseline>,
     /// `(access key, IP)` already alerted on: later use keeps counting (and never becomes
     /// part of the baseline).
-    flagged: HashSet<(Text, Text)>,
+    flagged: HashSet<(Sym, Sym)>,
 }
 
 impl Detection for KeyNewSource {
@@ -32,7 +32,7 @@ impl Detection for KeyNewSource {
         if network.is_none() && agent.is_none() {
             return;
         }
-        let source = (key.clone(), e.source_ip.clone());
+        let source = (*key, e.source_ip);
         let mut ip_flagged = self.flagged.contains(&source);
         if ip_flagged && cx.went_quiet(&format!("key-new-source:{key}:{}", e.source_ip), e) {
             // Its alert has had its window: a source still in use after that is one the key
@@ -43,7 +43,7 @@ impl Detection for KeyNewSource {
                 baseline.learn(network, None);
             }
         }
-        let baseline = self.keys.entry(key.clone()).or_default();
+        let baseline = self.keys.entry(*key).or_default();
         let mut novelty = baseline.novelty(network, agent);
         if baseline.roams() {
             novelty.network = None;

@@ -29,8 +29,7 @@ impl Detection for Persistence {
             return;
         }
         let params = e
-            .params
-            .as_deref()
+            .params()
             .and_then(|p| p.get("requestParameters"))
             .unwrap_or(&Value::Null);
         let text = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default();

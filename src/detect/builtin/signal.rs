@@ -7,8 +7,7 @@ use serde_json::Value;
 
 /// The call's `requestParameters` (`Null` when it has none, or they were not kept).
 pub fn request(e: &CloudTrailEvent) -> &Value {
-    e.params
-        .as_deref()
+    e.params()
         .and_then(|p| p.get("requestParameters"))
         .unwrap_or(&Value::Null)
 }

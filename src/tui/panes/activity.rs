@@ -20,7 +20,7 @@ const COLUMNS: &[Column] = &[
 
 /// What an event's error cell says.
 pub(crate) fn event_error(e: &CloudTrailEvent) -> &str {
-    match (&e.error_code, &e.malformed) {
+    match (&e.error_code, e.malformed()) {
         (Some(code), _) => code,
         (None, Some(_)) => "unreadable event JSON",
         (None, None) => "",
@@ -28,7 +28,7 @@ pub(crate) fn event_error(e: &CloudTrailEvent) -> &str {
 }
 
 pub(super) fn event_cells(e: &CloudTrailEvent) -> (Vec<String>, Tone) {
-    let tone = if e.failed() || e.malformed.is_some() {
+    let tone = if e.failed() || e.malformed().is_some() {
         Tone::Error
     } else {
         Tone::Normal

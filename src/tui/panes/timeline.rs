@@ -72,7 +72,7 @@ impl PaneView for Timeline {
     ) -> (Vec<String>, Tone) {
         match item {
             Item::Event(e) => {
-                let tone = if e.failed() || e.malformed.is_some() {
+                let tone = if e.failed() || e.malformed().is_some() {
                     Tone::Error
                 } else {
                     Tone::Muted

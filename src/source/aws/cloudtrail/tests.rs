@@ -218,16 +218,16 @@ async fn a_malformed_event_is_kept_and_flagged() {
     assert_eq!(e.event_time, t(4));
     assert_eq!(e.identity.access_key_id.as_deref(), Some("AKIA1"));
     assert!(
-        e.malformed.as_ref().unwrap().contains("not valid JSON"),
+        e.malformed().unwrap().contains("not valid JSON"),
         "{:?}",
-        e.malformed
+        e.malformed()
     );
     let kept: serde_json::Value = serde_json::from_str(&e.raw_text()).unwrap();
     assert_eq!(
         kept[UNPARSED_FIELD]["raw"],
         r#"{"eventVersion":"1.09","userIdentity":{"#
     );
-    assert!(fetched.events[1].malformed.is_none());
+    assert!(fetched.events[1].malformed().is_none());
 }
 
 #[tokio::test(start_paused = true)]

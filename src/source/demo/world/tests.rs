@@ -228,7 +228,7 @@ fn deny_all_refuses_every_later_call_of_the_user() {
     let codes: Vec<_> = evs
         .iter()
         .filter(|e| e.identity.user_name.as_deref() == Some("admin-ops"))
-        .map(|e| e.error_code.clone().unwrap_or_default())
+        .map(|e| e.error_code.unwrap_or_default())
         .collect();
     assert_eq!(
         codes,
@@ -256,7 +256,7 @@ fn revoking_sessions_stops_old_sessions_only() {
     let stacks: Vec<_> = evs
         .iter()
         .filter(|e| e.event_name == "DescribeStacks")
-        .map(|e| e.error_code.clone())
+        .map(|e| e.error_code)
         .collect();
     assert_eq!(stacks, [Some("AccessDenied".into()), None]);
 }
