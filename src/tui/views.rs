@@ -67,7 +67,8 @@ impl Column {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Alert(usize),
-    Rule(String),
+    /// A rule, as a handle: every row is 16 bytes, and the Activity pane holds one per event.
+    Rule(crate::model::Sym),
     Finding(usize),
     Event(Arc<CloudTrailEvent>),
     Key(usize),

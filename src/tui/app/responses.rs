@@ -352,7 +352,7 @@ impl App {
             },
             KeyAction::Remediate => {
                 let (rule, only) = match &item {
-                    Item::Rule(rule) => (rule.clone(), None),
+                    Item::Rule(rule) => (rule.to_string(), None),
                     Item::Finding(i) => {
                         let f = &self.state.findings[*i];
                         (f.rule.clone(), Some(f.resource_id.clone()))
@@ -422,7 +422,7 @@ impl App {
                     .and_then(|c| c.patch)
                     .or_else(|| Some(f.resource_id.clone()))
             }
-            Some(Item::Rule(r)) => Some(r.clone()),
+            Some(Item::Rule(r)) => Some(r.to_string()),
             Some(Item::Entry(i)) => Some(self.state.timeline[*i].summary.clone()),
             None => None,
         };

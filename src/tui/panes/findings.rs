@@ -42,7 +42,7 @@ impl PaneView for Findings {
             if list.is_empty() {
                 continue;
             }
-            out.push(Item::Rule(rule.to_string()));
+            out.push(Item::Rule(crate::model::Sym::new(rule)));
             for f in list {
                 let i = state
                     .findings
