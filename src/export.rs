@@ -253,14 +253,14 @@ fn suspicious_events(state: &IncidentState) -> Vec<&Arc<CloudTrailEvent>> {
     state
         .events
         .iter()
-        .filter(|e| state.is_notable(&e.event_id))
+        .filter(|e| state.is_notable(&e.event_id()))
         .collect()
 }
 
 fn summary(state: &IncidentState, suspicious: &[&Arc<CloudTrailEvent>]) -> Summary {
     let meta = &state.meta;
     let first_event = suspicious.first().map(|e| EventRef {
-        id: e.event_id.to_string(),
+        id: e.event_id().to_string(),
         at: e.event_time,
         what: event_line(e),
     });
@@ -429,14 +429,14 @@ fn timeline(state: &IncidentState) -> Vec<Line> {
     let events = state
         .events
         .iter()
-        .filter(|e| state.is_notable(&e.event_id))
+        .filter(|e| state.is_notable(&e.event_id()))
         .map(|e| Line {
             at: e.event_time,
             actor: e.principal().to_string(),
             kind: "event".into(),
             what: event_line(e),
             seq: None,
-            event_id: Some(e.event_id.to_string()),
+            event_id: Some(e.event_id().to_string()),
         });
     let mut all: Vec<Line> = entries.chain(events).collect();
     // Stable: lines of the same instant keep their own orders.

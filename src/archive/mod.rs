@@ -117,7 +117,7 @@ mod tests {
             &ReadProgress::default(),
             &|batch: FileBatch| {
                 let mut ids = ids.lock().unwrap();
-                ids.extend(batch.events.iter().map(|e| e.event_id.to_string()));
+                ids.extend(batch.events.iter().map(|e| e.event_id().to_string()));
             },
             rt.handle(),
         );

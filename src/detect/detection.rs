@@ -153,7 +153,7 @@ impl Context<'_> {
         alert.first_seen = alert.first_seen.min(e.event_time);
         alert.last_seen = alert.last_seen.max(e.event_time);
         if alert.event_ids.len() < MAX_EVENT_IDS {
-            alert.event_ids.push(e.event_id.to_string());
+            alert.event_ids.push(e.event_id().to_string());
         }
         id
     }

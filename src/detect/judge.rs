@@ -191,7 +191,7 @@ mod agreement {
                     asked += 1;
                     v.clone()
                 });
-                assert_eq!(lazy, whole, "{} in {}", e.event_id, path.display());
+                assert_eq!(lazy, whole, "{} in {}", e.event_id(), path.display());
                 events += 1;
                 hits += whole.len();
             }

@@ -16,7 +16,7 @@ pub use crate::model::prices;
 pub mod rules;
 pub mod sigma;
 
-use crate::model::{Alert, CloudTrailEvent, Sym};
+use crate::model::{Alert, CloudTrailEvent, IdKey, Sym};
 use baseline::{RegionBaseline, network_of};
 use chrono::{DateTime, Duration, Utc};
 use detection::{Context, Detection, Grouping};
@@ -274,10 +274,10 @@ impl Detector {
 /// `events` without the repeats of an `eventID` (the first kept); borrowed when there are
 /// none, as there almost never are.
 fn once_each(events: &[Arc<CloudTrailEvent>]) -> std::borrow::Cow<'_, [Arc<CloudTrailEvent>]> {
-    fn repeated<'a>(e: &'a CloudTrailEvent, seen: &mut HashSet<&'a str>) -> bool {
-        !e.event_id.is_empty() && !seen.insert(&*e.event_id)
+    fn repeated<'a>(e: &'a CloudTrailEvent, seen: &mut HashSet<IdKey<'a>>) -> bool {
+        e.has_id() && !seen.insert(e.id_key())
     }
-    let mut seen: HashSet<&str> = HashSet::default();
+    let mut seen: HashSet<IdKey<'_>> = HashSet::default();
     seen.reserve(events.len());
     if !events.iter().any(|e| repeated(e, &mut seen)) {
         return std::borrow::Cow::Borrowed(events);

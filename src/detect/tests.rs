@@ -427,7 +427,7 @@ fn a_quiet_stretch_of_ordinary_work_raises_nothing() {
             crate::model::RecordBody::Event(e) => Some(e),
             _ => None,
         })
-        .filter(|e| !attacker.contains(e.event_id.as_str()))
+        .filter(|e| !attacker.contains(e.event_id().as_str()))
         .collect();
     assert!(benign.len() > 400, "{}", benign.len());
     let alerts = detections().run_over(&benign, &Verdicts::default());

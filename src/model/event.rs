@@ -2,6 +2,7 @@
 //! inline for the events of an incident, or left where it came from (an archive file) for
 //! the million events of a replayed archive, and read back only when someone looks.
 
+use super::event_id::{EventId, IdKey};
 use super::sym::Sym;
 use super::text::Text;
 use chrono::{DateTime, Utc};
@@ -107,7 +108,9 @@ enum RawJson {
 /// arrived is kept (see [`CloudTrailEvent::raw_text`]) so nothing is lost.
 #[derive(Clone)]
 pub struct CloudTrailEvent {
-    pub event_id: Text,
+    /// The ID's bytes when it is a UUID (see [`CloudTrailEvent::event_id`]); all zero when
+    /// it is kept as text, in `rare`.
+    id: [u8; 16],
     pub event_time: DateTime<Utc>,
     pub event_name: Sym,
     pub event_source: Sym,
@@ -125,6 +128,8 @@ pub struct CloudTrailEvent {
 /// The fields most events lack (see [`CloudTrailEvent`]'s accessors of the same names).
 #[derive(Clone, Default)]
 struct Rare {
+    /// An ID that is not a UUID.
+    event_id: Option<Text>,
     error_message: Option<Text>,
     malformed: Option<Text>,
     created: Option<Text>,
@@ -134,7 +139,8 @@ struct Rare {
 impl Rare {
     /// `Some` only when it holds something.
     fn boxed(self) -> Option<Box<Rare>> {
-        let empty = self.error_message.is_none()
+        let empty = self.event_id.is_none()
+            && self.error_message.is_none()
             && self.malformed.is_none()
             && self.created.is_none()
             && self.params.is_none();
@@ -145,7 +151,7 @@ impl Rare {
 impl fmt::Debug for CloudTrailEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CloudTrailEvent")
-            .field("event_id", &self.event_id)
+            .field("event_id", &self.event_id())
             .field("event_time", &self.event_time)
             .field("event_name", &self.event_name)
             .field("identity", &self.identity.display())
@@ -156,7 +162,7 @@ impl fmt::Debug for CloudTrailEvent {
 
 impl PartialEq for CloudTrailEvent {
     fn eq(&self, other: &Self) -> bool {
-        self.event_id == other.event_id
+        self.id_key() == other.id_key()
             && self.event_time == other.event_time
             && self.raw_text() == other.raw_text()
     }
@@ -506,6 +512,37 @@ impl fmt::Display for PrincipalName<'_> {
 }
 
 impl CloudTrailEvent {
+    /// The event's `eventID` (made from its text when it has none: see `synthetic_id`).
+    pub fn event_id(&self) -> EventId<'_> {
+        EventId::of(&self.id, self.text_id())
+    }
+
+    /// What finds this event in an index by ID.
+    pub fn id_key(&self) -> IdKey<'_> {
+        match self.text_id() {
+            Some(t) => IdKey::Text(t),
+            None => IdKey::Uuid(self.id),
+        }
+    }
+
+    /// Whether the event came with an ID at all (one without, or with an empty one, is
+    /// never the same as another).
+    pub fn has_id(&self) -> bool {
+        self.text_id().is_none_or(|t| !t.is_empty())
+    }
+
+    fn text_id(&self) -> Option<&str> {
+        if self.id != [0; 16] {
+            return None;
+        }
+        Some(
+            self.rare
+                .as_ref()
+                .and_then(|r| r.event_id.as_deref())
+                .unwrap_or_default(),
+        )
+    }
+
     /// The error's message, for a call that failed with one.
     pub fn error_message(&self) -> Option<&str> {
         self.rare.as_ref()?.error_message.as_deref()
@@ -631,13 +668,15 @@ impl CloudTrailEvent {
             session_name: opt_sym(session_name),
             invoked_by: opt_sym(ui.and_then(|u| text(&u.invoked_by))),
         };
-        let event_id = match text(&w.event_id) {
-            // IDs are unique: nothing to share.
-            Some(id) => Text::from(id),
-            None => Text::from(synthetic_id(raw)),
+        let (id, event_id) = match text(&w.event_id) {
+            Some(id) => match super::event_id::pack(id) {
+                Some(bytes) => (bytes, None),
+                None => ([0; 16], Some(Text::from(id))),
+            },
+            None => ([0; 16], Some(Text::from(synthetic_id(raw)))),
         };
         Ok(CloudTrailEvent {
-            event_id,
+            id,
             event_time,
             event_name: Sym::new(text(&w.event_name).unwrap_or_default()),
             event_source: Sym::new(text(&w.event_source).unwrap_or_default()),
@@ -648,6 +687,7 @@ impl CloudTrailEvent {
             error_code: opt_sym(text(&w.error_code)),
             read_only: text(&w.read_only).and_then(|r| r.parse().ok()),
             rare: Rare {
+                event_id,
                 error_message: text(&w.error_message).map(Text::from),
                 malformed: w
                     .unparsed
@@ -695,7 +735,7 @@ impl CloudTrailEvent {
                 source
                     .record(*index)
                     .unwrap_or_else(|| {
-                        format!("{{\"eventID\":\"{}\",\"{UNPARSED_FIELD}\":\"no longer readable at {}\"}}", self.event_id, source.describe())
+                        format!("{{\"eventID\":\"{}\",\"{UNPARSED_FIELD}\":\"no longer readable at {}\"}}", self.event_id(), source.describe())
                     })
                     .as_str(),
             ),
@@ -842,7 +882,7 @@ mod tests {
         let e = CloudTrailEvent::from_json(raw).unwrap();
         assert_eq!(e.identity.display(), "Deployer/gh-123");
         assert_eq!(e.identity.principal_name(), "Deployer");
-        assert!(e.event_id.starts_with("synthetic-"));
+        assert!(e.event_id().starts_with("synthetic-"));
     }
 
     #[test]

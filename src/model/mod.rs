@@ -5,6 +5,7 @@ pub mod actor;
 mod call;
 mod chat;
 mod event;
+mod event_id;
 mod fuzzy;
 pub mod instance;
 mod policy;
@@ -22,6 +23,7 @@ pub use event::{
     CloudTrailEvent, EventParseError, Identity, RawSource, SharedSource, UNPARSED_FIELD,
     parse_event_time,
 };
+pub use event_id::{EventId, IdKey};
 pub use fuzzy::Query;
 pub use instance::{InstanceState, Launched, launch_request};
 pub use policy::{PolicyResponse, ResponsePolicy};

@@ -164,7 +164,7 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
         region: regional.then(|| region.clone()),
         call: format!("{}:{}", e.service(), e.event_name),
         at: e.event_time,
-        event_id: e.event_id.to_string(),
+        event_id: e.event_id().to_string(),
         by: e.identity.display(),
         attempt,
         now: None,
@@ -173,7 +173,7 @@ fn touched_by(e: &CloudTrailEvent, state: &IncidentState, out: &mut Vec<Touched>
     };
     match e.event_name.as_str() {
         "RunInstances" if !attempt => {
-            for i in state.launched_by_event(&e.event_id) {
+            for i in state.launched_by_event(&e.event_id()) {
                 let undo = Action::StopInstances {
                     region: i.region.clone(),
                     instance_ids: vec![i.instance_id.clone()],

@@ -18,7 +18,9 @@ pub struct Ingest {
     detector: Detector,
     /// The events already journaled, by ID: the same event from two sources (a poll and a
     /// pivot, LookupEvents and Athena) is journaled and judged once.
-    seen: foldhash::HashSet<crate::model::Text>,
+    /// The IDs of the events seen: UUIDs as their bytes, any other as text.
+    seen_uuids: foldhash::HashSet<[u8; 16]>,
+    seen_texts: foldhash::HashSet<String>,
     /// How many of each alert's event IDs the journal holds: the next record of the alert
     /// carries only the ones after.
     journaled: foldhash::HashMap<String, usize>,
@@ -34,7 +36,8 @@ impl Ingest {
     pub fn with(detector: Detector) -> Self {
         Ingest {
             detector,
-            seen: Default::default(),
+            seen_uuids: Default::default(),
+            seen_texts: Default::default(),
             journaled: Default::default(),
         }
     }
@@ -72,7 +75,11 @@ impl Ingest {
 
     /// Whether `e` is new (an event without an ID always is: nothing says it is the same).
     fn first_time(&mut self, e: &crate::model::CloudTrailEvent) -> bool {
-        e.event_id.is_empty() || self.seen.insert(e.event_id.clone())
+        match e.id_key() {
+            _ if !e.has_id() => true,
+            crate::model::IdKey::Uuid(bytes) => self.seen_uuids.insert(bytes),
+            crate::model::IdKey::Text(t) => self.seen_texts.insert(t.to_string()),
+        }
     }
 
     /// Returns `records` with the alerts each event raises inserted after it (an event

@@ -63,7 +63,7 @@ impl IncidentState {
                             instance_type: l.instance_type,
                             launched_by: e.identity.display(),
                             launched_at: e.event_time,
-                            launch_event: e.event_id.to_string(),
+                            launch_event: e.event_id().to_string(),
                             vpc_id: l.vpc_id,
                             state: InstanceState::Running,
                             isolated: false,
@@ -71,7 +71,7 @@ impl IncidentState {
                         },
                     );
                 }
-                self.launches.insert(e.event_id.to_string(), ids);
+                self.launches.insert(e.event_id().to_string(), ids);
             }
             "StopInstances" | "StartInstances" | "TerminateInstances" => {
                 for (id, state) in crate::model::instance::state_changes(params) {

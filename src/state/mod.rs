@@ -8,7 +8,7 @@ pub mod pivot;
 
 pub use instances::InstanceView;
 
-use crate::model::Text;
+use crate::model::IdKey;
 use crate::model::{
     Action, ActionStep, Alert, AlertStatus, ApiCall, CloudTrailEvent, Delivery, Finding,
     IncidentChange, IncidentStatus, KeySnapshot, KeyStatus, Origin, Record, RecordBody, Severity,
@@ -42,28 +42,46 @@ impl Default for IncidentMeta {
     }
 }
 
-/// An event found by its ID: one pointer a slot, where a map from ID to event would take
-/// three (a million events make the difference worth having).
-#[derive(Debug, Clone)]
-struct ById(Arc<CloudTrailEvent>);
+/// Events found by their ID: one pointer a slot, where a map from ID to event would take
+/// three (a million events make the difference worth having). Keyed by [`IdKey`], so a
+/// UUID is found from its text without the event holding that text.
+#[derive(Clone, Default)]
+struct EventIndex {
+    table: hashbrown::HashTable<Arc<CloudTrailEvent>>,
+    hasher: foldhash::fast::RandomState,
+}
 
-impl std::hash::Hash for ById {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.event_id.as_str().hash(state)
+impl std::fmt::Debug for EventIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EventIndex({} events)", self.table.len())
     }
 }
 
-impl PartialEq for ById {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.event_id == other.0.event_id
+impl EventIndex {
+    /// Adds `e`; false when an event of its ID is already there.
+    fn insert(&mut self, e: &Arc<CloudTrailEvent>) -> bool {
+        use std::hash::BuildHasher;
+        let Self { table, hasher } = self;
+        let key = e.id_key();
+        let entry = table.entry(
+            hasher.hash_one(key),
+            |x| x.id_key() == key,
+            |x| hasher.hash_one(x.id_key()),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(e.clone());
+                true
+            }
+        }
     }
-}
 
-impl Eq for ById {}
-
-impl std::borrow::Borrow<str> for ById {
-    fn borrow(&self) -> &str {
-        &self.0.event_id
+    fn get(&self, id: &str) -> Option<&Arc<CloudTrailEvent>> {
+        use std::hash::BuildHasher;
+        let key = IdKey::of(id);
+        self.table
+            .find(self.hasher.hash_one(key), |x| x.id_key() == key)
     }
 }
 
@@ -192,7 +210,7 @@ pub struct IncidentState {
     pub status_changes: Vec<StatusChange>,
     /// CloudTrail events in time order (oldest first).
     pub events: Vec<Arc<CloudTrailEvent>>,
-    events_by_id: HashSet<ById>,
+    events_by_id: EventIndex,
     pub alerts: Vec<AlertView>,
     alert_index: HashMap<String, usize>,
     /// Event IDs behind any alert: the events that tell the incident's story.
@@ -216,7 +234,7 @@ pub struct IncidentState {
     /// The instances each launch event started.
     launches: HashMap<String, Vec<String>>,
     /// Who created a named resource, from the CloudTrail `Create*` call that made it.
-    creators: HashMap<String, Text>,
+    creators: HashMap<String, String>,
     pub notes: Vec<TimelineEntry>,
     pub timeline: Vec<TimelineEntry>,
     pub sources: BTreeMap<String, (DateTime<Utc>, SourceStatus)>,
@@ -425,13 +443,13 @@ impl IncidentState {
 
     /// Indexes an event; false if it is already known.
     fn remember(&mut self, e: &Arc<CloudTrailEvent>) -> bool {
-        if !self.events_by_id.insert(ById(e.clone())) {
+        if !self.events_by_id.insert(e) {
             return false;
         }
         if let Some(name) = e.created() {
             self.creators
                 .entry(name.to_string())
-                .or_insert_with(|| e.event_id.clone());
+                .or_insert_with(|| e.event_id().to_string());
         }
         true
     }
@@ -659,7 +677,7 @@ impl IncidentState {
     }
 
     pub fn event(&self, id: &str) -> Option<&Arc<CloudTrailEvent>> {
-        self.events_by_id.get(id).map(|e| &e.0)
+        self.events_by_id.get(id)
     }
 
     pub fn alert(&self, id: &str) -> Option<&AlertView> {
@@ -699,8 +717,7 @@ impl IncidentState {
     pub fn creator_of(&self, resource_name: &str) -> Option<&Arc<CloudTrailEvent>> {
         self.creators
             .get(resource_name)
-            .and_then(|id| self.events_by_id.get(&**id))
-            .map(|e| &e.0)
+            .and_then(|id| self.events_by_id.get(id))
     }
 
     /// The stack CloudFormation tagged a resource with, read from the call that created

@@ -101,7 +101,7 @@ impl Pivot {
                 raw.contains(&format!("\"{r}\"")) || raw.contains(&format!("/{r}\""))
             }
             Pivot::Account(a) => e.identity.account_id == *a,
-            Pivot::AlertEvents { events, .. } => events.contains(e.event_id.as_str()),
+            Pivot::AlertEvents { events, .. } => events.contains(e.event_id().as_str()),
         }
     }
 

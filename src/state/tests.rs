@@ -115,7 +115,7 @@ fn events_are_deduplicated_and_kept_in_time_order() {
         .add(t(0), "ct", event("a", 1, "GetUser", ""))
         .add(t(0), "ct", event("b", 5, "ListUsers", ""));
     let s = f.state();
-    let ids: Vec<_> = s.events.iter().map(|e| e.event_id.as_str()).collect();
+    let ids: Vec<_> = s.events.iter().map(|e| e.event_id().to_string()).collect();
     assert_eq!(ids, ["a", "b"]);
     // Events are not timeline entries: the Timeline pane merges them in by their time.
     assert!(s.timeline.is_empty());
@@ -410,4 +410,36 @@ fn the_outbox_tracks_each_message_to_its_delivery_and_finds_the_thread() {
         s.timeline.last().unwrap().summary,
         "Slack command from unknown user: /warroom deactivate AKIA1 — refused: bad signature"
     );
+}
+
+/// A UUID is held as its bytes and any other ID as text; either is found by its text, and
+/// a repeat of either is one event.
+#[test]
+fn events_are_found_by_their_id_whatever_its_form() {
+    let uuid = "3f1c2a9e-0b7d-4e55-9a61-2c8d4f0e7b13";
+    let upper = "3F1C2A9E-0B7D-4E55-9A61-2C8D4F0E7B13";
+    let make = |id: &str| {
+        Arc::new(
+            CloudTrailEvent::from_json(&format!(
+                r#"{{"eventTime":"2026-11-22T07:37:00Z","eventID":"{id}","eventName":"X"}}"#
+            ))
+            .unwrap(),
+        )
+    };
+    let mut s = IncidentState::default();
+    s.add_events(vec![
+        make(uuid),
+        make(upper),
+        make("hand-made-1"),
+        make(uuid),
+    ]);
+    assert_eq!(s.events.len(), 3);
+    for id in [uuid, upper, "hand-made-1"] {
+        assert_eq!(
+            s.event(id).map(|e| e.event_id().to_string()),
+            Some(id.to_string())
+        );
+    }
+    assert!(s.event("3f1c2a9e-0b7d-4e55-9a61-2c8d4f0e7b14").is_none());
+    assert!(s.event("hand-made-2").is_none());
 }

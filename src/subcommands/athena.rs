@@ -314,7 +314,7 @@ pub(super) fn query(
         &[compiled.sql],
         &opts,
         &|batch, ids| {
-            let named = batch.events.iter().filter(|e| ids.contains(&*e.event_id));
+            let named = batch.events.iter().filter(|e| ids.contains(&*e.event_id()));
             found.add(named, &matcher);
         },
     )?;
@@ -391,7 +391,7 @@ pub(super) fn detect_events(
             batch
                 .events
                 .into_iter()
-                .filter(|e| ids.contains(&*e.event_id)),
+                .filter(|e| ids.contains(&*e.event_id())),
         );
         found.1.extend(batch.verdicts);
     })?;

@@ -207,7 +207,7 @@ pub(super) fn journal_archive(
             let fresh = batch
                 .events
                 .into_iter()
-                .filter(|e| known.event(&e.event_id).is_none());
+                .filter(|e| known.event(&e.event_id()).is_none());
             found
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -86,7 +86,7 @@ impl Item {
 /// on it when rows come and go around it.
 pub fn same_row(a: &Item, b: &Item, state: &IncidentState) -> bool {
     match (a, b) {
-        (Item::Event(x), Item::Event(y)) => x.event_id == y.event_id,
+        (Item::Event(x), Item::Event(y)) => x.id_key() == y.id_key(),
         (Item::Entry(x), Item::Entry(y)) => {
             state.timeline.get(*x).map(|e| e.seq) == state.timeline.get(*y).map(|e| e.seq)
         }

@@ -244,8 +244,8 @@ async fn read_with(
     (summary, events)
 }
 
-fn ids(events: &Events) -> Vec<&str> {
-    events.iter().map(|e| e.event_id.as_str()).collect()
+fn ids(events: &Events) -> Vec<String> {
+    events.iter().map(|e| e.event_id().to_string()).collect()
 }
 
 fn url(key: &str) -> String {
@@ -266,7 +266,7 @@ async fn every_good_record_arrives_and_every_problem_is_named() {
     let (_moto, s3, requests) = filled().await;
     let (summary, events) = read(&s3, "", &ReadOptions::default()).await;
 
-    let untruncated: Vec<&str> = ids(&events)
+    let untruncated: Vec<String> = ids(&events)
         .into_iter()
         .filter(|id| !id.starts_with('t'))
         .collect();
@@ -357,7 +357,7 @@ async fn a_time_range_lists_and_fetches_only_its_days() {
     assert_eq!(requests.fetched(), wanted);
     assert_eq!(summary.files, 4, "of the 17 a read of everything fetches");
 
-    let untruncated: Vec<&str> = ids(&events)
+    let untruncated: Vec<String> = ids(&events)
         .into_iter()
         .filter(|id| !id.starts_with('t'))
         .collect();
@@ -389,7 +389,7 @@ async fn a_region_or_an_organization_is_narrowed_too() {
     let mut wanted = vec![key_a(), key_truncated(), key_notes()];
     wanted.sort();
     assert_eq!(requests.fetched(), wanted);
-    assert!(ids(&events).contains(&"b"));
+    assert!(ids(&events).iter().any(|i| i == "b"));
 
     requests.0.lock().unwrap().clear();
     let opts = day("2026-11-22T00:00:00Z", "2026-11-22T23:59:59Z");
@@ -412,10 +412,10 @@ async fn an_events_json_is_read_back_from_the_downloaded_object() {
     let (_, events) = read(&s3, &format!("AWSLogs/{ACCOUNT}/"), &opts).await;
     drop(moto);
     let before = requests.0.lock().unwrap().len();
-    let b = events.iter().find(|e| e.event_id == "b").unwrap();
+    let b = events.iter().find(|e| e.event_id() == "b").unwrap();
     assert!(!b.raw_is_inline());
     assert_eq!(&*b.raw_text(), event("b", "2026-11-22T07:39:00Z"));
-    let a = events.iter().find(|e| e.event_id == "a").unwrap();
+    let a = events.iter().find(|e| e.event_id() == "a").unwrap();
     assert_eq!(a.json()["eventTime"], "2026-11-22T07:38:00Z");
     assert_eq!(
         requests.0.lock().unwrap().len(),
@@ -491,9 +491,9 @@ async fn access_denied_on_one_object_does_not_stop_the_others() {
         denied[0].reason
     );
     let ids = ids(&events);
-    assert!(!ids.contains(&"b"));
+    assert!(!ids.iter().any(|i| i == "b"));
     for id in ["hist1", "hist10", "e20a", "e20b", "t0"] {
-        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+        assert!(ids.iter().any(|i| i == id), "{id} missing from {ids:?}");
     }
     assert_eq!(
         summary.files,

@@ -111,11 +111,11 @@ fn every_good_record_is_kept_and_every_problem_named() {
     let dir = tempfile::tempdir().unwrap();
     archive(dir.path());
     let (summary, events) = read_all(dir.path(), &ReadOptions::default());
-    let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let ids: Vec<String> = events.iter().map(|e| e.event_id().to_string()).collect();
     for id in [
         "old", "a", "b", "org", "arr1", "arr2", "l1", "l2", "fine", "t0",
     ] {
-        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+        assert!(ids.iter().any(|i| i == id), "{id} missing from {ids:?}");
     }
     assert_eq!(
         &ids[..3],
@@ -157,10 +157,10 @@ fn raw_json_is_read_back_from_the_file() {
     let dir = tempfile::tempdir().unwrap();
     archive(dir.path());
     let (_, events) = read_all(dir.path(), &ReadOptions::default());
-    let b = events.iter().find(|e| e.event_id == "b").unwrap();
+    let b = events.iter().find(|e| e.event_id() == "b").unwrap();
     assert!(!b.raw_is_inline());
     assert_eq!(&*b.raw_text(), event("b", "2026-11-22T07:39:00Z"));
-    let arr2 = events.iter().find(|e| e.event_id == "arr2").unwrap();
+    let arr2 = events.iter().find(|e| e.event_id() == "arr2").unwrap();
     assert_eq!(arr2.json()["eventTime"], "2026-11-22T09:01:00Z");
 }
 
@@ -175,7 +175,7 @@ fn a_time_range_narrows_by_path_and_by_record() {
         rules: None,
     };
     let (_, events) = read_all(dir.path(), &opts);
-    let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let ids: Vec<String> = events.iter().map(|e| e.event_id().to_string()).collect();
     assert_eq!(ids, ["b", "org"]);
     let far = ReadOptions {
         since: Some("2026-12-25T00:00:00Z".parse().unwrap()),

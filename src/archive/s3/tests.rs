@@ -164,7 +164,7 @@ async fn listing_stops_at_the_first_key_past_the_range() {
         &ReadProgress::default(),
         &|batch: FileBatch| {
             let mut ids = ids.lock().unwrap();
-            ids.extend(batch.events.iter().map(|e| e.event_id.to_string()));
+            ids.extend(batch.events.iter().map(|e| e.event_id().to_string()));
         },
     )
     .await;

@@ -212,7 +212,7 @@ impl Poller {
     /// Marks an event as seen; false if it already was.
     pub fn remember(&mut self, e: &CloudTrailEvent) -> bool {
         self.seen
-            .insert(e.event_id.to_string(), e.event_time)
+            .insert(e.event_id().to_string(), e.event_time)
             .is_none()
     }
 

@@ -300,7 +300,7 @@ fn watch(
     let known_events: Vec<String> = known
         .events
         .iter()
-        .map(|e| e.event_id.to_string())
+        .map(|e| e.event_id().to_string())
         .collect();
     let prefix = label.unwrap_or_default().to_string();
     let stamp = label.map(|_| account.account_id.clone());
@@ -404,7 +404,7 @@ async fn poll_cloudtrail(
         let new: Vec<RecordBody> = fetched
             .events
             .into_iter()
-            .filter(|e| !skip.remove(&*e.event_id))
+            .filter(|e| !skip.remove(&*e.event_id()))
             .map(RecordBody::Event)
             .collect();
         let count = new.len();

@@ -128,7 +128,7 @@ impl Job {
             let named = batch
                 .events
                 .into_iter()
-                .filter(|e| ids.contains(&*e.event_id))
+                .filter(|e| ids.contains(&*e.event_id()))
                 .map(crate::model::RecordBody::Event);
             found
                 .lock()

@@ -412,7 +412,7 @@ impl App {
     pub(super) fn yank(&mut self) -> Vec<Effect> {
         let text = match self.selected_item() {
             Some(Item::Key(i)) => Some(self.state.keys[*i].access_key_id.clone()),
-            Some(Item::Event(e)) => Some(e.event_id.to_string()),
+            Some(Item::Event(e)) => Some(e.event_id().to_string()),
             Some(Item::Alert(i)) => Some(self.state.alerts[*i].alert.id.clone()),
             Some(Item::Finding(i)) => {
                 let f = &self.state.findings[*i];

@@ -158,7 +158,7 @@ fn pivot_on_an_alert_shows_the_events_that_raised_it_then_its_key() {
         .items
         .iter()
         .filter_map(|item| match item {
-            views::Item::Event(e) => Some(e.event_id.to_string()),
+            views::Item::Event(e) => Some(e.event_id().to_string()),
             _ => None,
         })
         .collect();

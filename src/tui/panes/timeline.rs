@@ -52,7 +52,7 @@ impl PaneView for Timeline {
                 .notable_events()
                 .filter(|e| lens.in_time(e.event_time))
                 .collect();
-            notable.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+            notable.sort_by(|a, b| (a.event_time, a.event_id()).cmp(&(b.event_time, b.event_id())));
             Box::new(notable.into_iter())
         };
         let events = events

@@ -91,7 +91,11 @@ async fn every_page_is_read_in_order_with_the_token_passed_on() {
         .fetch(t(0), t(10), None, 100)
         .await;
     assert!(fetched.failure.is_none(), "{:?}", fetched.failure);
-    let ids: Vec<_> = fetched.events.iter().map(|e| e.event_id.as_str()).collect();
+    let ids: Vec<_> = fetched
+        .events
+        .iter()
+        .map(|e| e.event_id().to_string())
+        .collect();
     assert_eq!(
         ids,
         ["e3", "e2", "e1"],
@@ -213,7 +217,7 @@ async fn a_malformed_event_is_kept_and_flagged() {
     let fetched = trail(client!(rule)).fetch(t(0), t(10), None, 100).await;
     assert_eq!(fetched.events.len(), 2, "nothing dropped");
     let e = &fetched.events[0];
-    assert_eq!(e.event_id, "broken-1");
+    assert_eq!(e.event_id(), "broken-1");
     assert_eq!(e.event_name, "CreateUser");
     assert_eq!(e.event_time, t(4));
     assert_eq!(e.identity.access_key_id.as_deref(), Some("AKIA1"));
@@ -243,7 +247,11 @@ async fn polls_overlap_and_drop_what_was_already_seen() {
     let first = poller.poll(t(0)).await;
     assert_eq!(first.events.len(), 2);
     let second = poller.poll(t(10)).await;
-    let ids: Vec<_> = second.events.iter().map(|e| e.event_id.as_str()).collect();
+    let ids: Vec<_> = second
+        .events
+        .iter()
+        .map(|e| e.event_id().to_string())
+        .collect();
     assert_eq!(ids, ["e3"], "e2 came again in the overlap and was dropped");
     let starts: Vec<_> = seen
         .lock()
