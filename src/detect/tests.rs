@@ -998,3 +998,39 @@ fn the_same_user_name_in_two_accounts_is_two_alerts() {
         ]
     );
 }
+
+/// The same event reached twice (a copied file, a file reached by two paths) is judged
+/// once: by its `eventID`, or without one by the ID its text makes. An empty `eventID`
+/// says nothing, so those events are all kept.
+#[test]
+fn an_event_reached_twice_is_judged_once() {
+    let make = |id: Option<&str>, name: &str| {
+        let id = id
+            .map(|i| format!(r#""eventID":"{i}","#))
+            .unwrap_or_default();
+        Arc::new(
+            CloudTrailEvent::from_json(&format!(
+                r#"{{{id}"eventTime":"2026-11-22T07:37:00Z","eventName":"{name}"}}"#
+            ))
+            .unwrap(),
+        )
+    };
+    let uuid = "3f1c2a9e-0b7d-4e55-9a61-2c8d4f0e7b13";
+    let events = vec![
+        make(Some(uuid), "A"),
+        make(Some("hand-made"), "B"),
+        make(None, "C"),
+        make(Some(uuid), "A"),
+        make(None, "C"),
+        make(Some("hand-made"), "B"),
+        make(Some(""), "D"),
+        make(Some(""), "D"),
+    ];
+    let once = once_each(&events);
+    let names: Vec<String> = once.iter().map(|e| e.event_name.to_string()).collect();
+    assert_eq!(names, ["A", "B", "C", "D", "D"]);
+    assert!(matches!(
+        once_each(&events[..3]),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}
