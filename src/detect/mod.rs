@@ -97,25 +97,26 @@ impl Detections {
         shards: usize,
     ) -> Vec<Alert> {
         // One pass over the events as they lie: the sort key copied out (comparing through
-        // a million pointers would wander all over memory), each event's shard, and its
-        // account and region as numbers.
-        let mut ids: HashMap<&str, u32> = HashMap::default();
+        // a million pointers would wander all over memory) and each event's shard.
         let mut order: Vec<(DateTime<Utc>, u32)> = Vec::with_capacity(events.len());
         let mut shard_of_event: Vec<u8> = Vec::with_capacity(events.len());
-        let mut place: Vec<(u32, u32, bool)> = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
             order.push((e.event_time, i as u32));
             shard_of_event.push(shard_of(e, shards) as u8);
-            place.push((
-                number(&mut ids, &e.identity.account_id),
-                number(&mut ids, &e.aws_region),
-                !e.aws_region.is_empty(),
-            ));
         }
         order.sort_unstable();
         // The account-wide fact, told once in time order, so that no thread has to read
-        // every event for it.
-        let unusual = baseline::unusual_regions(order.iter().map(|&(_, i)| place[i as usize]));
+        // every event for it. Accounts and regions become numbers as they are met, not in
+        // a table of their own: this pass follows a load, at the console's peak of memory.
+        let mut ids: HashMap<&str, u32> = HashMap::default();
+        let unusual = baseline::unusual_regions(order.iter().map(|&(_, i)| {
+            let e = &events[i as usize];
+            (
+                number(&mut ids, e.identity.account_id.as_str()),
+                number(&mut ids, e.aws_region.as_str()),
+                !e.aws_region.is_empty(),
+            )
+        }));
         // Which account is the first is the whole run's, not each thread's.
         let first_account = order
             .iter()
