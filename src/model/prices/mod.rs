@@ -22,7 +22,9 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 pub struct PriceBook {
     /// Where the rates come from and when they were current, for people.
     pub basis: String,
-    rates: HashMap<(String, String), f64>,
+    /// By region, then instance type: looked up with the two `&str`s, no key made (the
+    /// header's spend looks up every running launch on every frame).
+    rates: HashMap<String, HashMap<String, f64>>,
 }
 
 static INSTALLED: OnceLock<PriceBook> = OnceLock::new();
@@ -51,23 +53,22 @@ pub fn hourly_usd(instance_type: &str, region: &str) -> Option<f64> {
 
 impl PriceBook {
     pub fn hourly_usd(&self, instance_type: &str, region: &str) -> Option<f64> {
-        let rate = |r: &str| self.rates.get(&(r.to_string(), instance_type.to_string()));
-        rate(region).or_else(|| rate(FALLBACK_REGION)).copied()
+        let rate = |r: &str| self.rates.get(r)?.get(instance_type).copied();
+        rate(region).or_else(|| rate(FALLBACK_REGION))
     }
 
     pub fn len(&self) -> usize {
-        self.rates.len()
+        self.rates.values().map(HashMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rates.is_empty()
+        self.len() == 0
     }
 
     /// The regions with rates of their own.
     pub fn regions(&self) -> Vec<&str> {
-        let mut r: Vec<&str> = self.rates.keys().map(|(r, _)| r.as_str()).collect();
+        let mut r: Vec<&str> = self.rates.keys().map(String::as_str).collect();
         r.sort_unstable();
-        r.dedup();
         r
     }
 
@@ -76,7 +77,7 @@ impl PriceBook {
         let mut rows: Vec<(&str, &str, f64)> = self
             .rates
             .iter()
-            .map(|((r, t), p)| (r.as_str(), t.as_str(), *p))
+            .flat_map(|(r, types)| types.iter().map(|(t, p)| (r.as_str(), t.as_str(), *p)))
             .collect();
         rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         rows
@@ -94,7 +95,7 @@ impl PriceBook {
         let mut reader = csv::ReaderBuilder::new()
             .comment(Some(b'#'))
             .from_reader(text.as_bytes());
-        let mut rates = HashMap::new();
+        let mut rates: HashMap<String, HashMap<String, f64>> = HashMap::new();
         for row in reader.records() {
             let row = row.map_err(|e| format!("{name}: {e}"))?;
             let line = row.position().map_or(0, |p| p.line());
@@ -110,7 +111,10 @@ impl PriceBook {
                 .ok()
                 .filter(|p: &f64| p.is_finite() && *p >= 0.0)
                 .ok_or_else(|| format!("{name}:{line}: {price:?} is not a price in USD"))?;
-            rates.insert((region.trim().into(), kind.trim().into()), price);
+            rates
+                .entry(region.trim().into())
+                .or_default()
+                .insert(kind.trim().into(), price);
         }
         Ok(PriceBook { basis, rates })
     }
@@ -131,15 +135,16 @@ impl PriceBook {
     /// This book with `imported`'s rates in place of its own for the regions `imported`
     /// covers: importing one region's file after another's keeps both.
     pub fn merged(&self, imported: &Imported) -> PriceBook {
-        let covered: std::collections::HashSet<&str> =
-            imported.rates.keys().map(|(r, _)| r.as_str()).collect();
-        let mut rates: HashMap<(String, String), f64> = self
-            .rates
-            .iter()
-            .filter(|((r, _), _)| !covered.contains(r.as_str()))
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
-        rates.extend(imported.rates.iter().map(|(k, v)| (k.clone(), *v)));
+        let mut fresh: HashMap<String, HashMap<String, f64>> = HashMap::new();
+        for ((region, kind), price) in &imported.rates {
+            fresh
+                .entry(region.clone())
+                .or_default()
+                .insert(kind.clone(), *price);
+        }
+        let mut rates = self.rates.clone();
+        // A region imported is replaced whole; the others stay as they were.
+        rates.extend(fresh);
         // What was imported first, then what the rest still comes from.
         let mut lines: Vec<&str> = imported.basis.lines().collect();
         for line in self.basis.lines() {
