@@ -1,6 +1,7 @@
 //! CloudTrail as it is stored: files, directory trees in the S3 delivery layout, and S3
 //! buckets, read in parallel into events, with a summary of whatever could not be read.
 
+mod inflate;
 pub mod parse;
 pub mod read;
 pub mod s3;

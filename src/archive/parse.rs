@@ -15,6 +15,10 @@ pub fn decompress(bytes: &[u8]) -> (Vec<u8>, Option<String>) {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return (bytes.to_vec(), None);
     }
+    // The common case in one call; the rest (several members, damage) streams below.
+    if let Some(text) = super::inflate::single_member(bytes) {
+        return (text, None);
+    }
     let mut out = Vec::with_capacity(bytes.len() * 8);
     let mut decoder = MultiGzDecoder::new(bytes);
     let mut chunk = vec![0u8; 64 * 1024];
