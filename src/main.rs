@@ -8,8 +8,8 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Two TLS back ends are linked (the AWS SDK brings its own): name the default for the
-    // clients that take it from the process (Slack's WebSocket).
+    // The clients that take rustls's crypto from the process (Slack's WebSocket) need it
+    // named: ring, the one the AWS clients are built with too.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = warroom::cli::Cli::parse();
     match warroom::subcommands::run(cli) {

@@ -2,9 +2,11 @@
 //! file that does not contain a filter's value anywhere is skipped unparsed, a record that
 //! does not contain it is skipped untokenized; only candidates are parsed and checked.
 
+pub mod newest_first;
+
 use crate::archive::Problem;
 use crate::archive::parse::{decompress, for_each_record};
-use crate::archive::read::{ReadOptions, list_files};
+use crate::archive::read::{ReadOptions, ReadProgress, list_files};
 use crate::archive::scan;
 use crate::model::Query;
 use crate::model::tabular::{self, CsvOut};
@@ -282,14 +284,39 @@ impl Skipped {
 /// Searches one file, adding its matches to `found`; returns what could not be read in it.
 /// A large plain file is scanned for its records rather than parsed ([`scan`]); one the scan
 /// cannot follow is read the ordinary way.
-fn search_file(path: &Path, matcher: &Matcher, found: &mut Matches) -> Vec<String> {
+fn search_file(
+    path: &Path,
+    matcher: &Matcher,
+    found: &mut Matches,
+    progress: &ReadProgress,
+) -> Vec<String> {
+    let said = search_file_uncounted(path, matcher, found, progress);
+    progress.files_done.fetch_add(1, Ordering::Relaxed);
+    if !said.is_empty() {
+        progress.problems.fetch_add(1, Ordering::Relaxed);
+    }
+    said
+}
+
+fn search_file_uncounted(
+    path: &Path,
+    matcher: &Matcher,
+    found: &mut Matches,
+    progress: &ReadProgress,
+) -> Vec<String> {
     if let Some(said) = scan_large(path, matcher, found) {
+        if let Ok(meta) = std::fs::metadata(path) {
+            progress.bytes.fetch_add(meta.len(), Ordering::Relaxed);
+        }
         return said;
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return vec![e.to_string()],
     };
+    progress
+        .bytes
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
     let (text, broken) = decompress(&bytes);
     let mut complaint = broken;
     // Most files do not mention the value at all: skip them untokenized.
@@ -334,8 +361,10 @@ pub fn search_local(
     matcher: &Matcher,
     opts: &ReadOptions,
     counting: bool,
+    progress: &ReadProgress,
 ) -> Result<(Vec<Hit>, usize, Vec<Problem>), Problem> {
     let files = list_files(root, opts)?;
+    progress.files_total.store(files.len(), Ordering::Relaxed);
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Matches::new(counting));
     let problems = Mutex::new(Vec::new());
@@ -345,7 +374,7 @@ pub fn search_local(
             scope.spawn(|| {
                 let mut mine = Matches::new(counting);
                 while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let said = search_file(path, matcher, &mut mine);
+                    let said = search_file(path, matcher, &mut mine, progress);
                     problems.lock().unwrap_or_else(|p| p.into_inner()).extend(
                         said.into_iter().map(|reason| Problem {
                             path: path.display().to_string(),
@@ -407,36 +436,42 @@ fn principal(event: &Value) -> String {
 }
 
 pub fn write_jsonl(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
-    for h in hits {
-        match &h.line {
-            Some(line) => writeln!(out, "{line}")?,
-            None => writeln!(
-                out,
-                "{}",
-                serde_json::to_string(&h.event).unwrap_or_default()
-            )?,
-        }
+    hits.iter().try_for_each(|h| write_jsonl_line(out, h))
+}
+
+/// One hit as a line of JSON: as CloudTrail wrote it when that was one line.
+pub fn write_jsonl_line(out: &mut dyn Write, hit: &Hit) -> std::io::Result<()> {
+    match &hit.line {
+        Some(line) => writeln!(out, "{line}"),
+        None => writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&hit.event).unwrap_or_default()
+        ),
     }
-    Ok(())
+}
+
+/// The header of CSV and table output.
+pub fn csv_header() -> Vec<&'static str> {
+    COLUMNS.iter().map(|(h, _)| *h).collect()
+}
+
+/// One hit's CSV or table row.
+pub fn csv_row(hit: &Hit) -> Vec<String> {
+    COLUMNS.iter().map(|(_, p)| column(&hit.event, p)).collect()
 }
 
 pub fn write_csv(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
-    let header: Vec<&str> = COLUMNS.iter().map(|(h, _)| *h).collect();
-    let mut w = CsvOut::new(out, &header)?;
+    let mut w = CsvOut::new(out, &csv_header())?;
     for h in hits {
-        let row: Vec<String> = COLUMNS.iter().map(|(_, p)| column(&h.event, p)).collect();
-        w.row(&row)?;
+        w.row(&csv_row(h))?;
     }
     w.finish()
 }
 
 pub fn write_table(out: &mut dyn Write, hits: &[Hit]) -> std::io::Result<()> {
-    let header: Vec<&str> = COLUMNS.iter().map(|(h, _)| *h).collect();
-    let rows: Vec<Vec<String>> = hits
-        .iter()
-        .map(|h| COLUMNS.iter().map(|(_, p)| column(&h.event, p)).collect())
-        .collect();
-    out.write_all(tabular::table(&header, &rows).as_bytes())
+    let rows: Vec<Vec<String>> = hits.iter().map(csv_row).collect();
+    out.write_all(tabular::table(&csv_header(), &rows).as_bytes())
 }
 
 #[cfg(test)]
@@ -559,7 +594,7 @@ mod tests {
             std::fs::write(&path, &text).unwrap();
             assert!(std::fs::metadata(&path).unwrap().len() >= scan::LARGE_FILE);
             let mut found = Matches::new(false);
-            let problems = search_file(&path, &matcher, &mut found);
+            let problems = search_file(&path, &matcher, &mut found, &ReadProgress::default());
             assert!(problems.is_empty(), "{problems:?}");
             let (hits, count) = found.finish();
             assert_eq!(count, expected, "{name}");

@@ -145,6 +145,31 @@ pub fn day_of(path: &Path) -> Option<NaiveDate> {
     })
 }
 
+/// When a file in the S3 delivery layout was delivered, from the stamp in its name
+/// (`<account>_CloudTrail_<region>_YYYYMMDDTHHMMZ_<random>.json.gz`).
+pub fn delivered_at(path: &Path) -> Option<DateTime<Utc>> {
+    let name = path.file_name()?.to_str()?;
+    name.split('_').find_map(|part| {
+        let stamp = chrono::NaiveDateTime::parse_from_str(part, "%Y%m%dT%H%MZ").ok()?;
+        (part.len() == 14).then(|| stamp.and_utc())
+    })
+}
+
+/// The latest time a file's records can have: CloudTrail writes a record into a file
+/// delivered after it happened, never before. The stamp is cut to the minute and clocks
+/// differ a little, so an hour is allowed beyond it; a file in a day's folder without a
+/// stamp holds nothing after that day (and the same hour). `None`: nothing bounds it.
+pub fn latest_possible(path: &Path) -> Option<DateTime<Utc>> {
+    let slack = chrono::Duration::hours(1);
+    match delivered_at(path) {
+        Some(at) => Some(at + slack),
+        None => {
+            let day = day_of(path)?.succ_opt()?;
+            Some(day.and_hms_opt(0, 0, 0)?.and_utc() + slack)
+        }
+    }
+}
+
 /// Whether a file can hold records in the time range, judging by its path's day: a file
 /// holds records of its day, and can hold older ones, never later ones.
 pub fn may_hold(day: Option<NaiveDate>, opts: &ReadOptions) -> bool {

@@ -37,8 +37,13 @@ impl<W: std::io::Write> CsvOut<W> {
             .map_err(io)
     }
 
-    pub fn finish(mut self) -> std::io::Result<()> {
+    /// Writes what is buffered through to the output (a reader waiting on a pipe sees it).
+    pub fn flush(&mut self) -> std::io::Result<()> {
         self.0.flush()
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.flush()
     }
 }
 

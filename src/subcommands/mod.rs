@@ -74,8 +74,8 @@ pub(crate) fn look(cli: &Cli, config: &Config) -> anyhow::Result<(Keymap, Theme)
 }
 
 /// Runs `work` (a read of `source` that reports to `progress`) and, when standard error is a
-/// terminal and the read takes more than a moment, keeps one line there up to date: files,
-/// events, megabytes. Scripts and pipes see nothing of it.
+/// terminal and the read takes more than a moment ([`progress_after`]), keeps one line
+/// there up to date: files, megabytes, events. Scripts and pipes see nothing of it.
 pub(crate) fn with_progress<T>(
     source: &crate::archive::Source,
     progress: &crate::archive::ReadProgress,
@@ -86,32 +86,65 @@ pub(crate) fn with_progress<T>(
     if !std::io::stderr().is_terminal() {
         return work();
     }
+    let after = progress_after();
+    let show = || eprint!("\r\x1b[K{}", progress_line(source, progress));
+    let shown = AtomicBool::new(after.is_zero());
+    if after.is_zero() {
+        // Shown before the work starts, however short it is.
+        show();
+    }
     let done = AtomicBool::new(false);
-    std::thread::scope(|scope| {
+    let out = std::thread::scope(|scope| {
         scope.spawn(|| {
             let started = std::time::Instant::now();
-            let mut shown = false;
             while !done.load(Ordering::Relaxed) {
                 std::thread::sleep(std::time::Duration::from_millis(250));
-                if started.elapsed() < std::time::Duration::from_secs(2) {
-                    continue;
+                if started.elapsed() >= after && !done.load(Ordering::Relaxed) {
+                    show();
+                    shown.store(true, Ordering::Relaxed);
                 }
-                eprint!(
-                    "\r\x1b[Kreading {source}: {} of {} files, {} events, {:.1} MB",
-                    progress.files_done.load(Ordering::Relaxed),
-                    progress.files_total.load(Ordering::Relaxed),
-                    progress.events.load(Ordering::Relaxed),
-                    progress.bytes.load(Ordering::Relaxed) as f64 / 1e6
-                );
-                shown = true;
-            }
-            if shown {
-                eprint!("\r\x1b[K");
             }
         });
         let out = work();
         done.store(true, Ordering::Relaxed);
         out
+    });
+    if shown.load(Ordering::Relaxed) {
+        eprint!("\r\x1b[K");
+    }
+    out
+}
+
+/// The progress line of a read: files, megabytes, and events when the read counts them.
+fn progress_line(
+    source: &crate::archive::Source,
+    progress: &crate::archive::ReadProgress,
+) -> String {
+    use std::sync::atomic::Ordering;
+    let events = progress.events.load(Ordering::Relaxed);
+    format!(
+        "reading {source}: {} of {} files, {:.1} MB{}",
+        progress.files_done.load(Ordering::Relaxed),
+        progress.files_total.load(Ordering::Relaxed),
+        progress.bytes.load(Ordering::Relaxed) as f64 / 1e6,
+        if events > 0 {
+            format!(", {events} events")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// How long a read runs before its progress line appears: `WARROOM_PROGRESS_AFTER` (a
+/// duration; `0s` shows it from the start), else two seconds.
+fn progress_after() -> std::time::Duration {
+    const DEFAULT: std::time::Duration = std::time::Duration::from_secs(2);
+    let Ok(given) = std::env::var("WARROOM_PROGRESS_AFTER") else {
+        return DEFAULT;
+    };
+    humantime::parse_duration(given.trim()).unwrap_or_else(|e| {
+        eprintln!("warroom: WARROOM_PROGRESS_AFTER={given:?} is not a duration ({e}): using 2s");
+        DEFAULT
     })
 }
 

@@ -415,6 +415,48 @@ fn query_selects_from_real_attack_logs_in_every_format() {
 }
 
 #[test]
+fn query_newest_first_prints_the_same_events_the_other_way_round() {
+    let home = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs"
+    );
+    let lines = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["query", data, "eventSource=iam.amazonaws.com"];
+        args.extend_from_slice(extra);
+        let out = warroom(home.path(), &args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).lines().map(str::to_string).collect()
+    };
+    let oldest_first = lines(&[]);
+    // Standard error is a pipe here: no progress line, even when asked for at once.
+    let piped = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["query", data, "eventSource=iam.amazonaws.com", "--count"])
+        .env("HOME", home.path())
+        .env("WARROOM_PROGRESS_AFTER", "0s")
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(
+        !text(&piped.stderr).contains("reading"),
+        "{}",
+        text(&piped.stderr)
+    );
+    let mut newest_first = lines(&["--newest-first"]);
+    assert!(oldest_first.len() > 5, "{}", oldest_first.len());
+    assert_ne!(oldest_first, newest_first);
+    newest_first.reverse();
+    assert_eq!(oldest_first, newest_first);
+    // CSV streams too, with its header first; a table is sorted after the read.
+    let csv = lines(&["--newest-first", "--format", "csv"]);
+    assert!(csv[0].starts_with("eventTime,eventName,"));
+    assert!(csv[1] >= csv[csv.len() - 1], "newest first");
+    let table = lines(&["--newest-first", "--format", "table"]);
+    assert!(table[1] >= table[table.len() - 1], "newest first");
+    assert_eq!(table.len(), csv.len());
+}
+
+#[test]
 fn query_reports_unreadable_files_and_keeps_the_rest() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("trail");

@@ -279,3 +279,35 @@ fn a_finding_shows_its_template_line_and_patch() {
     c.keys("q");
     assert!(c.wait_exit().success());
 }
+
+/// `query` on a terminal keeps a progress line on standard error while it reads (shown
+/// from the start here, where it normally waits two seconds), and clears it before it ends.
+#[test]
+fn a_read_keeps_a_progress_line_on_the_terminal_and_clears_it() {
+    let home = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/stratus-detonation-logs"
+    );
+    let env = [("WARROOM_PROGRESS_AFTER".to_string(), "0s".to_string())];
+    let mut c = Console::start_with_env(
+        home.path(),
+        &["query", data, "eventName=CreateAccessKey", "--count"],
+        &env,
+    );
+    let status = c.wait_exit();
+    assert!(status.success(), "{status:?}");
+    // The count, alone on the screen once the line is cleared.
+    c.wait_for("2");
+    let raw = c.transcript();
+    let line = format!("reading {data}: ");
+    let at = raw
+        .find(&line)
+        .unwrap_or_else(|| panic!("no progress line in {raw:?}"));
+    assert!(raw[at..].contains(" files, "), "{raw:?}");
+    assert!(
+        raw[at..].contains("\r\x1b[K2"),
+        "the line is cleared before the count: {raw:?}"
+    );
+    assert!(!c.contents().contains("reading"), "{}", c.contents());
+}

@@ -78,6 +78,9 @@ pub(crate) async fn demo_bridge(
 pub(crate) struct Served {
     pub(crate) url: String,
     child: Child,
+    /// Every line the bridge printed on standard output after its address, read as it
+    /// comes so that the bridge never writes into a closed pipe.
+    stdout: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Served {
@@ -128,7 +131,19 @@ impl Served {
                 }
             }
         };
-        Served { url, child }
+        let stdout = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let collected = stdout.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                collected.lock().unwrap().push(line);
+            }
+        });
+        Served { url, child, stdout }
+    }
+
+    /// What the bridge has printed on standard output since its address.
+    pub(crate) fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
     }
 
     pub(crate) async fn command(&self, user: &str, text: &str, response: &str) -> (u16, String) {
@@ -510,6 +525,66 @@ async fn against_moto_the_click_deactivates_the_real_key() {
             "a secret reached the log at trace level: {secret:.12}…"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_stdout_logs_to_standard_output_redacted_and_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = demo_journal(dir.path());
+    let slack = FakeSlack::start().await;
+    let trace = [("WARROOM_LOG".to_string(), "trace".to_string())];
+    let served = Served::start(
+        &journal,
+        &config(dir.path(), false),
+        &slack,
+        &["--demo", "--log-stdout"],
+        &trace,
+    );
+    served
+        .command(ALICE, &format!("deactivate {LEAKED_KEY}"), "")
+        .await;
+    let all = wait_for(&journal, "the request", |all| steps(all).len() == 1);
+    served
+        .click(ALICE, "warroom-confirm", &last_requested(&all), "")
+        .await;
+    wait_for(&journal, "success", |all| {
+        steps(all).iter().any(|(_, s)| *s == "succeeded")
+    });
+    // The mirror's posts carry the bot token: wait for one, so that its request was logged.
+    let start = Instant::now();
+    while slack.delivered().is_empty() {
+        assert!(start.elapsed() < PATIENCE, "the mirror never posted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let lines = served.stdout();
+    let (status, stderr) = served.stop();
+    assert!(status.success(), "{stderr}");
+    let traced = lines.iter().filter(|l| l.contains("TRACE")).count();
+    assert!(
+        traced > 10,
+        "trace lines on stdout: {traced} of {}",
+        lines.len()
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("slack.com")
+            || l.contains("chat.postMessage")
+            || l.contains(&slack.url)),
+        "the Slack calls were logged"
+    );
+    let stdout = lines.join("\n");
+    for secret in [SECRET, BOT_TOKEN] {
+        assert!(
+            !stdout.contains(secret),
+            "a secret reached standard output: {secret:.12}…"
+        );
+    }
+    let files: Vec<_> = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("warroom.log"))
+        .collect();
+    assert!(files.is_empty(), "no log file with --log-stdout: {files:?}");
 }
 
 /// A journal that knows one key of a user made in moto.

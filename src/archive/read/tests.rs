@@ -238,10 +238,38 @@ fn a_file_reached_by_two_paths_is_read_once_and_a_copy_counts_once() {
     // A copy is another file: its events are the same events, and `query` counts them once.
     put(root, "copy/one.json", text.as_bytes());
     let matcher = crate::query::Matcher::new(Vec::new(), None, None);
-    let (_, n, _) =
-        crate::query::search_local(root, &matcher, &ReadOptions::default(), true).unwrap();
+    let (_, n, _) = crate::query::search_local(
+        root,
+        &matcher,
+        &ReadOptions::default(),
+        true,
+        &ReadProgress::default(),
+    )
+    .unwrap();
     assert_eq!(n, 2);
-    let (hits, n, _) =
-        crate::query::search_local(root, &matcher, &ReadOptions::default(), false).unwrap();
+    let (hits, n, _) = crate::query::search_local(
+        root,
+        &matcher,
+        &ReadOptions::default(),
+        false,
+        &ReadProgress::default(),
+    )
+    .unwrap();
     assert_eq!((hits.len(), n), (2, 2));
+}
+
+#[test]
+fn a_file_is_bounded_by_its_delivery_stamp_or_its_day() {
+    let stamped = Path::new(
+        "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/22/111122223333_CloudTrail_us-east-1_20261122T0740Z_Ab12.json.gz",
+    );
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    assert_eq!(delivered_at(stamped), Some(at("2026-11-22T07:40:00Z")));
+    assert_eq!(latest_possible(stamped), Some(at("2026-11-22T08:40:00Z")));
+    let day_only = Path::new("x/CloudTrail/us-east-1/2026/11/22/merged.json");
+    assert_eq!(delivered_at(day_only), None);
+    assert_eq!(latest_possible(day_only), Some(at("2026-11-23T01:00:00Z")));
+    assert_eq!(latest_possible(Path::new("exports/array.json")), None);
+    // A stamp-like part that is not a time bounds nothing.
+    assert_eq!(delivered_at(Path::new("a_20261399T0740Z_b.json")), None);
 }

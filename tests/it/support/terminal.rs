@@ -12,6 +12,8 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 pub struct Console {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what the screen no longer shows.
+    transcript: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -52,12 +54,15 @@ impl Console {
         )));
         let mut reader = pty.master.try_clone_reader().unwrap();
         let sink = screen.clone();
+        let transcript = Arc::new(Mutex::new(Vec::new()));
+        let raw = transcript.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                raw.lock().unwrap().extend_from_slice(&buf[..n]);
                 sink.lock().unwrap().process(&buf[..n]);
             }
         });
@@ -66,9 +71,15 @@ impl Console {
         std::mem::forget(pty.master);
         Console {
             screen,
+            transcript,
             writer,
             child,
         }
+    }
+
+    /// Everything written to the terminal so far, escape sequences included.
+    pub fn transcript(&self) -> String {
+        String::from_utf8_lossy(&self.transcript.lock().unwrap()).into_owned()
     }
 
     pub fn contents(&self) -> String {
