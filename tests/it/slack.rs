@@ -200,7 +200,21 @@ impl Served {
 }
 
 impl Drop for Served {
+    /// SIGTERM first, so that the bridge removes what it made (the demo's repository in
+    /// the temporary directory); SIGKILL only if it has not gone within seconds.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
