@@ -302,9 +302,9 @@ pub struct QueryArgs {
     /// Print only the number of matching events.
     #[arg(long)]
     pub count: bool,
-    /// Newest first (oldest first without it). Over local files in JSON lines or CSV, each
-    /// match is printed as soon as no unread file can hold a newer one: `| head` returns at
-    /// once. Oldest first has to read every file before it prints.
+    /// Newest first (oldest first without it). Over local files or s3:// in JSON lines or
+    /// CSV, each match is printed as soon as no unread file can hold a newer one: `| head`
+    /// returns at once. Oldest first has to read every file before it prints.
     #[arg(long)]
     pub newest_first: bool,
     #[command(flatten)]

@@ -408,6 +408,14 @@ pub fn search_events<'a>(
     }
 }
 
+/// The matches among events already read, in the order met (each file's batch of an
+/// S3 read, for a search that prints as it goes).
+pub fn hits_in<'a>(raws: impl Iterator<Item = &'a str>, matcher: &Matcher) -> Vec<Hit> {
+    let mut found = Matches::new(false);
+    search_events(raws, matcher, &mut found);
+    found.hits
+}
+
 /// The columns of CSV and table output.
 const COLUMNS: [(&str, &str); 9] = [
     ("eventTime", "/eventTime"),

@@ -74,6 +74,38 @@ pub async fn read_s3(
     reader.finish(prefix, started)
 }
 
+/// [`read_s3`] in an order of the caller's: every wanted key is listed first, `order`
+/// arranges them (it sees them all before any is read), and the batches reach `sink` in
+/// that order with their place in it, while downloads still run `parallel` at a time. An
+/// object that was not read (it failed, or the read was cancelled) arrives as `None`, so
+/// that the places go on.
+#[allow(clippy::too_many_arguments)]
+pub async fn read_s3_in_order(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    opts: &ReadOptions,
+    parallel: usize,
+    progress: &ReadProgress,
+    order: &mut dyn FnMut(Vec<String>) -> Vec<String>,
+    sink: &(dyn Fn(usize, Option<FileBatch>) + Sync),
+) -> Summary {
+    let started = Instant::now();
+    let reader = Reader::new(client, bucket, opts, progress);
+    let (keys, listed) = mpsc::channel::<String>(QUEUE);
+    let ((), all) = futures::join!(reader.list(prefix, keys), listed.collect::<Vec<String>>());
+    futures::stream::iter(order(all))
+        .map(|key| reader.fetch(key))
+        .buffered(parallel.max(1))
+        .enumerate()
+        .for_each(|(place, batch)| {
+            sink(place, batch);
+            futures::future::ready(())
+        })
+        .await;
+    reader.finish(prefix, started)
+}
+
 /// Reads the named objects of one bucket, as [`read_s3`] reads what it lists: for when
 /// something else (an Athena query's `"$path"`) already knows which files hold the events.
 pub async fn read_keys(

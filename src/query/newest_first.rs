@@ -70,11 +70,11 @@ impl Ord for Newest {
     }
 }
 
-/// One file's outcome, sent from a worker.
-struct Done {
-    index: usize,
-    hits: Vec<Hit>,
-    said: Vec<String>,
+/// One file's outcome: its place in the reading order, its matches, what was wrong in it.
+pub struct Done {
+    pub index: usize,
+    pub hits: Vec<Hit>,
+    pub said: Vec<String>,
 }
 
 /// Where streamed matches go.
@@ -136,16 +136,16 @@ pub fn search(
         }
         // Dropping the receiver here ends any worker still sending.
     });
-    if outcome.is_ok() {
-        outcome = merge.flush(emit).and_then(|()| emit.pause());
+    if let Err(e) = outcome {
+        let mut streamed = merge.streamed;
+        streamed.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        return Ok((streamed, Err(e)));
     }
-    let mut streamed = merge.streamed;
-    streamed.problems.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((streamed, outcome))
+    Ok(merge.finish(emit))
 }
 
 /// The files with their bounds, latest bound first; files nothing bounds come before all.
-fn in_reading_order(files: Vec<PathBuf>) -> Vec<(PathBuf, Option<DateTime<Utc>>)> {
+pub fn in_reading_order(files: Vec<PathBuf>) -> Vec<(PathBuf, Option<DateTime<Utc>>)> {
     let mut files: Vec<_> = files
         .into_iter()
         .map(|path| {
@@ -158,8 +158,8 @@ fn in_reading_order(files: Vec<PathBuf>) -> Vec<(PathBuf, Option<DateTime<Utc>>)
     files
 }
 
-/// Puts the workers' files back in reading order, and prints what has become final.
-struct Merge<'f> {
+/// Puts files read out of order back in reading order, and prints what has become final.
+pub struct Merge<'f> {
     files: &'f [(PathBuf, Option<DateTime<Utc>>)],
     /// Files done ahead of an earlier one still being read.
     waiting: BTreeMap<usize, Done>,
@@ -172,7 +172,8 @@ struct Merge<'f> {
 }
 
 impl<'f> Merge<'f> {
-    fn new(files: &'f [(PathBuf, Option<DateTime<Utc>>)]) -> Self {
+    /// For `files` as [`in_reading_order`] gives them.
+    pub fn new(files: &'f [(PathBuf, Option<DateTime<Utc>>)]) -> Self {
         Merge {
             files,
             waiting: BTreeMap::new(),
@@ -184,7 +185,8 @@ impl<'f> Merge<'f> {
         }
     }
 
-    fn take(&mut self, done: Done, emit: Emit) -> std::io::Result<()> {
+    /// Takes one file's outcome, and prints whatever is now final.
+    pub fn take(&mut self, done: Done, emit: Emit) -> std::io::Result<()> {
         self.waiting.insert(done.index, done);
         while let Some(done) = self.waiting.remove(&self.next) {
             self.next += 1;
@@ -244,6 +246,14 @@ impl<'f> Merge<'f> {
 
     fn flush(&mut self, emit: Emit) -> std::io::Result<()> {
         self.print_newer_than(None, emit)
+    }
+
+    /// Every file read: prints what is held, and says how it went.
+    pub fn finish(mut self, emit: Emit) -> (Streamed, std::io::Result<()>) {
+        let outcome = self.flush(emit).and_then(|()| emit.pause());
+        let mut streamed = self.streamed;
+        streamed.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        (streamed, outcome)
     }
 }
 

@@ -11,6 +11,8 @@ use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
+mod stream;
+
 pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     // With --athena there is no source: what stands in its place is the first filter.
     let given: Vec<&String> = match &args.athena {
@@ -22,13 +24,14 @@ pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow:
         .map(|f| Filter::parse(f).map_err(anyhow::Error::msg))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let (since, until) = super::time_range(args.since.as_deref(), args.until.as_deref())?;
-    if let Some(path) = streams(args) {
+    if let Some(source) = stream::streams(args) {
         let opts = ReadOptions {
             since,
             until,
             ..ReadOptions::default()
         };
-        return stream_newest_first(path, args, Matcher::new(filters, since, until), &opts);
+        let matcher = Matcher::new(filters, since, until);
+        return stream::newest_first(config, &source, args, &matcher, &opts);
     }
     let (mut hits, count, problems) = if args.athena.is_some() {
         let found = super::athena::query(config, args, filters, since, until)?;
@@ -51,75 +54,6 @@ pub(super) fn query(config: &crate::config::Config, args: &QueryArgs) -> anyhow:
     }
     out.flush().context("writing the results")?;
     report(&problems);
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The local files a query can print newest first as it reads them: not a journal (read
-/// whole), not a count or a table (which need every match first).
-fn streams(args: &QueryArgs) -> Option<std::path::PathBuf> {
-    if !args.newest_first || args.count || args.athena.is_some() {
-        return None;
-    }
-    if args.format == QueryFormat::Table {
-        return None;
-    }
-    match Source::parse(args.source.as_deref()?) {
-        Source::Local(path) if !crate::journal::is_journal_file(&path) => Some(path),
-        _ => None,
-    }
-}
-
-/// Prints matches in JSON lines or CSV, flushed whenever nothing more is final.
-enum StreamPrinter<W: Write> {
-    Jsonl(W),
-    Csv(Box<crate::model::tabular::CsvOut<W>>),
-}
-
-impl<W: Write> query::newest_first::Printer for StreamPrinter<W> {
-    fn print(&mut self, hit: &Hit) -> std::io::Result<()> {
-        match self {
-            StreamPrinter::Jsonl(out) => query::write_jsonl_line(out, hit),
-            StreamPrinter::Csv(csv) => csv.row(&query::csv_row(hit)),
-        }
-    }
-
-    fn pause(&mut self) -> std::io::Result<()> {
-        match self {
-            StreamPrinter::Jsonl(out) => out.flush(),
-            StreamPrinter::Csv(csv) => csv.flush(),
-        }
-    }
-}
-
-fn stream_newest_first(
-    path: std::path::PathBuf,
-    args: &QueryArgs,
-    matcher: Matcher,
-    opts: &ReadOptions,
-) -> anyhow::Result<ExitCode> {
-    let out = BufWriter::new(std::io::stdout().lock());
-    let mut printer = match args.format {
-        QueryFormat::Csv => StreamPrinter::Csv(Box::new(crate::model::tabular::CsvOut::new(
-            out,
-            &query::csv_header(),
-        )?)),
-        _ => StreamPrinter::Jsonl(out),
-    };
-    let progress = crate::archive::ReadProgress::default();
-    let source = Source::Local(path.clone());
-    let (streamed, printed) = super::with_progress(&source, &progress, || {
-        query::newest_first::search(&path, &matcher, opts, &progress, &mut printer)
-    })
-    .map_err(|p| anyhow::anyhow!("{}: {}", p.path, p.reason))?;
-    printed.context("writing the results")?;
-    if let Some(first) = &streamed.first_out_of_order {
-        eprintln!(
-            "{} events were newer than their file's delivery allows, and were printed where \
-             they were found, out of order (the first in {first})",
-            streamed.out_of_order
-        );
-    }
-    report(&streamed.problems);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -580,25 +580,9 @@ fn query_reads_a_bucket_with_the_standard_credentials() {
             "2026-11-22T07:00:00Z",
             "--until",
             "2026-11-22T08:00:00Z",
-            "--endpoint-url",
-            &moto.endpoint,
         ];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_warroom"))
-            .args(&args)
-            .envs(moto.env())
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env("AWS_CONFIG_FILE", none.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                none.path().join("credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("HOME", none.path())
-            .output()
-            .unwrap()
+        query_with_environment_keys(&moto, none.path(), &args)
     };
     let out = query(&["--format", "csv"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -613,6 +597,66 @@ fn query_reads_a_bucket_with_the_standard_credentials() {
 
     let out = query(&["eventID=b", "--count"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+}
+
+/// `warroom ARGS --endpoint-url moto` with moto's keys in the environment and nothing else
+/// to find: no profile, no config files, no instance metadata.
+fn query_with_environment_keys(
+    moto: &Moto,
+    home: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .args(["--endpoint-url", &moto.endpoint])
+        .envs(moto.env())
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("HOME", home)
+        .output()
+        .unwrap()
+}
+
+/// `--newest-first` on a bucket: every object listed, then read latest delivery first and
+/// printed as it becomes final. The same events as oldest first, the other way round, and
+/// the same problems named.
+#[test]
+fn query_newest_first_reads_a_bucket_in_delivery_order() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (moto, _, _) = rt.block_on(filled());
+    let none = tempfile::tempdir().unwrap();
+    let source = format!("s3://{BUCKET}/AWSLogs/");
+    let ids = |extra: &[&str]| -> (Vec<String>, String) {
+        let mut args = vec![
+            "query",
+            source.as_str(),
+            "userIdentity.accessKeyId=AKIADANA",
+        ];
+        args.extend_from_slice(extra);
+        let out = query_with_environment_keys(&moto, none.path(), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let ids = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["eventID"].to_string())
+            .collect();
+        (ids, stderr)
+    };
+    let (oldest_first, problems) = ids(&[]);
+    let (mut newest_first, also) = ids(&["--newest-first"]);
+    assert!(oldest_first.len() > 100, "{}", oldest_first.len());
+    assert_eq!(newest_first[0], "\"late\"");
+    newest_first.reverse();
+    assert_eq!(oldest_first, newest_first);
+    assert!(
+        problems.contains("notes.json") && problems.contains("truncated"),
+        "{problems}"
+    );
+    assert_eq!(problems, also);
 }
 
 /// `--profile` wins over keys exported in the environment (as aws-vault and granted export
