@@ -137,9 +137,7 @@ pub fn search(
         // Dropping the receiver here ends any worker still sending.
     });
     if let Err(e) = outcome {
-        let mut streamed = merge.streamed;
-        streamed.problems.sort_by(|a, b| a.path.cmp(&b.path));
-        return Ok((streamed, Err(e)));
+        return Ok((merge.into_streamed(), Err(e)));
     }
     Ok(merge.finish(emit))
 }
@@ -251,9 +249,14 @@ impl<'f> Merge<'f> {
     /// Every file read: prints what is held, and says how it went.
     pub fn finish(mut self, emit: Emit) -> (Streamed, std::io::Result<()>) {
         let outcome = self.flush(emit).and_then(|()| emit.pause());
+        (self.into_streamed(), outcome)
+    }
+
+    /// How it went, what could not be read sorted by path.
+    pub fn into_streamed(self) -> Streamed {
         let mut streamed = self.streamed;
         streamed.problems.sort_by(|a, b| a.path.cmp(&b.path));
-        (streamed, outcome)
+        streamed
     }
 }
 
