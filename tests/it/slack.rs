@@ -141,6 +141,15 @@ impl Served {
         Served { url, child, stdout }
     }
 
+    /// `/warroom deactivate KEY` from Alice, and her click on its confirmation (one
+    /// person suffices); returns once the click is answered.
+    pub(crate) async fn deactivate_confirmed(&self, journal: &Path, key: &str) {
+        self.command(ALICE, &format!("deactivate {key}"), "").await;
+        let all = wait_for(journal, "the request", |all| steps(all).len() == 1);
+        self.click(ALICE, "warroom-confirm", &last_requested(&all), "")
+            .await;
+    }
+
     /// What the bridge has printed on standard output since its address.
     pub(crate) fn stdout(&self) -> Vec<String> {
         self.stdout.lock().unwrap().clone()
@@ -496,12 +505,7 @@ async fn against_moto_the_click_deactivates_the_real_key() {
         &["--region", "us-east-1"],
         &env,
     );
-    served
-        .command(ALICE, &format!("deactivate {key}"), "")
-        .await;
-    let all = wait_for(&journal, "the request", |all| steps(all).len() == 1);
-    let id = last_requested(&all);
-    served.click(ALICE, "warroom-confirm", &id, "").await;
+    served.deactivate_confirmed(&journal, &key).await;
     wait_for(&journal, "success", |all| {
         steps(all).iter().any(|(_, s)| *s == "succeeded")
     });
@@ -554,13 +558,7 @@ async fn log_stdout_logs_to_standard_output_redacted_and_writes_no_file() {
         &["--demo", "--log-stdout"],
         &trace,
     );
-    served
-        .command(ALICE, &format!("deactivate {LEAKED_KEY}"), "")
-        .await;
-    let all = wait_for(&journal, "the request", |all| steps(all).len() == 1);
-    served
-        .click(ALICE, "warroom-confirm", &last_requested(&all), "")
-        .await;
+    served.deactivate_confirmed(&journal, LEAKED_KEY).await;
     wait_for(&journal, "success", |all| {
         steps(all).iter().any(|(_, s)| *s == "succeeded")
     });
@@ -767,13 +765,7 @@ async fn a_console_on_the_same_journal_shows_what_slack_did_live() {
         &["--demo"],
         &[],
     );
-    served
-        .command(ALICE, &format!("deactivate {LEAKED_KEY}"), "")
-        .await;
-    let all = wait_for(&journal, "the request", |all| steps(all).len() == 1);
-    served
-        .click(ALICE, "warroom-confirm", &last_requested(&all), "")
-        .await;
+    served.deactivate_confirmed(&journal, LEAKED_KEY).await;
     // The console, which did nothing, shows it: the flash and the key's new status.
     console.wait_for("Done: Deactivate access key");
     console.keys("4");
